@@ -1,0 +1,52 @@
+/**
+ * A campaign as the rules see it: plain data loaded from the store. Days are 'YYYY-MM-DD' in the
+ * campaign's time zone; window bounds are instants.
+ */
+export interface CampaignWindow {
+  readonly seq: number;
+  readonly labelKo: string;
+  readonly labelEn: string;
+  readonly opensAt: Date;
+  readonly closesAt: Date;
+  /** Last digits of the day of birth admitted (born on the 9th/19th/29th → 9); null admits any. */
+  readonly birthDayDigits: readonly number[] | null;
+  readonly birthYearFrom: number | null;
+  readonly birthYearTo: number | null;
+}
+
+export interface Campaign {
+  readonly id: string;
+  readonly nameKo: string;
+  readonly nameEn: string;
+  /** IANA zone, e.g. 'Asia/Seoul'. */
+  readonly timeZone: string;
+  readonly birthFrom: string | null;
+  readonly birthTo: string | null;
+  readonly rosterRequired: boolean;
+  readonly proxyAllowed: boolean;
+  readonly doses: 1 | 2;
+  readonly dose2IntervalDays: number | null;
+  /** No change within this many days of the (current or new) dose-1 date. */
+  readonly changeFreezeDays: number;
+  /** Cancellation allowed until this many days before the dose-1 date. */
+  readonly cancelUntilDays: number;
+  /** Dose 2 falling on a blackout day moves by this many days (negative = earlier), repeatedly. */
+  readonly blackoutShiftDays: number;
+  readonly firstShotDay: string;
+  readonly lastShotDay: string;
+  readonly queueEnabled: boolean;
+  readonly noticeKo: string | null;
+  readonly noticeEn: string | null;
+  /** Sorted by opensAt. */
+  readonly windows: readonly CampaignWindow[];
+  /** Sorted 'YYYY-MM-DD' days on which no dose 2 is given. */
+  readonly blackoutDays: readonly string[];
+}
+
+/** What the rules know of a person: derived from the RRN, never the RRN itself. */
+export interface PersonFacts {
+  /** 'YYYY-MM-DD' */
+  readonly birthDate: string;
+  readonly sex: 'M' | 'F';
+  readonly foreignResident: boolean;
+}

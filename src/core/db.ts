@@ -1,0 +1,133 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+
+/**
+ * One SQL dialect, PostgreSQL, two engines: PGlite in-process (the embedded default) and a
+ * PostgreSQL server through a pg pool. Both return `date` as 'YYYY-MM-DD' strings and `int8` as
+ * numbers, so no code depends on which engine answered.
+ */
+export interface Queryable {
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: T[] }>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs `fn` in one transaction; any throw rolls it back. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs a multi-statement SQL script (migrations). */
+  exec(sql: string): Promise<void>;
+  close(): Promise<void>;
+  /** A human description without credentials, e.g. "PGlite (./.yeyak/db)". */
+  describe(): string;
+}
+
+const OID_INT8 = 20;
+const OID_DATE = 1082;
+const parseInt8 = (v: string) => Number(v);
+const keepDate = (v: string) => v;
+
+export interface OpenDbOptions {
+  databaseUrl: string | null;
+  dataDir: string;
+  poolMax?: number;
+  statementTimeoutMs?: number;
+}
+
+export async function openDb(opts: OpenDbOptions): Promise<Db> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts) : openPglite(opts.dataDir);
+}
+
+export async function openPglite(dataDir: string): Promise<Db> {
+  let location: string;
+  if (dataDir === 'memory:' || dataDir === 'memory://') {
+    location = 'memory://';
+  } else {
+    location = resolve(dataDir, 'pgdata');
+    mkdirSync(location, { recursive: true });
+  }
+  const lite = await PGlite.create(location === 'memory://' ? undefined : location, {
+    parsers: { [OID_INT8]: parseInt8, [OID_DATE]: keepDate },
+  });
+  const description = location === 'memory://' ? 'PGlite (in memory)' : `PGlite (${location})`;
+  return {
+    kind: 'pglite',
+    query: async <T>(text: string, params?: unknown[]) => {
+      const r = await lite.query<T>(text, params);
+      return { rows: r.rows };
+    },
+    transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
+      lite.transaction(async (tx) =>
+        fn({
+          query: async <R>(text: string, params?: unknown[]) => ({ rows: (await tx.query<R>(text, params)).rows }),
+        }),
+      ),
+    exec: async (sql: string) => {
+      try {
+        await lite.exec(sql);
+      } catch (e) {
+        await lite.exec('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+    },
+    close: () => lite.close(),
+    describe: () => description,
+  };
+}
+
+export async function openPostgres(url: string, opts: Partial<OpenDbOptions> = {}): Promise<Db> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolMax ?? 16,
+    statement_timeout: opts.statementTimeoutMs ?? 5_000,
+    types: {
+      getTypeParser: ((oid: number, format?: string) => {
+        if (oid === OID_INT8) return parseInt8;
+        if (oid === OID_DATE) return keepDate;
+        return pg.types.getTypeParser(oid, format as 'text');
+      }) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client that errors (server restart) must not crash the process.
+  pool.on('error', () => undefined);
+  const safeUrl = new URL(url);
+  const description = `PostgreSQL (${safeUrl.hostname}:${safeUrl.port || 5432}${safeUrl.pathname})`;
+  return {
+    kind: 'postgres',
+    query: async <T>(text: string, params?: unknown[]) => {
+      const r = await pool.query(text, params as unknown[]);
+      return { rows: r.rows as T[] };
+    },
+    transaction: async <T>(fn: (tx: Queryable) => Promise<T>) => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn({
+          query: async <R>(text: string, params?: unknown[]) => ({ rows: (await client.query(text, params as unknown[])).rows as R[] }),
+        });
+        await client.query('COMMIT');
+        return result;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw e;
+      } finally {
+        client.release();
+      }
+    },
+    exec: async (sql: string) => {
+      const client = await pool.connect();
+      try {
+        await client.query(sql);
+      } catch (e) {
+        // A failed script may leave its explicit transaction open; never hand that client back.
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw e;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+    describe: () => description,
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * The one error catalogue. Codes are stable: clients and the web page switch on `code`, never on
+ * the message. A retired code is never reused — mark it retired instead of deleting it.
+ */
+export const errorCatalogue = {
+  YEYAK_E_BAD_REQUEST: { status: 400, message: 'The request is malformed.', messageKo: '요청 형식이 올바르지 않습니다.' },
+  YEYAK_E_VALIDATION: { status: 400, message: 'The request does not match the schema.', messageKo: '요청 값이 올바르지 않습니다.' },
+  YEYAK_E_INVALID_JSON: { status: 400, message: 'The body is not valid JSON.', messageKo: '요청 본문이 올바른 JSON이 아닙니다.' },
+  YEYAK_E_BODY_TOO_LARGE: { status: 413, message: 'The body is too large.', messageKo: '요청 본문이 너무 큽니다.' },
+  YEYAK_E_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send JSON (application/json).', messageKo: 'JSON 형식으로 보내 주세요.' },
+  YEYAK_E_NOT_FOUND: { status: 404, message: 'No such resource.', messageKo: '찾을 수 없습니다.' },
+  YEYAK_E_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed.', messageKo: '허용되지 않는 요청입니다.' },
+  YEYAK_E_RATE_LIMITED: { status: 429, message: 'Too many requests; slow down.', messageKo: '요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.' },
+  YEYAK_E_UNAUTHENTICATED: { status: 401, message: 'Verify your identity first.', messageKo: '본인인증이 필요합니다.' },
+  YEYAK_E_ADMIN_UNAUTHENTICATED: { status: 401, message: 'A staff credential is required.', messageKo: '관리자 인증이 필요합니다.' },
+  YEYAK_E_SESSION_EXPIRED: { status: 401, message: 'Your session has expired; verify again.', messageKo: '인증이 만료되었습니다. 다시 인증해 주세요.' },
+  YEYAK_E_RRN_INVALID: { status: 400, message: 'The resident registration number is not valid.', messageKo: '주민등록번호가 올바르지 않습니다.' },
+  YEYAK_E_PHONE_INVALID: { status: 400, message: 'The phone number is not valid.', messageKo: '휴대전화 번호가 올바르지 않습니다.' },
+  YEYAK_E_IDENTITY_METHOD_UNKNOWN: { status: 400, message: 'Unknown verification method.', messageKo: '지원하지 않는 인증 방법입니다.' },
+  YEYAK_E_CHALLENGE_NOT_FOUND: { status: 404, message: 'No such verification challenge (or it expired).', messageKo: '인증 요청을 찾을 수 없거나 만료되었습니다.' },
+  YEYAK_E_CODE_WRONG: { status: 401, message: 'The verification code is wrong.', messageKo: '인증번호가 틀렸습니다.' },
+  YEYAK_E_CHALLENGE_LOCKED: { status: 429, message: 'Too many wrong codes; start again.', messageKo: '인증번호를 여러 번 틀렸습니다. 처음부터 다시 시도해 주세요.' },
+  YEYAK_E_CAMPAIGN_NOT_FOUND: { status: 404, message: 'No such campaign.', messageKo: '해당 예약 사업이 없습니다.' },
+  YEYAK_E_CLINIC_NOT_FOUND: { status: 404, message: 'No such clinic in this campaign.', messageKo: '해당 의료기관이 없습니다.' },
+  YEYAK_E_REGION_NOT_FOUND: { status: 404, message: 'No such region.', messageKo: '해당 지역이 없습니다.' },
+  YEYAK_E_DATE_INVALID: { status: 400, message: 'The date is not a real calendar date (YYYY-MM-DD).', messageKo: '날짜가 올바르지 않습니다.' },
+  YEYAK_E_DATE_NOT_OFFERED: { status: 409, message: 'This clinic offers no vaccination on that date.', messageKo: '해당 날짜에는 접종이 없습니다.' },
+  YEYAK_E_NOT_ELIGIBLE: { status: 403, message: 'You are not eligible for this campaign.', messageKo: '예약 대상이 아닙니다.' },
+  YEYAK_E_WINDOW_CLOSED: { status: 403, message: 'Your booking window is not open now.', messageKo: '지금은 예약 기간이 아닙니다.' },
+  YEYAK_E_SLOT_FULL: { status: 409, message: 'No doses left on that date at that clinic.', messageKo: '해당 날짜의 예약이 마감되었습니다.' },
+  YEYAK_E_DOSE2_FULL: { status: 409, message: 'No second-dose capacity at that clinic for the matching date.', messageKo: '2차 접종일의 예약이 마감되었습니다.' },
+  YEYAK_E_ALREADY_BOOKED: { status: 409, message: 'You already hold a reservation in this campaign.', messageKo: '이미 예약하셨습니다.' },
+  YEYAK_E_IDEMPOTENCY_KEY_REQUIRED: { status: 400, message: 'Send an Idempotency-Key header (8–64 characters).', messageKo: 'Idempotency-Key 헤더가 필요합니다.' },
+  YEYAK_E_IDEMPOTENCY_MISMATCH: { status: 409, message: 'This Idempotency-Key was used with a different request.', messageKo: '같은 요청 키가 다른 요청에 사용되었습니다.' },
+  YEYAK_E_RESERVATION_NOT_FOUND: { status: 404, message: 'No such reservation.', messageKo: '예약을 찾을 수 없습니다.' },
+  YEYAK_E_RESERVATION_CANCELLED: { status: 409, message: 'This reservation is cancelled.', messageKo: '취소된 예약입니다.' },
+  YEYAK_E_CHANGE_TOO_LATE: { status: 409, message: 'Changes are closed this close to the vaccination date.', messageKo: '접종일이 가까워 변경할 수 없습니다.' },
+  YEYAK_E_CANCEL_TOO_LATE: { status: 409, message: 'Cancellation is closed this close to the vaccination date.', messageKo: '접종일이 가까워 취소할 수 없습니다.' },
+  YEYAK_E_CHANGE_NOTHING: { status: 400, message: 'Give a new clinicId or date.', messageKo: '변경할 의료기관 또는 날짜를 입력해 주세요.' },
+  YEYAK_E_SUPPLY_EXHAUSTED: { status: 409, message: 'All confirmed vaccine supply for this campaign is booked.', messageKo: '확보된 백신 물량이 모두 예약되었습니다.' },
+  YEYAK_E_PASS_REQUIRED: { status: 403, message: 'Enter through the waiting room first.', messageKo: '대기열을 통해 접속해 주세요.' },
+  YEYAK_E_UNAVAILABLE: { status: 503, message: 'The service is busy; try again shortly.', messageKo: '접속이 많아 잠시 후 다시 시도해 주세요.' },
+} as const satisfies Record<string, { status: number; message: string; messageKo: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** An expected operating error: an answer to the caller, not a bug. */
+export class YeyakError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
+    super(message ?? errorCatalogue[code].message);
+    this.name = 'YeyakError';
+    this.code = code;
+    this.status = errorCatalogue[code].status;
+    this.details = details;
+  }
+}
+
+export function isYeyakError(e: unknown): e is YeyakError {
+  return e instanceof YeyakError;
+}
+
+/** A broken invariant: a programmer error. Crash loudly rather than serve wrong data. */
+export function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`invariant violated: ${message}`);
+}
