@@ -1,0 +1,74 @@
+/**
+ * Korean resident registration number (주민등록번호, RRN): YYMMDD-GNNNNNN.
+ *
+ * Only the birth date, sex and residency that the rules need are derived from it; the number itself
+ * is stored as a keyed hash and shown masked. There is no checksum check: numbers issued since
+ * October 2020 carry random trailing digits, so a checksum would reject real people.
+ */
+import { createHmac } from 'node:crypto';
+import type { PersonFacts } from '../campaigns/types.ts';
+import { isRealDay } from '../campaigns/time.ts';
+
+export type RrnInvalidReason = 'FORMAT' | 'DATE' | 'GENDER_DIGIT';
+
+export type RrnParseResult =
+  | { ok: true; facts: PersonFacts; normalized: string }
+  | { ok: false; reason: RrnInvalidReason };
+
+interface GenderDigitMeaning {
+  readonly century: number;
+  readonly sex: 'M' | 'F';
+  readonly foreignResident: boolean;
+}
+
+/** The 7th digit encodes century, sex and whether the holder is a registered foreign resident. */
+const GENDER_DIGIT: Readonly<Record<string, GenderDigitMeaning>> = {
+  '9': { century: 1800, sex: 'M', foreignResident: false },
+  '0': { century: 1800, sex: 'F', foreignResident: false },
+  '1': { century: 1900, sex: 'M', foreignResident: false },
+  '2': { century: 1900, sex: 'F', foreignResident: false },
+  '3': { century: 2000, sex: 'M', foreignResident: false },
+  '4': { century: 2000, sex: 'F', foreignResident: false },
+  '5': { century: 1900, sex: 'M', foreignResident: true },
+  '6': { century: 1900, sex: 'F', foreignResident: true },
+  '7': { century: 2000, sex: 'M', foreignResident: true },
+  '8': { century: 2000, sex: 'F', foreignResident: true },
+};
+
+// ASCII digits only (no `u` flag, so \d is [0-9]); the hyphen is the only separator accepted.
+const RRN_RE = /^(\d{6})-?(\d{7})$/;
+
+/** Parse an RRN typed as 'YYMMDD-GNNNNNN' or 13 digits (surrounding whitespace ignored). */
+export function parseRrn(raw: string): RrnParseResult {
+  const m = RRN_RE.exec(raw.trim());
+  if (!m) return { ok: false, reason: 'FORMAT' };
+  const front = m[1] ?? '';
+  const back = m[2] ?? '';
+  // The table covers all ten digits, so this only guards against the table being edited.
+  const meaning = GENDER_DIGIT[back.charAt(0)];
+  if (!meaning) return { ok: false, reason: 'GENDER_DIGIT' };
+  const year = meaning.century + Number(front.slice(0, 2));
+  const birthDate = `${year}-${front.slice(2, 4)}-${front.slice(4, 6)}`;
+  if (!isRealDay(birthDate)) return { ok: false, reason: 'DATE' };
+  const facts: PersonFacts = { birthDate, sex: meaning.sex, foreignResident: meaning.foreignResident };
+  return { ok: true, facts, normalized: front + back };
+}
+
+/** 'YYMMDD-G******' for display and logs; digits 8–13 never leave this function. */
+export function maskRrn(raw: string): string {
+  const parsed = parseRrn(raw);
+  if (!parsed.ok) return '******-*******';
+  return `${parsed.normalized.slice(0, 6)}-${parsed.normalized.charAt(6)}******`;
+}
+
+/**
+ * Keyed hash (HMAC-SHA256, hex) used to recognise the same person without storing the number.
+ * Demands the 13-digit normalized form: hashing '900829-1234567' and '9008291234567' differently
+ * would let one person hold two reservations.
+ */
+export function hashRrn(normalized13Digits: string, secret: string): string {
+  if (!/^\d{13}$/.test(normalized13Digits)) throw new RangeError('hashRrn: expects the 13-digit normalized RRN');
+  // An empty key would make the hash a plain SHA-256 that anyone can brute-force over ~10^13 numbers.
+  if (secret.length === 0) throw new RangeError('hashRrn: secret must not be empty');
+  return createHmac('sha256', secret).update(normalized13Digits).digest('hex');
+}
