@@ -39,7 +39,9 @@ export const errorCatalogue = {
   YEYAK_E_CHANGE_NOTHING: { status: 400, message: 'Give a new clinicId or date.', messageKo: '변경할 의료기관 또는 날짜를 입력해 주세요.' },
   YEYAK_E_SUPPLY_EXHAUSTED: { status: 409, message: 'All confirmed vaccine supply for this campaign is booked.', messageKo: '확보된 백신 물량이 모두 예약되었습니다.' },
   YEYAK_E_PASS_REQUIRED: { status: 403, message: 'Enter through the waiting room first.', messageKo: '대기열을 통해 접속해 주세요.' },
-  YEYAK_E_UNAVAILABLE: { status: 503, message: 'The service is busy; try again shortly.', messageKo: '접속이 많아 잠시 후 다시 시도해 주세요.' },
+  YEYAK_E_BUSY: { status: 429, message: 'The service is busy; try again shortly.', messageKo: '접속이 많아 잠시 후 다시 시도해 주세요.' },
+  YEYAK_E_PROXY_NOT_ALLOWED: { status: 403, message: 'Booking for someone else is not allowed in this campaign.', messageKo: '이 예약은 대리 예약이 허용되지 않습니다.' },
+  YEYAK_E_INTERNAL: { status: 500, message: 'Internal error (a bug): it has been logged.', messageKo: '시스템 오류가 발생했습니다.' },
 } as const satisfies Record<string, { status: number; message: string; messageKo: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -1,0 +1,128 @@
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Config } from './core/config.ts';
+import { systemClock, type Clock } from './core/clock.ts';
+import type { Db } from './core/db.ts';
+import { YeyakError } from './core/errors.ts';
+import { errorSchema, installErrorHandling, sendError } from './core/http.ts';
+import { CampaignRegistry } from './campaigns/registry.ts';
+import { campaignRoutes } from './campaigns/routes.ts';
+import { AvailabilityView } from './availability/view.ts';
+import { BookingService } from './booking/service.ts';
+import { bookingRoutes } from './booking/routes.ts';
+import { IdentityService } from './identity/challenges.ts';
+import { SessionSigner } from './identity/session.ts';
+import { identityRoutes } from './identity/routes.ts';
+import { createMetrics } from './operations/metrics.ts';
+import { adminRoutes, operationsRoutes } from './operations/routes.ts';
+
+export interface AppDeps {
+  db: Db;
+  clock?: Clock;
+  /** Fastify logger options; false silences (tests). */
+  logger?: FastifyServerOptions['logger'];
+}
+
+const BOOKING_QUEUE_MAX = 20_000; // bookings waiting for a batch per node before 429s
+const BOOKING_LEAD_DAYS = 1; // earliest dose-1 date is tomorrow: deliveries need notice
+const API_PREFIX = '/api/v1';
+
+// Log lines never carry bodies; these headers are redacted too (session tokens, passes, RRNs in URLs are never used).
+const redactPaths = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["yeyak-pass"]'];
+
+/** Builds the whole app on a migrated store. The caller listens (src/server.ts) or injects (tests). */
+export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
+  const clock = deps.clock ?? systemClock;
+  const { db } = deps;
+  const app = Fastify({
+    logger: deps.logger ?? { level: config.logLevel, redact: redactPaths },
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy ?? false,
+    return503OnClosing: true,
+    // Strict validation: unknown fields are errors (not silently dropped), no type coercion.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
+  });
+  installErrorHandling(app);
+  app.addSchema(errorSchema);
+
+  const metrics = createMetrics();
+  const campaigns = new CampaignRegistry();
+  await campaigns.load(db);
+  const availability = new AvailabilityView(db, {
+    refreshMs: config.availabilityRefreshMs,
+    overlapMs: config.statementTimeoutMs + 1_000,
+  });
+  await availability.load(campaigns.list());
+  availability.start();
+  const booking = new BookingService(db, clock, campaigns, availability, {
+    batchMax: config.bookingBatchMax,
+    queueMax: BOOKING_QUEUE_MAX,
+    leadDays: BOOKING_LEAD_DAYS,
+    onBatch: (size, ms) => {
+      metrics.bookingBatchSize.observe(size);
+      metrics.bookingBatchSeconds.observe(ms / 1000);
+    },
+  });
+  const signer = new SessionSigner(config.sessionSecret, clock, config.sessionTtlMs);
+  const identity = new IdentityService(db, clock, config.rrnHashSecret, config.challengeTtlMs, config.identity === 'sandbox');
+  const regions = await db.query<{ code: string }>('SELECT code FROM region');
+  const regionCodes = new Set(regions.rows.map((r) => r.code));
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  // Every path under /api/v1/admin — existing or not — needs the staff credential.
+  const adminToken = Buffer.from(config.adminToken);
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith(`${API_PREFIX}/admin`)) return;
+    const header = request.headers.authorization ?? '';
+    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+    if (given.length !== adminToken.length || !timingSafeEqual(given, adminToken)) {
+      return sendError(reply, new YeyakError('YEYAK_E_ADMIN_UNAUTHENTICATED'));
+    }
+  });
+
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'yeyak API',
+        version: '1.0.0',
+        description: 'Vaccination pre-reservation. Errors are {"error":{"code":"YEYAK_E_…","message":"…"}}.',
+      },
+      components: {
+        securitySchemes: {
+          session: { type: 'http', scheme: 'bearer', description: 'sessionToken from identity verification (or the yeyak_session cookie)' },
+          admin: { type: 'http', scheme: 'bearer', description: 'YEYAK_ADMIN_TOKEN' },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  const opsDeps = { db, clock, booking, availability, metrics, availabilityStaleMs: config.availabilityRefreshMs * 20 + 5_000 };
+  await app.register(operationsRoutes, opsDeps);
+  await app.register(
+    async (api) => {
+      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      await api.register(campaignRoutes, { clock, booking, availability, signer, regionCodes });
+      await api.register(identityRoutes, { identity, signer, sessionTtlMs: config.sessionTtlMs, secureCookies: config.nodeEnv === 'production' });
+      await api.register(bookingRoutes, { booking, signer, metrics });
+      await api.register(adminRoutes, opsDeps);
+    },
+    { prefix: API_PREFIX },
+  );
+
+  app.addHook('onClose', async () => {
+    await booking.drain();
+    await availability.stop();
+  });
+  return app;
+}

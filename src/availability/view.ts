@@ -1,0 +1,229 @@
+import type { Db } from '../core/db.ts';
+import type { Campaign } from '../campaigns/types.ts';
+import { dose2Day } from '../booking/dose-dates.ts';
+
+/**
+ * In-process availability: clinic lists and dates are answered from memory, not by an aggregate
+ * query per request (the 2021 bottleneck). The view loads every slot once, then follows the
+ * slot_change feed (written by a trigger on every change of slot.remaining).
+ *
+ * Staleness is bounded by refreshMs plus one poll. Change rows are re-read for `overlapMs` after
+ * they appear, because a transaction that took its seq earlier may commit later; per slot the seq
+ * order is the commit order (the row lock spans UPDATE → COMMIT), so keeping the highest seq per
+ * slot converges on the truth. Booking never trusts this view: the database decides.
+ */
+export interface ClinicInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly sidoCode: string;
+  readonly sigunguCode: string;
+  readonly address: string;
+}
+
+interface SlotEntry {
+  readonly id: number;
+  readonly clinicId: string;
+  readonly day: string;
+  readonly dose: 1 | 2;
+  readonly vaccineId: string;
+  remaining: number;
+  lastSeq: number;
+  /** For a dose-1 slot: the dose-2 slot that its bookings also claim. */
+  pair: SlotEntry | null;
+}
+
+interface CampaignView {
+  readonly campaign: Campaign;
+  readonly slots: Map<number, SlotEntry>;
+  /** clinicId → day → dose-1 slot */
+  readonly dose1ByClinic: Map<string, Map<string, SlotEntry>>;
+  /** Bumped on every applied change: the serialisation caches key on it. */
+  version: number;
+}
+
+export interface DateAvailability {
+  date: string;
+  remaining: number;
+  vaccine: string;
+}
+
+const CHANGE_BATCH_MAX = 50_000; // rows per poll; a bigger backlog is read over several polls
+const LOAD_LOOKBACK_CHANGES = 100_000; // change rows re-read after a load
+
+export class AvailabilityView {
+  private readonly clinics = new Map<string, ClinicInfo>();
+  private readonly campaigns = new Map<string, CampaignView>();
+  /** Highest seq seen, and when: the poll re-reads from the high-water mark of overlapMs ago. */
+  private readonly seqHistory: { atMs: number; seq: number }[] = [];
+  private highSeq = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private polling: Promise<void> | null = null;
+  lastRefreshMs = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly opts: { refreshMs: number; overlapMs: number; monotonicMs?: () => number },
+  ) {}
+
+  private nowMs(): number {
+    return (this.opts.monotonicMs ?? (() => performance.now()))();
+  }
+
+  async load(campaigns: readonly Campaign[]): Promise<void> {
+    const start = await this.db.query<{ seq: number | null }>('SELECT max(seq) AS seq FROM slot_change');
+    this.highSeq = start.rows[0]?.seq ?? 0;
+    // Changes that took a seq before this load but commit after it are re-read once.
+    this.seqHistory.length = 0;
+    this.seqHistory.push({ atMs: -Infinity, seq: Math.max(0, this.highSeq - LOAD_LOOKBACK_CHANGES) });
+    const clinics = await this.db.query<{ id: string; name: string; sido_code: string; sigungu_code: string; address: string }>(
+      'SELECT id, name, sido_code, sigungu_code, address FROM clinic ORDER BY id',
+    );
+    this.clinics.clear();
+    for (const c of clinics.rows) {
+      this.clinics.set(c.id, { id: c.id, name: c.name, sidoCode: c.sido_code, sigunguCode: c.sigungu_code, address: c.address });
+    }
+    this.campaigns.clear();
+    for (const campaign of campaigns) this.campaigns.set(campaign.id, await this.loadCampaign(campaign));
+    this.lastRefreshMs = this.nowMs();
+  }
+
+  private async loadCampaign(campaign: Campaign): Promise<CampaignView> {
+    const rows = await this.db.query<{ id: number; clinic_id: string; day: string; dose: 1 | 2; vaccine_id: string; remaining: number }>(
+      'SELECT id, clinic_id, day, dose, vaccine_id, remaining FROM slot WHERE campaign_id = $1',
+      [campaign.id],
+    );
+    const slots = new Map<number, SlotEntry>();
+    const dose2 = new Map<string, SlotEntry>();
+    const dose1ByClinic = new Map<string, Map<string, SlotEntry>>();
+    for (const r of rows.rows) {
+      const e: SlotEntry = { id: r.id, clinicId: r.clinic_id, day: r.day, dose: r.dose, vaccineId: r.vaccine_id, remaining: r.remaining, lastSeq: 0, pair: null };
+      slots.set(e.id, e);
+      if (e.dose === 2) dose2.set(`${e.clinicId}|${e.day}|${e.vaccineId}`, e);
+      else {
+        let days = dose1ByClinic.get(e.clinicId);
+        if (!days) dose1ByClinic.set(e.clinicId, (days = new Map()));
+        days.set(e.day, e);
+      }
+    }
+    if (campaign.doses === 2 && campaign.dose2IntervalDays !== null) {
+      for (const days of dose1ByClinic.values()) {
+        for (const e of days.values()) {
+          const day2 = dose2Day(e.day, campaign.dose2IntervalDays, campaign.blackoutDays, campaign.blackoutShiftDays);
+          e.pair = dose2.get(`${e.clinicId}|${day2}|${e.vaccineId}`) ?? null;
+        }
+      }
+    }
+    return { campaign, slots, dose1ByClinic, version: 0 };
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      if (!this.polling) {
+        this.polling = this.refresh()
+          .then(() => undefined, () => undefined)
+          .finally(() => (this.polling = null));
+      }
+    }, this.opts.refreshMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.polling;
+  }
+
+  /** Applies changes committed since the last poll. Returns the number of change rows read. */
+  async refresh(): Promise<number> {
+    const now = this.nowMs();
+    let since = this.safeCursor(now);
+    let read = 0;
+    for (;;) {
+      const r = await this.db.query<{ seq: number; slot_id: number; remaining: number }>(
+        'SELECT seq, slot_id, remaining FROM slot_change WHERE seq > $1 ORDER BY seq LIMIT $2',
+        [since, CHANGE_BATCH_MAX],
+      );
+      for (const row of r.rows) this.apply(row.slot_id, row.remaining, row.seq);
+      read += r.rows.length;
+      const last = r.rows[r.rows.length - 1];
+      if (last && last.seq > this.highSeq) this.highSeq = last.seq;
+      if (!last || r.rows.length < CHANGE_BATCH_MAX) break;
+      since = last.seq;
+    }
+    this.seqHistory.push({ atMs: now, seq: this.highSeq });
+    this.lastRefreshMs = now;
+    return read;
+  }
+
+  /** The high-water mark as it was overlapMs ago: every change at or below it has committed. */
+  private safeCursor(now: number): number {
+    while (this.seqHistory.length >= 2 && (this.seqHistory[1] as { atMs: number }).atMs <= now - this.opts.overlapMs) {
+      this.seqHistory.shift();
+    }
+    return (this.seqHistory[0] as { seq: number }).seq;
+  }
+
+  private apply(slotId: number, remaining: number, seq: number): void {
+    for (const view of this.campaigns.values()) {
+      const e = view.slots.get(slotId);
+      if (!e) continue;
+      if (seq <= e.lastSeq) return;
+      e.lastSeq = seq;
+      if (e.remaining !== remaining) {
+        e.remaining = remaining;
+        view.version++;
+      }
+      return;
+    }
+  }
+
+  clinic(id: string): ClinicInfo | undefined {
+    return this.clinics.get(id);
+  }
+
+  version(campaignId: string): number {
+    return this.campaigns.get(campaignId)?.version ?? -1;
+  }
+
+  hasCampaign(campaignId: string): boolean {
+    return this.campaigns.has(campaignId);
+  }
+
+  /** Dose-1 days of a clinic from `fromDay` on, remaining counting the dose-2 slot behind each. */
+  dates(campaignId: string, clinicId: string, fromDay: string): DateAvailability[] | null {
+    const days = this.campaigns.get(campaignId)?.dose1ByClinic.get(clinicId);
+    if (!days) return null;
+    const out: DateAvailability[] = [];
+    for (const e of days.values()) {
+      if (e.day < fromDay) continue;
+      out.push({ date: e.day, remaining: effective(e), vaccine: e.vaccineId });
+    }
+    return out.sort((a, b) => (a.date < b.date ? -1 : 1));
+  }
+
+  /** Bookable first doses per clinic from `fromDay` on. */
+  clinicRemaining(campaignId: string, clinicId: string, fromDay: string): number | null {
+    const days = this.campaigns.get(campaignId)?.dose1ByClinic.get(clinicId);
+    if (!days) return null;
+    let total = 0;
+    for (const e of days.values()) if (e.day >= fromDay) total += effective(e);
+    return total;
+  }
+
+  clinicIds(campaignId: string): string[] {
+    return [...(this.campaigns.get(campaignId)?.dose1ByClinic.keys() ?? [])].sort();
+  }
+
+  campaignRemaining(campaignId: string, fromDay: string): number {
+    const view = this.campaigns.get(campaignId);
+    if (!view) return 0;
+    let total = 0;
+    for (const days of view.dose1ByClinic.values()) for (const e of days.values()) if (e.day >= fromDay) total += effective(e);
+    return total;
+  }
+}
+
+function effective(e: SlotEntry): number {
+  return e.pair ? Math.min(e.remaining, e.pair.remaining) : e.remaining;
+}

@@ -1,0 +1,134 @@
+import type { FastifyInstance } from 'fastify';
+import { YeyakError } from '../core/errors.ts';
+import { requireSession } from '../identity/auth.ts';
+import type { SessionSigner } from '../identity/session.ts';
+import type { BookingService, BookInput } from './service.ts';
+import { bookingNumberPattern } from './booking-number.ts';
+import type { Metrics } from '../operations/metrics.ts';
+
+export interface BookingRouteDeps {
+  booking: BookingService;
+  signer: SessionSigner;
+  metrics: Metrics;
+}
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,64}$/;
+
+const reservationSchema = {
+  type: 'object',
+  required: ['bookingNumber', 'doses'],
+  properties: {
+    bookingNumber: { type: 'string' },
+    campaignId: { type: 'string' },
+    status: { type: 'string', enum: ['confirmed', 'cancelled'] },
+    vaccine: { type: 'string' },
+    doses: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['dose', 'date', 'clinicId'],
+        properties: { dose: { type: 'integer' }, date: { type: 'string' }, clinicId: { type: 'string' } },
+      },
+    },
+  },
+} as const;
+
+const idParam = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9-]+$' } as const;
+const dateField = { type: 'string', minLength: 10, maxLength: 10, pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' } as const;
+const bookingParams = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['bookingNumber'],
+  properties: { bookingNumber: { type: 'string', pattern: bookingNumberPattern } },
+} as const;
+
+export async function bookingRoutes(app: FastifyInstance, deps: BookingRouteDeps): Promise<void> {
+  app.post<{ Body: BookInput }>(
+    '/reservations',
+    {
+      schema: {
+        tags: ['booking'],
+        summary: 'Book dose 1 and its dose 2 atomically. Same Idempotency-Key and body → same answer.',
+        security: [{ session: [] }],
+        headers: {
+          type: 'object',
+          properties: {
+            'idempotency-key': { type: 'string', description: 'Client-generated, 8–64 of [A-Za-z0-9_.:-]; reuse it on retry' },
+            'yeyak-pass': { type: 'string', description: 'Admission pass from the waiting room (required where the queue is on)' },
+          },
+        },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['campaignId', 'clinicId', 'date'],
+          properties: { campaignId: idParam, clinicId: idParam, date: dateField },
+        },
+        response: { 201: reservationSchema, '4xx': { $ref: 'Error#' } },
+      },
+    },
+    async (request, reply) => {
+      const session = requireSession(request, deps.signer);
+      const key = request.headers['idempotency-key'];
+      if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) throw new YeyakError('YEYAK_E_IDEMPOTENCY_KEY_REQUIRED');
+      try {
+        const body = await deps.booking.book(session, request.body, key);
+        deps.metrics.bookings.inc({ outcome: 'ok' });
+        return reply.status(201).send(body);
+      } catch (e) {
+        deps.metrics.bookings.inc({ outcome: e instanceof YeyakError ? e.code : 'error' });
+        throw e;
+      }
+    },
+  );
+
+  app.get<{ Params: { bookingNumber: string } }>(
+    '/reservations/:bookingNumber',
+    {
+      schema: {
+        tags: ['booking'],
+        summary: "The session's own reservation",
+        security: [{ session: [] }],
+        params: bookingParams,
+        response: { 200: reservationSchema, '4xx': { $ref: 'Error#' } },
+      },
+    },
+    async (request) => deps.booking.get(requireSession(request, deps.signer), request.params.bookingNumber),
+  );
+
+  app.patch<{ Params: { bookingNumber: string }; Body: { clinicId?: string; date?: string } }>(
+    '/reservations/:bookingNumber',
+    {
+      schema: {
+        tags: ['booking'],
+        summary: 'Change clinic and/or date: the new slots are claimed and the old released atomically',
+        security: [{ session: [] }],
+        params: bookingParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: { clinicId: idParam, date: dateField },
+        },
+        response: { 200: reservationSchema, '4xx': { $ref: 'Error#' } },
+      },
+    },
+    async (request) => deps.booking.change(requireSession(request, deps.signer), request.params.bookingNumber, request.body),
+  );
+
+  app.delete<{ Params: { bookingNumber: string } }>(
+    '/reservations/:bookingNumber',
+    {
+      schema: {
+        tags: ['booking'],
+        summary: 'Cancel; the capacity returns at once',
+        security: [{ session: [] }],
+        params: bookingParams,
+        response: {
+          200: { type: 'object', properties: { bookingNumber: { type: 'string' }, status: { type: 'string' } } },
+          '4xx': { $ref: 'Error#' },
+        },
+      },
+    },
+    async (request) => deps.booking.cancel(requireSession(request, deps.signer), request.params.bookingNumber),
+  );
+}

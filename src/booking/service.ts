@@ -1,0 +1,215 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../core/clock.ts';
+import type { Db } from '../core/db.ts';
+import { YeyakError, type ErrorCode } from '../core/errors.ts';
+import type { Campaign } from '../campaigns/types.ts';
+import type { CampaignRegistry } from '../campaigns/registry.ts';
+import { addDays, isRealDay, localDay } from '../campaigns/time.ts';
+import { evaluateEligibility, type EligibilityResult } from '../eligibility/eligibility.ts';
+import type { AvailabilityView } from '../availability/view.ts';
+import type { Session } from '../identity/session.ts';
+import { Batcher } from './batcher.ts';
+import { newBookingNumber } from './booking-number.ts';
+import { dose2Day } from './dose-dates.ts';
+import * as sql from './sql.ts';
+
+export interface BookingServiceOptions {
+  batchMax: number;
+  queueMax: number;
+  /** Days between today and the earliest bookable dose-1 date (deliveries need notice). */
+  leadDays: number;
+  onBatch?: (size: number, ms: number) => void;
+}
+
+export interface BookInput {
+  campaignId: string;
+  clinicId: string;
+  date: string;
+}
+
+/** Rules before the database, the database for the decision, then codes to answers. */
+export class BookingService {
+  private readonly batcher: Batcher<sql.BookingRow, sql.BookingOutcome>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly campaignRegistry: CampaignRegistry,
+    private readonly availability: AvailabilityView,
+    private readonly opts: BookingServiceOptions,
+  ) {
+    this.batcher = new Batcher({
+      run: (rows) => sql.bookBatch(db, rows, clock.now()),
+      batchMax: opts.batchMax,
+      queueMax: opts.queueMax,
+      inFlightMax: 1,
+      onBatch: opts.onBatch,
+    });
+  }
+
+  get waiting(): number {
+    return this.batcher.waiting;
+  }
+
+  campaigns(): Campaign[] {
+    return this.campaignRegistry.list();
+  }
+
+  campaign(id: string): Campaign {
+    const c = this.campaignRegistry.get(id);
+    if (!c) throw new YeyakError('YEYAK_E_CAMPAIGN_NOT_FOUND');
+    return c;
+  }
+
+  today(c: Campaign): string {
+    return localDay(this.clock.now(), c.timeZone);
+  }
+
+  /** The first day a dose 1 may be booked for, today. */
+  firstBookableDay(c: Campaign): string {
+    const earliest = addDays(this.today(c), this.opts.leadDays);
+    return earliest > c.firstShotDay ? earliest : c.firstShotDay;
+  }
+
+  async inRoster(c: Campaign, personId: number): Promise<boolean> {
+    if (!c.rosterRequired) return true;
+    const r = await this.db.query(
+      'SELECT 1 FROM campaign_roster cr JOIN person p ON p.rrn_hash = cr.rrn_hash WHERE cr.campaign_id = $1 AND p.id = $2',
+      [c.id, personId],
+    );
+    return r.rows.length > 0;
+  }
+
+  async eligibility(session: Session, campaignId: string): Promise<EligibilityResult & { bookingNumber?: string }> {
+    const c = this.campaign(campaignId);
+    const [inRoster, booked] = await Promise.all([
+      this.inRoster(c, session.personId),
+      sql.hasLiveReservation(this.db, c.id, session.personId),
+    ]);
+    const result = evaluateEligibility({ campaign: c, person: session.facts, inRoster, alreadyBooked: booked !== null, now: this.clock.now() });
+    return booked ? { ...result, bookingNumber: booked } : result;
+  }
+
+  private async requireOpenWindow(c: Campaign, session: Session): Promise<void> {
+    const inRoster = await this.inRoster(c, session.personId);
+    const e = evaluateEligibility({ campaign: c, person: session.facts, inRoster, alreadyBooked: false, now: this.clock.now() });
+    if (e.eligible) return;
+    const hard = e.reasons.includes('BIRTH_OUT_OF_RANGE') || e.reasons.includes('NOT_IN_ROSTER');
+    throw new YeyakError(hard ? 'YEYAK_E_NOT_ELIGIBLE' : 'YEYAK_E_WINDOW_CLOSED', e.message.en, {
+      reasons: e.reasons,
+      messageKo: e.message.ko,
+      ...(e.nextWindow ? { nextWindow: e.nextWindow } : {}),
+    });
+  }
+
+  /** Validates the clinic and dose-1 date and derives the dose-2 date. */
+  private slotDays(c: Campaign, clinicId: string, date: string): { day1: string; day2: string | null } {
+    if (!isRealDay(date)) throw new YeyakError('YEYAK_E_DATE_INVALID');
+    if (!this.availability.clinic(clinicId) || this.availability.clinicRemaining(c.id, clinicId, c.firstShotDay) === null) {
+      throw new YeyakError('YEYAK_E_CLINIC_NOT_FOUND');
+    }
+    const offered = this.availability.dates(c.id, clinicId, this.firstBookableDay(c))?.some((d) => d.date === date);
+    if (!offered || date > c.lastShotDay) throw new YeyakError('YEYAK_E_DATE_NOT_OFFERED');
+    const day2 = c.doses === 2 && c.dose2IntervalDays !== null ? dose2Day(date, c.dose2IntervalDays, c.blackoutDays, c.blackoutShiftDays) : null;
+    return { day1: date, day2 };
+  }
+
+  async book(session: Session, input: BookInput, idempotencyKey: string): Promise<sql.ReservationBody> {
+    const c = this.campaign(input.campaignId);
+    await this.requireOpenWindow(c, session);
+    const { day1, day2 } = this.slotDays(c, input.clinicId, input.date);
+    const idemHash = createHash('sha256').update(JSON.stringify([input.campaignId, input.clinicId, input.date])).digest('hex');
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const outcome = await this.batcher.submit({
+        personId: session.personId,
+        campaignId: c.id,
+        clinicId: input.clinicId,
+        day1,
+        day2,
+        bookingNumber: newBookingNumber(),
+        idemKey: idempotencyKey,
+        idemHash,
+        actor: `person:${session.personId}`,
+        bookedBy: 'self',
+      });
+      if (outcome.code === 'BOOKING_NUMBER_TAKEN') continue;
+      return this.bookingAnswer(c, outcome);
+    }
+    throw new Error('invariant violated: three booking-number collisions in a row');
+  }
+
+  private bookingAnswer(c: Campaign, outcome: sql.BookingOutcome): sql.ReservationBody {
+    switch (outcome.code) {
+      case 'OK':
+      case 'REPLAY':
+        if (!outcome.response) throw new Error(`invariant violated: ${outcome.code} without a response`);
+        return outcome.response;
+      case 'IDEMPOTENCY_MISMATCH':
+        throw new YeyakError('YEYAK_E_IDEMPOTENCY_MISMATCH');
+      case 'ALREADY_BOOKED':
+        throw new YeyakError('YEYAK_E_ALREADY_BOOKED');
+      case 'DOSE2_FULL':
+        throw new YeyakError('YEYAK_E_DOSE2_FULL');
+      case 'SLOT_FULL':
+        throw new YeyakError(this.availability.campaignRemaining(c.id, this.firstBookableDay(c)) === 0 ? 'YEYAK_E_SUPPLY_EXHAUSTED' : 'YEYAK_E_SLOT_FULL');
+      default:
+        throw new Error(`invariant violated: unexpected booking code ${outcome.code}`);
+    }
+  }
+
+  async get(session: Session, bookingNumber: string): Promise<sql.ReservationBody> {
+    const r = await sql.findReservation(this.db, bookingNumber, session.personId);
+    if (!r) throw new YeyakError('YEYAK_E_RESERVATION_NOT_FOUND');
+    return r;
+  }
+
+  async change(session: Session, bookingNumber: string, input: { clinicId?: string; date?: string }): Promise<sql.ReservationBody> {
+    if (input.clinicId === undefined && input.date === undefined) throw new YeyakError('YEYAK_E_CHANGE_NOTHING');
+    const current = await this.get(session, bookingNumber);
+    if (current.status !== 'confirmed') throw new YeyakError('YEYAK_E_RESERVATION_CANCELLED');
+    const dose1 = current.doses.find((d) => d.dose === 1);
+    if (!dose1) throw new Error('invariant violated: reservation without dose 1');
+    const c = this.campaign(current.campaignId);
+    const clinicId = input.clinicId ?? dose1.clinicId;
+    const date = input.date ?? dose1.date;
+    if (clinicId === dose1.clinicId && date === dose1.date) throw new YeyakError('YEYAK_E_CHANGE_NOTHING');
+    const { day1, day2 } = this.slotDays(c, clinicId, date);
+    const r = await sql.changeReservation(
+      this.db,
+      { bookingNumber, personId: session.personId, clinicId, day1, day2, today: this.today(c), freezeDays: c.changeFreezeDays, actor: `person:${session.personId}` },
+      this.clock.now(),
+    );
+    if (r.code === 'OK' && r.response) return r.response;
+    throw new YeyakError(changeErrors[r.code] ?? 'YEYAK_E_INTERNAL');
+  }
+
+  async cancel(session: Session, bookingNumber: string): Promise<{ bookingNumber: string; status: 'cancelled' }> {
+    const current = await this.get(session, bookingNumber);
+    const c = this.campaign(current.campaignId);
+    const r = await sql.cancelReservation(
+      this.db,
+      { bookingNumber, personId: session.personId, today: this.today(c), untilDays: c.cancelUntilDays, actor: `person:${session.personId}` },
+      this.clock.now(),
+    );
+    if (r.code === 'OK' && r.response) return r.response;
+    throw new YeyakError(cancelErrors[r.code] ?? 'YEYAK_E_INTERNAL');
+  }
+
+  drain(): Promise<void> {
+    return this.batcher.drain();
+  }
+}
+
+const changeErrors: Partial<Record<sql.ChangeCode, ErrorCode>> = {
+  NOT_FOUND: 'YEYAK_E_RESERVATION_NOT_FOUND',
+  CANCELLED: 'YEYAK_E_RESERVATION_CANCELLED',
+  CHANGE_TOO_LATE: 'YEYAK_E_CHANGE_TOO_LATE',
+  SLOT_FULL: 'YEYAK_E_SLOT_FULL',
+  DOSE2_FULL: 'YEYAK_E_DOSE2_FULL',
+};
+
+const cancelErrors: Partial<Record<sql.CancelCode, ErrorCode>> = {
+  NOT_FOUND: 'YEYAK_E_RESERVATION_NOT_FOUND',
+  CANCELLED: 'YEYAK_E_RESERVATION_CANCELLED',
+  CANCEL_TOO_LATE: 'YEYAK_E_CANCEL_TOO_LATE',
+};

@@ -1,0 +1,138 @@
+import type { Db, Queryable } from '../core/db.ts';
+import { withDbRetry } from '../core/retry.ts';
+
+/** One booking as sent to book_batch (see migrations/002_booking_functions.sql). */
+export interface BookingRow {
+  personId: number;
+  campaignId: string;
+  clinicId: string;
+  day1: string;
+  day2: string | null;
+  bookingNumber: string;
+  idemKey: string | null;
+  idemHash: string | null;
+  actor: string;
+  bookedBy: 'self' | 'proxy' | 'agent';
+}
+
+export type BookingCode = 'OK' | 'REPLAY' | 'IDEMPOTENCY_MISMATCH' | 'SLOT_FULL' | 'DOSE2_FULL' | 'ALREADY_BOOKED' | 'BOOKING_NUMBER_TAKEN';
+
+export interface ReservationBody {
+  bookingNumber: string;
+  campaignId: string;
+  status: 'confirmed' | 'cancelled';
+  vaccine: string;
+  doses: { dose: number; date: string; clinicId: string }[];
+}
+
+export interface BookingOutcome {
+  code: BookingCode;
+  response: ReservationBody | null;
+}
+
+/**
+ * Sends a batch in one round trip and one transaction. Requests are sorted by clinic and day so
+ * that concurrent batches (other nodes) lock slot rows in the same order; a deadlock that slips
+ * through (blackout-shifted dose-2 days) is retried whole.
+ */
+export async function bookBatch(db: Db, rows: readonly BookingRow[], now: Date): Promise<BookingOutcome[]> {
+  const order = rows.map((_, i) => i);
+  order.sort((a, b) => {
+    const x = rows[a] as BookingRow;
+    const y = rows[b] as BookingRow;
+    return x.clinicId < y.clinicId ? -1 : x.clinicId > y.clinicId ? 1 : x.day1 < y.day1 ? -1 : x.day1 > y.day1 ? 1 : a - b;
+  });
+  const payload = order.map((i) => {
+    const r = rows[i] as BookingRow;
+    return {
+      i,
+      person_id: r.personId,
+      campaign_id: r.campaignId,
+      clinic_id: r.clinicId,
+      day1: r.day1,
+      day2: r.day2,
+      booking_number: r.bookingNumber,
+      idem_key: r.idemKey,
+      idem_hash: r.idemHash,
+      actor: r.actor,
+      booked_by: r.bookedBy,
+    };
+  });
+  const result = await withDbRetry(() =>
+    db.query<{ o_i: number; o_code: BookingCode; o_response: ReservationBody | null }>(
+      'SELECT o_i, o_code, o_response FROM book_batch($1::jsonb, $2::timestamptz)',
+      [JSON.stringify(payload), now.toISOString()],
+    ),
+  );
+  const outcomes: BookingOutcome[] = new Array(rows.length);
+  for (const row of result.rows) outcomes[row.o_i] = { code: row.o_code, response: row.o_response };
+  for (let i = 0; i < rows.length; i++) {
+    if (!outcomes[i]) throw new Error(`invariant violated: book_batch returned no outcome for request ${i}`);
+  }
+  return outcomes;
+}
+
+export type ChangeCode = 'OK' | 'NOT_FOUND' | 'CANCELLED' | 'CHANGE_TOO_LATE' | 'SLOT_FULL' | 'DOSE2_FULL';
+export type CancelCode = 'OK' | 'NOT_FOUND' | 'CANCELLED' | 'CANCEL_TOO_LATE';
+
+export interface ChangeInput {
+  bookingNumber: string;
+  personId: number;
+  clinicId: string;
+  day1: string;
+  day2: string | null;
+  today: string;
+  freezeDays: number;
+  actor: string;
+}
+
+export async function changeReservation(db: Db, input: ChangeInput, now: Date): Promise<{ code: ChangeCode; response: ReservationBody | null }> {
+  const r = await withDbRetry(() =>
+    db.query<{ o_code: ChangeCode; o_response: ReservationBody | null }>(
+      'SELECT o_code, o_response FROM change_reservation($1, $2, $3, $4::date, $5::date, $6::date, $7, $8, $9::timestamptz)',
+      [input.bookingNumber, input.personId, input.clinicId, input.day1, input.day2, input.today, input.freezeDays, input.actor, now.toISOString()],
+    ),
+  );
+  const row = r.rows[0];
+  if (!row) throw new Error('invariant violated: change_reservation returned no row');
+  return { code: row.o_code, response: row.o_response };
+}
+
+export async function cancelReservation(
+  db: Db,
+  input: { bookingNumber: string; personId: number; today: string; untilDays: number; actor: string },
+  now: Date,
+): Promise<{ code: CancelCode; response: { bookingNumber: string; status: 'cancelled' } | null }> {
+  const r = await withDbRetry(() =>
+    db.query<{ o_code: CancelCode; o_response: { bookingNumber: string; status: 'cancelled' } | null }>(
+      'SELECT o_code, o_response FROM cancel_reservation($1, $2, $3::date, $4, $5, $6::timestamptz)',
+      [input.bookingNumber, input.personId, input.today, input.untilDays, input.actor, now.toISOString()],
+    ),
+  );
+  const row = r.rows[0];
+  if (!row) throw new Error('invariant violated: cancel_reservation returned no row');
+  return { code: row.o_code, response: row.o_response };
+}
+
+/** The person's own reservation (any status), or null. */
+export async function findReservation(q: Queryable, bookingNumber: string, personId: number): Promise<ReservationBody | null> {
+  const r = await q.query<{ booking_number: string; campaign_id: string; status: 'confirmed' | 'cancelled'; doses: ReservationBody['doses']; vaccine: string }>(
+    `SELECT r.booking_number, r.campaign_id, r.status,
+            (SELECT min(vaccine_id) FROM reservation_dose WHERE reservation_id = r.id) AS vaccine,
+            (SELECT jsonb_agg(jsonb_build_object('dose', dose, 'date', day, 'clinicId', clinic_id) ORDER BY dose)
+               FROM reservation_dose WHERE reservation_id = r.id) AS doses
+     FROM reservation r WHERE r.booking_number = $1 AND r.person_id = $2`,
+    [bookingNumber, personId],
+  );
+  const row = r.rows[0];
+  if (!row) return null;
+  return { bookingNumber: row.booking_number, campaignId: row.campaign_id, status: row.status, vaccine: row.vaccine, doses: row.doses };
+}
+
+export async function hasLiveReservation(q: Queryable, campaignId: string, personId: number): Promise<string | null> {
+  const r = await q.query<{ booking_number: string }>(
+    `SELECT booking_number FROM reservation WHERE campaign_id = $1 AND person_id = $2 AND status = 'confirmed'`,
+    [campaignId, personId],
+  );
+  return r.rows[0]?.booking_number ?? null;
+}

@@ -1,0 +1,96 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { ConfigError, loadConfig, type ConfigInput } from '../core/config.ts';
+import { clockFor, openStore, serve } from '../server.ts';
+import { seedScenario } from '../scenarios/seed.ts';
+
+const SCENARIOS = ['demo', 'korea-2021-08'];
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
+  return n;
+}
+
+/** Flags shared by every command; each overrides the env variable of the same meaning. */
+function storeOptions(cmd: Command): Command {
+  return cmd
+    .option('--database-url <url>', 'postgres://… (env DATABASE_URL); default: embedded PGlite')
+    .option('--data-dir <dir>', 'embedded store directory, or memory: (env YEYAK_DATA_DIR)')
+    .option('--now <instant>', 'start the clock at this ISO-8601 instant (env YEYAK_NOW)');
+}
+
+function flagsToConfig(opts: Record<string, unknown>): ConfigInput {
+  return {
+    databaseUrl: opts.databaseUrl as string | undefined,
+    dataDir: opts.dataDir as string | undefined,
+    now: opts.now as string | undefined,
+    port: opts.port as number | undefined,
+    scenario: opts.scenario as string | undefined,
+    trustProxy: opts.trustProxy as string | undefined,
+  };
+}
+
+const program = new Command('yeyak').description('yeyak — vaccination pre-reservation that stays up on opening night');
+
+storeOptions(
+  program
+    .command('serve')
+    .description('serve the whole system (HTTP API, docs, metrics)')
+    .addOption(new Option('--scenario <name>', 'scenario to seed when the store is empty').choices(SCENARIOS))
+    .option('--port <port>', 'HTTP port (env PORT)', positiveInt)
+    .option('--trust-proxy <list>', 'addresses whose X-Forwarded-For is believed (env YEYAK_TRUST_PROXY)'),
+).action(async (opts: Record<string, unknown>) => {
+  await serve(loadConfig(flagsToConfig(opts)));
+});
+
+storeOptions(
+  program
+    .command('seed')
+    .description('load a scenario into the configured store (deterministic for a given seed)')
+    .addOption(new Option('--scenario <name>', 'scenario').choices(SCENARIOS).makeOptionMandatory())
+    .option('--seed <n>', 'random seed', positiveInt, 1)
+    .option('--clinics <n>', 'number of clinics (default: the scenario’s)', positiveInt),
+).action(async (opts: Record<string, unknown>) => {
+  const config = loadConfig(flagsToConfig(opts));
+  const db = await openStore(config);
+  const bar = new cliProgress.SingleBar({ format: ' {step} [{bar}] {percentage}% | {value}/{total}' }, cliProgress.Presets.shades_classic);
+  let current = '';
+  try {
+    const summary = await seedScenario(db, {
+      scenario: opts.scenario as 'demo' | 'korea-2021-08',
+      seed: opts.seed as number,
+      ...(opts.clinics !== undefined ? { clinics: opts.clinics as number } : {}),
+      clock: clockFor(config),
+      onProgress: (step, done, total) => {
+        if (step !== current) {
+          if (current) bar.stop();
+          current = step;
+          bar.start(total, done, { step: step.padEnd(8) });
+        } else bar.update(done, { step: step.padEnd(8) });
+      },
+    });
+    if (current) bar.stop();
+    console.log(JSON.stringify(summary, null, 2));
+  } finally {
+    await db.close();
+  }
+});
+
+storeOptions(program.command('migrate').description('apply the SQL migrations to the configured store')).action(
+  async (opts: Record<string, unknown>) => {
+    const config = loadConfig(flagsToConfig(opts));
+    const db = await openStore(config);
+    console.log(`Migrations up to date on ${db.describe()}`);
+    await db.close();
+  },
+);
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  if (e instanceof ConfigError) {
+    console.error(`yeyak: configuration error: ${e.message}`);
+    process.exit(2);
+  }
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,72 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorCatalogue, isYeyakError, YeyakError, type ErrorCode } from './errors.ts';
+import { QueueFullError } from '../booking/batcher.ts';
+
+/** The error body of every failure: `{"error": {"code", "message", ...}}`. */
+export const errorSchema = {
+  $id: 'Error',
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', enum: Object.keys(errorCatalogue) },
+        message: { type: 'string' },
+        messageKo: { type: 'string' },
+        details: { type: 'object', additionalProperties: true },
+      },
+    },
+  },
+} as const;
+
+// Fastify's own client errors, mapped onto the catalogue.
+const fastifyCodes: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'YEYAK_E_INVALID_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'YEYAK_E_INVALID_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'YEYAK_E_BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'YEYAK_E_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'YEYAK_E_BAD_REQUEST',
+  FST_ERR_CTP_INVALID_TYPE: 'YEYAK_E_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_VALIDATION: 'YEYAK_E_VALIDATION',
+};
+
+export function sendError(reply: FastifyReply, e: YeyakError): FastifyReply {
+  const entry = errorCatalogue[e.code];
+  if (e.code === 'YEYAK_E_BUSY' || e.code === 'YEYAK_E_RATE_LIMITED') reply.header('retry-after', '2');
+  return reply.status(e.status).send({
+    error: { code: e.code, message: e.message, messageKo: entry.messageKo, ...(e.details ? { details: e.details } : {}) },
+  });
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (isYeyakError(err)) return sendError(reply, err);
+    if (err instanceof QueueFullError) return sendError(reply, new YeyakError('YEYAK_E_BUSY'));
+    if (err.validation) {
+      const first = err.validation[0];
+      return sendError(
+        reply,
+        new YeyakError('YEYAK_E_VALIDATION', `${err.validationContext ?? 'request'}${first?.instancePath ?? ''} ${first?.message ?? 'is invalid'}`, {
+          in: err.validationContext,
+          path: first?.instancePath,
+          keyword: first?.keyword,
+          params: first?.params,
+        }),
+      );
+    }
+    const mapped = err.code ? fastifyCodes[err.code] : undefined;
+    if (mapped) return sendError(reply, new YeyakError(mapped));
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return sendError(reply, new YeyakError(err.statusCode === 413 ? 'YEYAK_E_BODY_TOO_LARGE' : 'YEYAK_E_BAD_REQUEST', err.message));
+    }
+    // Anything else is a bug: log it whole, answer without internals.
+    request.log.error({ err }, 'unhandled error');
+    return sendError(reply, new YeyakError('YEYAK_E_INTERNAL'));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    sendError(reply, new YeyakError('YEYAK_E_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`));
+  });
+}

@@ -1,0 +1,43 @@
+import client from 'prom-client';
+
+/** One registry per app instance, so several apps in one process (tests) do not collide. */
+export function createMetrics() {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: 'yeyak_process_' });
+  return {
+    registry,
+    httpRequests: new client.Counter({
+      name: 'yeyak_http_requests_total',
+      help: 'HTTP requests by route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: [registry],
+    }),
+    httpDuration: new client.Histogram({
+      name: 'yeyak_http_request_duration_seconds',
+      help: 'HTTP request duration by route',
+      labelNames: ['method', 'route'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    bookings: new client.Counter({
+      name: 'yeyak_bookings_total',
+      help: 'Booking attempts by outcome code',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    bookingBatchSize: new client.Histogram({
+      name: 'yeyak_booking_batch_size',
+      help: 'Bookings per database transaction',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+      registers: [registry],
+    }),
+    bookingBatchSeconds: new client.Histogram({
+      name: 'yeyak_booking_batch_seconds',
+      help: 'Time of one booking batch in the database',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,94 @@
+import type { FastifyInstance } from 'fastify';
+import type { Clock } from '../core/clock.ts';
+import type { Db } from '../core/db.ts';
+import type { AvailabilityView } from '../availability/view.ts';
+import type { BookingService } from '../booking/service.ts';
+import { openWindows } from '../eligibility/windows.ts';
+import { formatLocal, isoInZone } from '../campaigns/time.ts';
+import type { Metrics } from './metrics.ts';
+
+export interface OperationsDeps {
+  db: Db;
+  clock: Clock;
+  booking: BookingService;
+  availability: AvailabilityView;
+  metrics: Metrics;
+  availabilityStaleMs: number;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+export async function operationsRoutes(app: FastifyInstance, deps: OperationsDeps): Promise<void> {
+  app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
+    // Ready means: the store answers and the availability view is following it.
+    const ageMs = performance.now() - deps.availability.lastRefreshMs;
+    try {
+      await deps.db.query('SELECT 1');
+    } catch {
+      return reply.status(503).send({ status: 'unavailable', store: 'down' });
+    }
+    if (ageMs > deps.availabilityStaleMs) return reply.status(503).send({ status: 'unavailable', availabilityAgeMs: Math.round(ageMs) });
+    return { status: 'ok', store: deps.db.describe(), availabilityAgeMs: Math.round(ageMs) };
+  });
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.header('content-type', deps.metrics.registry.contentType);
+    return deps.metrics.registry.metrics();
+  });
+
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => {
+    const now = deps.clock.now();
+    const rows = deps.booking.campaigns().map((c) => {
+      const open = openWindows(c, now);
+      const openText = open.length
+        ? open.map((w) => `${escapeHtml(w.labelKo)} (${escapeHtml(w.labelEn)}) — ~${formatLocal(w.closesAt, c.timeZone, 'ko')}`).join('<br>')
+        : '지금 열린 예약 기간이 없습니다 / No window is open now';
+      const remaining = deps.availability.campaignRemaining(c.id, deps.booking.firstBookableDay(c));
+      return `<tr><td><b>${escapeHtml(c.nameKo)}</b><br>${escapeHtml(c.nameEn)}<br><code>${escapeHtml(c.id)}</code></td>
+        <td>${openText}</td><td>${remaining.toLocaleString('ko-KR')}</td><td>${escapeHtml(isoInZone(now, c.timeZone))}</td></tr>`;
+    });
+    reply.type('text/html; charset=utf-8');
+    return `<!doctype html><html lang="ko"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>yeyak 예약</title><style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
+table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.5rem;vertical-align:top;text-align:left}</style></head>
+<body><h1>yeyak — 백신 사전예약 / vaccination pre-reservation</h1>
+<p>실행 중 / running · 저장소 / store: <code>${escapeHtml(deps.db.describe())}</code></p>
+<table><tr><th>예약 사업 / campaign</th><th>열린 예약 기간 / open window</th><th>남은 1차 접종 / first doses left</th><th>현재 시각 / now</th></tr>
+${rows.join('\n')}</table>
+<p><a href="/docs">API 문서 / API docs</a> · <a href="/api/v1/openapi.json">OpenAPI</a> · <a href="/healthz">healthz</a> · <a href="/metrics">metrics</a></p>
+</body></html>`;
+  });
+}
+
+export async function adminRoutes(app: FastifyInstance, deps: OperationsDeps): Promise<void> {
+  app.get(
+    '/admin/overview',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Live counts per campaign (staff only)',
+        security: [{ admin: [] }],
+      },
+    },
+    async () => {
+      const r = await deps.db.query<{ campaign_id: string; confirmed: number; cancelled: number }>(
+        `SELECT campaign_id, count(*) FILTER (WHERE status = 'confirmed')::int AS confirmed,
+                count(*) FILTER (WHERE status = 'cancelled')::int AS cancelled
+         FROM reservation GROUP BY campaign_id`,
+      );
+      const byCampaign = new Map(r.rows.map((row) => [row.campaign_id, row]));
+      return {
+        store: deps.db.describe(),
+        bookingQueueWaiting: deps.booking.waiting,
+        campaigns: deps.booking.campaigns().map((c) => ({
+          id: c.id,
+          confirmed: byCampaign.get(c.id)?.confirmed ?? 0,
+          cancelled: byCampaign.get(c.id)?.cancelled ?? 0,
+          remainingFirstDoses: deps.availability.campaignRemaining(c.id, deps.booking.firstBookableDay(c)),
+        })),
+      };
+    },
+  );
+}
