@@ -1,0 +1,63 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.ts';
+import { loadConfig, type Config } from '../../src/core/config.ts';
+import { FakeClock } from '../../src/core/clock.ts';
+import { openDb, type Db } from '../../src/core/db.ts';
+import { migrate } from '../../src/core/migrate.ts';
+import { seedScenario } from '../../src/scenarios/seed.ts';
+
+export interface TestApp {
+  app: FastifyInstance;
+  db: Db;
+  clock: FakeClock;
+  config: Config;
+  /** Verifies a synthetic person through the sandbox and returns the session token. */
+  login(rrn: string, name?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** A synthetic RRN for birth date `YYYY-MM-DD`, a Korean resident; `serial` makes it unique. */
+export function syntheticRrn(birthDate: string, serial: number, sex: 'M' | 'F' = 'M'): string {
+  const [y, m, d] = birthDate.split('-') as [string, string, string];
+  const century = Number(y) >= 2000 ? (sex === 'M' ? 3 : 4) : sex === 'M' ? 1 : 2;
+  return `${y.slice(2)}${m}${d}-${century}${String(serial % 1_000_000).padStart(6, '0')}`;
+}
+
+export interface TestAppOptions {
+  now?: string;
+  databaseUrl?: string | null;
+  scenario?: 'demo' | 'korea-2021-08';
+  clinics?: number;
+  config?: Record<string, string | number>;
+}
+
+export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
+  const clock = new FakeClock(opts.now ?? '2026-11-26T12:00:00+09:00');
+  const config = loadConfig({ dataDir: 'memory:', databaseUrl: opts.databaseUrl ?? null, adminToken: 'test-admin-token-123', ...opts.config }, {});
+  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 20 });
+  await migrate(db);
+  await seedScenario(db, { scenario: opts.scenario ?? 'demo', clock, seed: 7, ...(opts.clinics ? { clinics: opts.clinics } : {}) });
+  const app = await buildApp(config, { db, clock, logger: false });
+  const login = async (rrn: string, name = '테스트') => {
+    const start = await app.inject({ method: 'POST', url: '/api/v1/identity/challenges', payload: { method: 'phone', name, rrn, phone: '010-0000-0000' } });
+    if (start.statusCode !== 201) throw new Error(`challenge failed: ${start.body}`);
+    const verify = await app.inject({
+      method: 'POST',
+      url: `/api/v1/identity/challenges/${start.json().challengeId}/verify`,
+      payload: { code: '000000' },
+    });
+    if (verify.statusCode !== 200) throw new Error(`verify failed: ${verify.body}`);
+    return verify.json().sessionToken as string;
+  };
+  return {
+    app,
+    db,
+    clock,
+    config,
+    login,
+    close: async () => {
+      await app.close();
+      await db.close();
+    },
+  };
+}
