@@ -25,7 +25,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 describe('booking invariants under any sequence (property)', () => {
   let t: TestApp;
-  let tokens: string[] = [];
+  const tokens: string[] = [];
   let clinics: string[] = [];
   let days: string[] = [];
 
