@@ -96,7 +96,12 @@ BEGIN
       RETURN NEXT;
     EXCEPTION
       WHEN SQLSTATE 'YK001' THEN
-        o_code := SQLERRM; o_response := NULL; RETURN NEXT;
+        -- Someone who already holds a booking is told so, not "full": only the message is chosen
+        -- here; the unique index is what enforces one booking per person.
+        o_code := CASE WHEN EXISTS (SELECT 1 FROM reservation WHERE campaign_id = r.campaign_id
+                                      AND person_id = r.person_id AND status = 'confirmed')
+                       THEN 'ALREADY_BOOKED' ELSE SQLERRM END;
+        o_response := NULL; RETURN NEXT;
       WHEN unique_violation THEN
         -- reservation_one_per_person; a booking-number collision (60 random bits) would surface here too.
         o_code := CASE WHEN SQLERRM LIKE '%booking_number%' THEN 'BOOKING_NUMBER_TAKEN' ELSE 'ALREADY_BOOKED' END;

@@ -29,6 +29,10 @@ export interface TestAppOptions {
   scenario?: 'demo' | 'korea-2021-08';
   clinics?: number;
   config?: Record<string, string | number>;
+  /** false: the store is already seeded (a second node on the same database). */
+  seed?: boolean;
+  /** Runs after seeding, before the app (and its availability view) is built. */
+  beforeBuild?: (db: Db) => Promise<void>;
 }
 
 export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -36,7 +40,10 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   const config = loadConfig({ dataDir: 'memory:', databaseUrl: opts.databaseUrl ?? null, adminToken: 'test-admin-token-123', ...opts.config }, {});
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 20 });
   await migrate(db);
-  await seedScenario(db, { scenario: opts.scenario ?? 'demo', clock, seed: 7, ...(opts.clinics ? { clinics: opts.clinics } : {}) });
+  if (opts.seed !== false) {
+    await seedScenario(db, { scenario: opts.scenario ?? 'demo', clock, seed: 7, ...(opts.clinics ? { clinics: opts.clinics } : {}) });
+  }
+  await opts.beforeBuild?.(db);
   const app = await buildApp(config, { db, clock, logger: false });
   const login = async (rrn: string, name = '테스트') => {
     const start = await app.inject({ method: 'POST', url: '/api/v1/identity/challenges', payload: { method: 'phone', name, rrn, phone: '010-0000-0000' } });
@@ -60,4 +67,15 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
       await db.close();
     },
   };
+}
+
+/** A promise with its resolver outside: races are started by resolving a gate, never by sleeping. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }
