@@ -31,6 +31,8 @@ export interface TestAppOptions {
   config?: Record<string, string | number>;
   /** false: the store is already seeded (a second node on the same database). */
   seed?: boolean;
+  /** Fastify logger options (default: silent). */
+  logger?: import('fastify').FastifyServerOptions['logger'];
   /** Runs after seeding, before the app (and its availability view) is built. */
   beforeBuild?: (db: Db) => Promise<void>;
 }
@@ -44,7 +46,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
     await seedScenario(db, { scenario: opts.scenario ?? 'demo', clock, seed: 7, ...(opts.clinics ? { clinics: opts.clinics } : {}) });
   }
   await opts.beforeBuild?.(db);
-  const app = await buildApp(config, { db, clock, logger: false });
+  const app = await buildApp(config, { db, clock, logger: opts.logger ?? false });
   const login = async (rrn: string, name = '테스트') => {
     const start = await app.inject({ method: 'POST', url: '/api/v1/identity/challenges', payload: { method: 'phone', name, rrn, phone: '010-0000-0000' } });
     if (start.statusCode !== 201) throw new Error(`challenge failed: ${start.body}`);
