@@ -41,6 +41,9 @@ export function sendError(reply: FastifyReply, e: YeyakError): FastifyReply {
 }
 
 export function installErrorHandling(app: FastifyInstance): void {
+  // The API takes JSON only. Fastify's built-in text/plain parser would hand the schema a string,
+  // answering "body must be object" (400) where 415 "Send JSON" is the fitting error.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (isYeyakError(err)) return sendError(reply, err);
     if (err instanceof QueueFullError) return sendError(reply, new YeyakError('YEYAK_E_BUSY'));
