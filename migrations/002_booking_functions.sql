@@ -102,6 +102,10 @@ BEGIN
                                       AND person_id = r.person_id AND status = 'confirmed')
                        THEN 'ALREADY_BOOKED' ELSE SQLERRM END;
         o_response := NULL; RETURN NEXT;
+      WHEN foreign_key_violation THEN
+        -- A validly signed session for a person this store does not know (store reset under a
+        -- live cookie): refuse that booking alone, never the whole batch.
+        o_code := 'PERSON_UNKNOWN'; o_response := NULL; RETURN NEXT;
       WHEN unique_violation THEN
         -- reservation_one_per_person; a booking-number collision (60 random bits) would surface here too.
         o_code := CASE WHEN SQLERRM LIKE '%booking_number%' THEN 'BOOKING_NUMBER_TAKEN' ELSE 'ALREADY_BOOKED' END;

@@ -33,6 +33,19 @@ const API_PREFIX = '/api/v1';
 // Log lines never carry bodies; these headers are redacted too (session tokens, passes, RRNs in URLs are never used).
 const redactPaths = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["yeyak-pass"]'];
 
+/** True for every path under /api/v1/admin, however it is percent-encoded (or mis-encoded). */
+export function isAdminPath(rawUrl: string): boolean {
+  const rawPath = rawUrl.split('?')[0] ?? '';
+  let path: string;
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch {
+    // Undecodable: decode what can be decoded, so '/api/v1/admin/%' still counts as admin.
+    path = rawPath.replace(/%[0-9A-Fa-f]{2}/g, (h) => String.fromCharCode(parseInt(h.slice(1), 16)));
+  }
+  return path === `${API_PREFIX}/admin` || path.startsWith(`${API_PREFIX}/admin/`);
+}
+
 /** Builds the whole app on a migrated store. The caller listens (src/server.ts) or injects (tests). */
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock;
@@ -42,6 +55,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy ?? false,
     return503OnClosing: true,
+    // Fastify's own routing errors (a broken percent-escape) answer with a catalogue code too.
+    frameworkErrors: (error, request, reply) => {
+      const code = isAdminPath(request.url) ? 'YEYAK_E_ADMIN_UNAUTHENTICATED' : 'YEYAK_E_BAD_REQUEST';
+      sendError(reply, new YeyakError(code, code === 'YEYAK_E_BAD_REQUEST' ? `Malformed URL (${error.code ?? 'bad url'})` : undefined));
+    },
     // Strict validation: unknown fields are errors (not silently dropped), no type coercion.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
   });
@@ -80,7 +98,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   // Every path under /api/v1/admin — existing or not — needs the staff credential.
   const adminToken = Buffer.from(config.adminToken);
   app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith(`${API_PREFIX}/admin`)) return;
+    // Compare the decoded path, as the router sees it: '/api/v1/adm%69n' is '/api/v1/admin'.
+    if (!isAdminPath(request.url)) return;
     const header = request.headers.authorization ?? '';
     const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
     if (given.length !== adminToken.length || !timingSafeEqual(given, adminToken)) {
@@ -90,6 +109,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   await app.register(cookie);
   await app.register(swagger, {
+    // Name shared schemas by their $id ('Error') instead of 'def-0'.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
       openapi: '3.0.3',
       info: {

@@ -150,6 +150,8 @@ export class BookingService {
         throw new YeyakError('YEYAK_E_ALREADY_BOOKED');
       case 'DOSE2_FULL':
         throw new YeyakError('YEYAK_E_DOSE2_FULL');
+      case 'PERSON_UNKNOWN':
+        throw new YeyakError('YEYAK_E_UNAUTHENTICATED', 'This session belongs to no known person; verify again.');
       case 'SLOT_FULL':
         throw new YeyakError(this.availability.campaignRemaining(c.id, this.firstBookableDay(c)) === 0 ? 'YEYAK_E_SUPPLY_EXHAUSTED' : 'YEYAK_E_SLOT_FULL');
       default:

@@ -15,7 +15,15 @@ export interface BookingRow {
   bookedBy: 'self' | 'proxy' | 'agent';
 }
 
-export type BookingCode = 'OK' | 'REPLAY' | 'IDEMPOTENCY_MISMATCH' | 'SLOT_FULL' | 'DOSE2_FULL' | 'ALREADY_BOOKED' | 'BOOKING_NUMBER_TAKEN';
+export type BookingCode =
+  | 'OK'
+  | 'REPLAY'
+  | 'IDEMPOTENCY_MISMATCH'
+  | 'SLOT_FULL'
+  | 'DOSE2_FULL'
+  | 'ALREADY_BOOKED'
+  | 'BOOKING_NUMBER_TAKEN'
+  | 'PERSON_UNKNOWN';
 
 export interface ReservationBody {
   bookingNumber: string;

@@ -4,6 +4,7 @@ import type { Db } from '../core/db.ts';
 import { YeyakError } from '../core/errors.ts';
 import type { PersonFacts } from '../campaigns/types.ts';
 import { hashRrn, parseRrn } from '../eligibility/rrn.ts';
+import { localDay } from '../campaigns/time.ts';
 
 /** The five methods of August 2021. All are sandbox providers until a later issue. */
 export const identityMethods = ['phone', 'naver', 'kakao', 'pass', 'certificate'] as const;
@@ -44,6 +45,10 @@ export class IdentityService {
     if (!this.sandbox) throw new YeyakError('YEYAK_E_IDENTITY_METHOD_UNKNOWN', 'No verification provider is configured.');
     const parsed = parseRrn(input.rrn);
     if (!parsed.ok) throw new YeyakError('YEYAK_E_RRN_INVALID', undefined, { reason: parsed.reason });
+    // A birth date after today (in Korea) is a typo, not a person: 991231-3… would read as 2099.
+    if (parsed.facts.birthDate > localDay(this.clock.now(), 'Asia/Seoul')) {
+      throw new YeyakError('YEYAK_E_RRN_INVALID', undefined, { reason: 'FUTURE_DATE' });
+    }
     if (!PHONE_PATTERN.test(input.phone)) throw new YeyakError('YEYAK_E_PHONE_INVALID');
     const challengeId = randomBytes(16).toString('base64url');
     const expiresAt = new Date(this.clock.nowMs() + this.challengeTtlMs);
