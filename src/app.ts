@@ -18,12 +18,38 @@ import { SessionSigner } from './identity/session.ts';
 import { identityRoutes } from './identity/routes.ts';
 import { createMetrics } from './operations/metrics.ts';
 import { adminRoutes, operationsRoutes } from './operations/routes.ts';
+import rateLimit from '@fastify/rate-limit';
+import { createWaitingRoom, memoryStore, type WaitingRoomParts } from './waiting-room/index.ts';
+import { HealthMonitor } from './waiting-room/health.ts';
+import type { QueueStore } from './waiting-room/store.ts';
+import { queueAdminRoutes, queueRoutes } from './waiting-room/routes.ts';
+import type { AvailabilityView as AvailabilityViewType } from './availability/view.ts';
+
+/** The app's parts, for tests and rehearsal tools that drive them directly. */
+export interface AppInternals {
+  booking: BookingService;
+  availability: AvailabilityViewType;
+  waitingRoom: WaitingRoomParts;
+  health: HealthMonitor;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    yeyak: AppInternals;
+  }
+}
 
 export interface AppDeps {
   db: Db;
   clock?: Clock;
   /** Fastify logger options; false silences (tests). */
   logger?: FastifyServerOptions['logger'];
+  /** Waiting-room state; default: in-process (or Redis when the server wires one). */
+  queueStore?: QueueStore;
+  /** Start the admission controller's timer (default true; tests step it by hand). */
+  startController?: boolean;
+  /** Extra options for @fastify/rate-limit (e.g. a Redis client). */
+  rateLimitStore?: Record<string, unknown>;
 }
 
 const BOOKING_QUEUE_MAX = 20_000; // bookings waiting for a batch per node before 429s
@@ -82,8 +108,22 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     onBatch: (size, ms) => {
       metrics.bookingBatchSize.observe(size);
       metrics.bookingBatchSeconds.observe(ms / 1000);
+      health.recordBatch(ms, false);
     },
   });
+  const health = new HealthMonitor(() => performance.now(), () => booking.waiting, () => db.poolWaiting());
+  const waitingRoom = await createWaitingRoom(config, {
+    db,
+    clock,
+    campaigns,
+    metrics,
+    store: deps.queueStore ?? memoryStore(campaigns, clock),
+    health: () => health.sample(),
+    log: (msg, fields) => app.log.info(fields, msg),
+  });
+  booking.gate = waitingRoom.room;
+  if (deps.startController !== false) waitingRoom.controller.start();
+  app.decorate('yeyak', { booking, availability, waitingRoom, health });
   const signer = new SessionSigner(config.sessionSecret, clock, config.sessionTtlMs);
   const identity = new IdentityService(db, clock, config.rrnHashSecret, config.challengeTtlMs, config.identity === 'sandbox');
   const regions = await db.query<{ code: string }>('SELECT code FROM region');
@@ -108,6 +148,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
 
   await app.register(cookie);
+  // Per-address limits (the join route sets its own); the address honours YEYAK_TRUST_PROXY.
+  await app.register(rateLimit, {
+    global: false,
+    ...deps.rateLimitStore,
+    errorResponseBuilder: () => new YeyakError('YEYAK_E_RATE_LIMITED'),
+  });
   await app.register(swagger, {
     // Name shared schemas by their $id ('Error') instead of 'def-0'.
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
@@ -122,6 +168,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         securitySchemes: {
           session: { type: 'http', scheme: 'bearer', description: 'sessionToken from identity verification (or the yeyak_session cookie)' },
           admin: { type: 'http', scheme: 'bearer', description: 'YEYAK_ADMIN_TOKEN' },
+          ticket: { type: 'http', scheme: 'bearer', description: 'waiting-room ticket from POST /campaigns/{id}/queue' },
         },
       },
     },
@@ -137,11 +184,22 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       await api.register(identityRoutes, { identity, signer, sessionTtlMs: config.sessionTtlMs, secureCookies: config.nodeEnv === 'production' });
       await api.register(bookingRoutes, { booking, signer, metrics });
       await api.register(adminRoutes, opsDeps);
+      await api.register(queueRoutes, {
+        room: waitingRoom.room,
+        campaigns,
+        clock,
+        signer,
+        powSigner: waitingRoom.powSigner,
+        joinPerIpPerMin: config.joinPerIpPerMin,
+        secureCookies: config.nodeEnv === 'production',
+      });
+      await api.register(queueAdminRoutes, { room: waitingRoom.room, campaigns, clock });
     },
     { prefix: API_PREFIX },
   );
 
   app.addHook('onClose', async () => {
+    await waitingRoom.controller.stop();
     await booking.drain();
     await availability.stop();
   });

@@ -5,6 +5,19 @@ import type { SessionSigner } from '../identity/session.ts';
 import type { BookingService, BookInput } from './service.ts';
 import { bookingNumberPattern } from './booking-number.ts';
 import type { Metrics } from '../operations/metrics.ts';
+import type { FastifyRequest } from 'fastify';
+import { DEVICE_COOKIE } from '../waiting-room/routes.ts';
+import type { Access } from './service.ts';
+import type { Session } from '../identity/session.ts';
+
+function accessOf(request: FastifyRequest, session: Session): Access {
+  const pass = request.headers['yeyak-pass'];
+  const device = request.headers['yeyak-device'];
+  return {
+    pass: typeof pass === 'string' ? pass : undefined,
+    holder: { device: typeof device === 'string' ? device : request.cookies?.[DEVICE_COOKIE], personId: session.personId },
+  };
+}
 
 export interface BookingRouteDeps {
   booking: BookingService;
@@ -55,6 +68,7 @@ export async function bookingRoutes(app: FastifyInstance, deps: BookingRouteDeps
           properties: {
             'idempotency-key': { type: 'string', description: 'Client-generated, 8–64 of [A-Za-z0-9_.:-]; reuse it on retry' },
             'yeyak-pass': { type: 'string', description: 'Admission pass from the waiting room (required where the queue is on)' },
+            'yeyak-device': { type: 'string', description: 'The device id the pass was issued to (or the yeyak_device cookie)' },
           },
         },
         body: {
@@ -71,7 +85,7 @@ export async function bookingRoutes(app: FastifyInstance, deps: BookingRouteDeps
       const key = request.headers['idempotency-key'];
       if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) throw new YeyakError('YEYAK_E_IDEMPOTENCY_KEY_REQUIRED');
       try {
-        const body = await deps.booking.book(session, request.body, key);
+        const body = await deps.booking.book(session, request.body, key, accessOf(request, session));
         deps.metrics.bookings.inc({ outcome: 'ok' });
         return reply.status(201).send(body);
       } catch (e) {
@@ -112,7 +126,10 @@ export async function bookingRoutes(app: FastifyInstance, deps: BookingRouteDeps
         response: { 200: reservationSchema, '4xx': { $ref: 'Error#' } },
       },
     },
-    async (request) => deps.booking.change(requireSession(request, deps.signer), request.params.bookingNumber, request.body),
+    async (request) => {
+      const session = requireSession(request, deps.signer);
+      return deps.booking.change(session, request.params.bookingNumber, request.body, accessOf(request, session));
+    },
   );
 
   app.delete<{ Params: { bookingNumber: string } }>(
@@ -129,6 +146,9 @@ export async function bookingRoutes(app: FastifyInstance, deps: BookingRouteDeps
         },
       },
     },
-    async (request) => deps.booking.cancel(requireSession(request, deps.signer), request.params.bookingNumber),
+    async (request) => {
+      const session = requireSession(request, deps.signer);
+      return deps.booking.cancel(session, request.params.bookingNumber, accessOf(request, session));
+    },
   );
 }

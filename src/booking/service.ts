@@ -12,6 +12,15 @@ import { Batcher } from './batcher.ts';
 import { newBookingNumber } from './booking-number.ts';
 import { dose2Day } from './dose-dates.ts';
 import * as sql from './sql.ts';
+import { findIdempotent } from './idempotency.ts';
+import type { Holder, WaitingRoom } from '../waiting-room/service.ts';
+import type { Pass } from '../waiting-room/tokens.ts';
+
+/** What a booking-path write carries for the waiting room's gate. */
+export interface Access {
+  pass: string | undefined;
+  holder: Holder;
+}
 
 export interface BookingServiceOptions {
   batchMax: number;
@@ -30,6 +39,8 @@ export interface BookInput {
 /** Rules before the database, the database for the decision, then codes to answers. */
 export class BookingService {
   private readonly batcher: Batcher<sql.BookingRow, sql.BookingOutcome>;
+  /** The waiting room; where a campaign has its queue on, every write needs its pass. */
+  gate: WaitingRoom | null = null;
 
   constructor(
     private readonly db: Db,
@@ -114,11 +125,34 @@ export class BookingService {
     return { day1: date, day2 };
   }
 
-  async book(session: Session, input: BookInput, idempotencyKey: string): Promise<sql.ReservationBody> {
+  /** The booking API checks admission itself: the client's queue is never trusted. */
+  private async admit(c: Campaign, access: Access): Promise<Pass | null> {
+    if (!c.queueEnabled || !this.gate) return null;
+    return this.gate.checkPass(c.id, access.pass, access.holder);
+  }
+
+  async book(session: Session, input: BookInput, idempotencyKey: string, access: Access): Promise<sql.ReservationBody> {
     const c = this.campaign(input.campaignId);
+    const idemHash = createHash('sha256').update(JSON.stringify([input.campaignId, input.clinicId, input.date])).digest('hex');
+    let pass: Pass | null;
+    try {
+      pass = await this.admit(c, access);
+    } catch (e) {
+      // A retry of a booking that already went through answers as before, though its pass is spent.
+      if (e instanceof YeyakError && e.code === 'YEYAK_E_PASS_USED') {
+        const prior = await findIdempotent(this.db, session.personId, idempotencyKey);
+        if (prior?.requestHash === idemHash && prior.response) return prior.response;
+      }
+      throw e;
+    }
+    const body = await this.bookAdmitted(c, session, input, idempotencyKey, idemHash);
+    if (pass) await this.gate?.revoke(pass);
+    return body;
+  }
+
+  private async bookAdmitted(c: Campaign, session: Session, input: BookInput, idempotencyKey: string, idemHash: string): Promise<sql.ReservationBody> {
     await this.requireOpenWindow(c, session);
     const { day1, day2 } = this.slotDays(c, input.clinicId, input.date);
-    const idemHash = createHash('sha256').update(JSON.stringify([input.campaignId, input.clinicId, input.date])).digest('hex');
     for (let attempt = 0; attempt < 3; attempt++) {
       const outcome = await this.batcher.submit({
         personId: session.personId,
@@ -165,13 +199,14 @@ export class BookingService {
     return r;
   }
 
-  async change(session: Session, bookingNumber: string, input: { clinicId?: string; date?: string }): Promise<sql.ReservationBody> {
+  async change(session: Session, bookingNumber: string, input: { clinicId?: string; date?: string }, access: Access): Promise<sql.ReservationBody> {
     if (input.clinicId === undefined && input.date === undefined) throw new YeyakError('YEYAK_E_CHANGE_NOTHING');
     const current = await this.get(session, bookingNumber);
     if (current.status !== 'confirmed') throw new YeyakError('YEYAK_E_RESERVATION_CANCELLED');
     const dose1 = current.doses.find((d) => d.dose === 1);
     if (!dose1) throw new Error('invariant violated: reservation without dose 1');
     const c = this.campaign(current.campaignId);
+    const pass = await this.admit(c, access);
     const clinicId = input.clinicId ?? dose1.clinicId;
     const date = input.date ?? dose1.date;
     if (clinicId === dose1.clinicId && date === dose1.date) throw new YeyakError('YEYAK_E_CHANGE_NOTHING');
@@ -181,13 +216,17 @@ export class BookingService {
       { bookingNumber, personId: session.personId, clinicId, day1, day2, today: this.today(c), freezeDays: c.changeFreezeDays, actor: `person:${session.personId}` },
       this.clock.now(),
     );
-    if (r.code === 'OK' && r.response) return r.response;
+    if (r.code === 'OK' && r.response) {
+      if (pass) await this.gate?.revoke(pass);
+      return r.response;
+    }
     throw new YeyakError(changeErrors[r.code] ?? 'YEYAK_E_INTERNAL');
   }
 
-  async cancel(session: Session, bookingNumber: string): Promise<{ bookingNumber: string; status: 'cancelled' }> {
+  async cancel(session: Session, bookingNumber: string, access: Access): Promise<{ bookingNumber: string; status: 'cancelled' }> {
     const current = await this.get(session, bookingNumber);
     const c = this.campaign(current.campaignId);
+    await this.admit(c, access);
     const r = await sql.cancelReservation(
       this.db,
       { bookingNumber, personId: session.personId, today: this.today(c), untilDays: c.cancelUntilDays, actor: `person:${session.personId}` },

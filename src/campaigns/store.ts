@@ -17,12 +17,14 @@ export async function insertCampaign(q: Queryable, c: Campaign, opts: InsertCamp
   await q.query(
     `INSERT INTO campaign (id, name_ko, name_en, time_zone, birth_from, birth_to, roster_required, proxy_allowed,
        doses, dose2_interval_days, change_freeze_days, cancel_until_days, blackout_shift_days,
-       first_shot_day, last_shot_day, queue_enabled, notice_ko, notice_en)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+       first_shot_day, last_shot_day, queue_enabled, notice_ko, notice_en,
+       queue_rate_per_s, queue_active_max, queue_shuffle_at_opening, queue_pow_bits)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
     [
       c.id, c.nameKo, c.nameEn, c.timeZone, c.birthFrom, c.birthTo, c.rosterRequired, c.proxyAllowed,
       c.doses, c.dose2IntervalDays, c.changeFreezeDays, c.cancelUntilDays, c.blackoutShiftDays,
       c.firstShotDay, c.lastShotDay, c.queueEnabled, c.noticeKo, c.noticeEn,
+      c.queue.ratePerS, c.queue.activeMax, c.queue.shuffleAtOpening, c.queue.powBits,
     ],
   );
   // A campaign has a handful of windows; one statement each keeps the smallint[] column simple.
@@ -64,6 +66,10 @@ interface CampaignRow {
   queue_enabled: boolean;
   notice_ko: string | null;
   notice_en: string | null;
+  queue_rate_per_s: number;
+  queue_active_max: number;
+  queue_shuffle_at_opening: boolean;
+  queue_pow_bits: number;
 }
 
 interface WindowRow {
@@ -80,7 +86,8 @@ interface WindowRow {
 
 const CAMPAIGN_COLUMNS = `id, name_ko, name_en, time_zone, birth_from, birth_to, roster_required, proxy_allowed,
   doses, dose2_interval_days, change_freeze_days, cancel_until_days, blackout_shift_days,
-  first_shot_day, last_shot_day, queue_enabled, notice_ko, notice_en`;
+  first_shot_day, last_shot_day, queue_enabled, notice_ko, notice_en,
+  queue_rate_per_s, queue_active_max, queue_shuffle_at_opening, queue_pow_bits`;
 
 /** All campaigns, ordered by id. */
 export async function loadCampaigns(q: Queryable): Promise<Campaign[]> {
@@ -152,6 +159,12 @@ function toCampaign(r: CampaignRow, windows: CampaignWindow[], blackoutDays: str
     firstShotDay: r.first_shot_day,
     lastShotDay: r.last_shot_day,
     queueEnabled: r.queue_enabled,
+    queue: {
+      ratePerS: r.queue_rate_per_s,
+      activeMax: r.queue_active_max,
+      shuffleAtOpening: r.queue_shuffle_at_opening,
+      powBits: r.queue_pow_bits,
+    },
     noticeKo: r.notice_ko,
     noticeEn: r.notice_en,
     windows,

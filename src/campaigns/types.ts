@@ -14,6 +14,20 @@ export interface CampaignWindow {
   readonly birthYearTo: number | null;
 }
 
+/** Waiting-room settings of a campaign (operators can override rate, cap and pause live). */
+export interface CampaignQueueConfig {
+  /** Target admissions per second. */
+  readonly ratePerS: number;
+  /** Cap on admission passes in use at once. */
+  readonly activeMax: number;
+  /** Joins before the first window opens form a pre-queue, shuffled once at the opening. */
+  readonly shuffleAtOpening: boolean;
+  /** Proof-of-work difficulty at join, in leading zero bits (0 = off). */
+  readonly powBits: number;
+}
+
+export const defaultQueueConfig: CampaignQueueConfig = { ratePerS: 100, activeMax: 2000, shuffleAtOpening: false, powBits: 0 };
+
 export interface Campaign {
   readonly id: string;
   readonly nameKo: string;
@@ -34,7 +48,9 @@ export interface Campaign {
   readonly blackoutShiftDays: number;
   readonly firstShotDay: string;
   readonly lastShotDay: string;
+  /** The booking API requires an admission pass from the waiting room. */
   readonly queueEnabled: boolean;
+  readonly queue: CampaignQueueConfig;
   readonly noticeKo: string | null;
   readonly noticeEn: string | null;
   /** Sorted by opensAt. */

@@ -33,6 +33,12 @@ export interface Config {
   readonly statementTimeoutMs: number;
   readonly shutdownGraceMs: number;
   readonly logLevel: string;
+  /** `kid:secret,…` signing waiting-room tickets and passes; the first signs, all verify. */
+  readonly queueKeys: string;
+  readonly passTtlMs: number;
+  readonly queueStateRefreshMs: number;
+  readonly queueTickMs: number;
+  readonly joinPerIpPerMin: number;
 }
 
 const DEV_SECRET = 'yeyak-dev-secret-not-for-production';
@@ -57,6 +63,10 @@ export const defaults = {
   statementTimeoutMs: 5_000, // 5 s: a booking transaction that takes longer is a bug
   shutdownGraceMs: 10_000, // 10 s to drain on SIGTERM
   logLevel: 'info',
+  passTtlMs: 10 * 60 * 1000, // 10 min to finish booking once admitted
+  queueStateRefreshMs: 250, // a node re-reads the line's counters at least this often
+  queueTickMs: 250, // the admission controller steps this often
+  joinPerIpPerMin: 30, // joins per client address per minute
 } as const;
 
 export type ConfigInput = Partial<Record<keyof Config, string | number | undefined | null>>;
@@ -77,6 +87,8 @@ const envNames: Partial<Record<keyof Config, string>> = {
   nodeEnv: 'NODE_ENV',
   dbPoolMax: 'YEYAK_DB_POOL_MAX',
   logLevel: 'YEYAK_LOG_LEVEL',
+  queueKeys: 'YEYAK_QUEUE_KEYS',
+  joinPerIpPerMin: 'YEYAK_JOIN_PER_IP_PER_MIN',
 };
 
 export class ConfigError extends Error {
@@ -102,6 +114,14 @@ function int(key: keyof Config, value: unknown, fallback: number, min: number, m
 function str(value: unknown, fallback: string | null): string | null {
   if (value === undefined || value === null) return fallback;
   return String(value);
+}
+
+function queueKeys(spec: string | null, production: boolean): string {
+  if (spec === null && production) throw new ConfigError('YEYAK_QUEUE_KEYS is required when NODE_ENV=production');
+  if (spec !== null && !/^[A-Za-z0-9_-]{1,16}:[^,]{16,}(,[A-Za-z0-9_-]{1,16}:[^,]{16,})*$/.test(spec)) {
+    throw new ConfigError('YEYAK_QUEUE_KEYS must be kid:secret[,kid:secret…] with secrets of at least 16 characters');
+  }
+  return spec ?? `dev:${DEV_SECRET}`;
 }
 
 export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): Config {
@@ -159,6 +179,11 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     statementTimeoutMs: int('statementTimeoutMs', get('statementTimeoutMs'), defaults.statementTimeoutMs, 100, 600_000),
     shutdownGraceMs: int('shutdownGraceMs', get('shutdownGraceMs'), defaults.shutdownGraceMs, 0, 600_000),
     logLevel: str(get('logLevel'), defaults.logLevel) as string,
+    queueKeys: queueKeys(str(get('queueKeys'), null), production),
+    passTtlMs: int('passTtlMs', get('passTtlMs'), defaults.passTtlMs, 10_000, 3600 * 1000),
+    queueStateRefreshMs: int('queueStateRefreshMs', get('queueStateRefreshMs'), defaults.queueStateRefreshMs, 10, 250),
+    queueTickMs: int('queueTickMs', get('queueTickMs'), defaults.queueTickMs, 10, 5_000),
+    joinPerIpPerMin: int('joinPerIpPerMin', get('joinPerIpPerMin'), defaults.joinPerIpPerMin, 1, 1_000_000),
   };
   return Object.freeze(config);
 }

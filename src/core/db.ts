@@ -21,6 +21,8 @@ export interface Db extends Queryable {
   close(): Promise<void>;
   /** A human description without credentials, e.g. "PGlite (./.yeyak/db)". */
   describe(): string;
+  /** Requests waiting for a connection (0 for PGlite, whose queue is internal). */
+  poolWaiting(): number;
 }
 
 const OID_INT8 = 20;
@@ -73,6 +75,7 @@ export async function openPglite(dataDir: string): Promise<Db> {
     },
     close: () => lite.close(),
     describe: () => description,
+    poolWaiting: () => 0,
   };
 }
 
@@ -129,5 +132,6 @@ export async function openPostgres(url: string, opts: Partial<OpenDbOptions> = {
     },
     close: () => pool.end(),
     describe: () => description,
+    poolWaiting: () => pool.waitingCount,
   };
 }

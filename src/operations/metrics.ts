@@ -37,6 +37,24 @@ export function createMetrics() {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
       registers: [registry],
     }),
+    queueJoins: new client.Counter({
+      name: 'yeyak_queue_joins_total',
+      help: 'Waiting-room joins (new tickets)',
+      labelNames: ['campaign'] as const,
+      registers: [registry],
+    }),
+    queueAdmissions: new client.Counter({
+      name: 'yeyak_queue_admissions_total',
+      help: 'Places admitted by the controller (this node, while leader)',
+      labelNames: ['campaign'] as const,
+      registers: [registry],
+    }),
+    queueEtaError: new client.Histogram({
+      name: 'yeyak_queue_eta_error_seconds',
+      help: 'Actual wait minus the wait promised at join, at first admission',
+      buckets: [-600, -120, -30, -10, 0, 10, 30, 120, 600, 3600],
+      registers: [registry],
+    }),
   };
 }
 

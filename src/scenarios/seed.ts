@@ -143,6 +143,7 @@ function demoPlan(clock: Clock): ScenarioPlan {
     firstShotDay: addDays(today, 1),
     lastShotDay: addDays(today, 21),
     queueEnabled: false,
+    queue: { ratePerS: 50, activeMax: 500, shuffleAtOpening: false, powBits: 0 },
     noticeKo: null,
     noticeEn: null,
     windows: [

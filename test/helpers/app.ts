@@ -46,7 +46,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
     await seedScenario(db, { scenario: opts.scenario ?? 'demo', clock, seed: 7, ...(opts.clinics ? { clinics: opts.clinics } : {}) });
   }
   await opts.beforeBuild?.(db);
-  const app = await buildApp(config, { db, clock, logger: opts.logger ?? false });
+  const app = await buildApp(config, { db, clock, logger: opts.logger ?? false, startController: false });
   const login = async (rrn: string, name = '테스트') => {
     const start = await app.inject({ method: 'POST', url: '/api/v1/identity/challenges', payload: { method: 'phone', name, rrn, phone: '010-0000-0000' } });
     if (start.statusCode !== 201) throw new Error(`challenge failed: ${start.body}`);
@@ -80,4 +80,28 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => 
     reject = rej;
   });
   return { promise, resolve, reject };
+}
+
+/**
+ * Goes through the waiting room like a citizen: join with the session, let the admission
+ * controller step, poll status until admitted. Returns the headers a booking write needs, or
+ * null when the line does not admit (e.g. before the opening).
+ */
+export async function admit(t: TestApp, sessionToken: string, campaignId: string, ticksMax = 5): Promise<Record<string, string> | null> {
+  const join = await t.app.inject({
+    method: 'POST',
+    url: `/api/v1/campaigns/${campaignId}/queue`,
+    headers: { authorization: `Bearer ${sessionToken}` },
+  });
+  if (join.statusCode !== 201) throw new Error(`join failed: ${join.body}`);
+  const { ticket, device } = join.json() as { ticket: string; device: string };
+  const { controller, room } = t.app.yeyak.waitingRoom;
+  for (let i = 0; i < ticksMax; i++) {
+    await controller.tickAll();
+    room.invalidate(campaignId);
+    const status = await t.app.inject({ method: 'GET', url: '/api/v1/queue/status', headers: { authorization: `Bearer ${ticket}` } });
+    const body = status.json() as { state: string; pass?: string };
+    if (body.state === 'admitted' && body.pass) return { 'yeyak-pass': body.pass, 'yeyak-device': device };
+  }
+  return null;
 }

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
-import { createTestApp, syntheticRrn, type TestApp } from '../helpers/app.ts';
+import { admit, createTestApp, syntheticRrn, type TestApp } from '../helpers/app.ts';
 import { addDays } from '../../src/campaigns/time.ts';
 import { errorCatalogue, type ErrorCode } from '../../src/core/errors.ts';
 
@@ -32,13 +32,13 @@ const eligibility = async (token: string): Promise<Eligibility> => {
   return res.json() as Eligibility;
 };
 
-// The waiting room (Yeyak-Pass) is not built yet, so booking here needs no pass; once it is,
-// this helper must go through the queue first.
-const book = (token: string, clinicId: string, date: string) =>
+// Booking goes through the waiting room first, as a citizen would; before the opening nobody is
+// admitted, so the booking is tried without a pass.
+const book = async (token: string, clinicId: string, date: string) =>
   t.app.inject({
     method: 'POST',
     url: `${API}/reservations`,
-    headers: { ...bearer(token), 'idempotency-key': `korea-${serial}-${date}` },
+    headers: { ...bearer(token), 'idempotency-key': `korea-${serial}-${date}`, ...(await admit(t, token, CAMPAIGN)) },
     payload: { campaignId: CAMPAIGN, clinicId, date },
   });
 
@@ -83,7 +83,7 @@ it('runs under a process time zone far from Seoul, and the korea store with 50 c
   expect(seedMs).toBeLessThan(30_000);
 });
 
-it('opens at 20:00:00 sharp: at 19:59:59 WINDOW_NOT_YET_OPEN and 403 WINDOW_CLOSED; one second later eligible and booked', async () => {
+it('opens at 20:00:00 sharp: at 19:59:59 WINDOW_NOT_YET_OPEN and no admission (403 PASS_REQUIRED); one second later admitted, eligible and booked', async () => {
   t.clock.set(BEFORE_OPENING);
   const person = rrn('1990-08-19');
   const token = await t.login(person);
@@ -101,8 +101,8 @@ it('opens at 20:00:00 sharp: at 19:59:59 WINDOW_NOT_YET_OPEN and 403 WINDOW_CLOS
   expect(before.window).toBeUndefined();
 
   const slot = await pickSlot();
-  const refused = expectError(await book(token, slot.clinicId, slot.date), 403, 'YEYAK_E_WINDOW_CLOSED');
-  expect(refused.details).toMatchObject({ reasons: ['WINDOW_NOT_YET_OPEN'], nextWindow: { opensAt: OPENING } });
+  // Nobody is admitted before the opening, so the direct link is refused at the gate.
+  expectError(await book(token, slot.clinicId, slot.date), 403, 'YEYAK_E_PASS_REQUIRED');
   const none = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM reservation');
   expect(none.rows[0]?.n).toBe(0);
 

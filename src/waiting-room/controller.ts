@@ -1,0 +1,233 @@
+import { randomInt } from 'node:crypto';
+import type { Clock } from '../core/clock.ts';
+import type { Db } from '../core/db.ts';
+import type { Campaign } from '../campaigns/types.ts';
+import { ewma } from './estimate.ts';
+import type { QueueState, QueueStore } from './store.ts';
+import { openingOf } from './service.ts';
+
+/**
+ * Admission control. One node per campaign holds the lead (a lease in the store) and, every tick,
+ * moves the admitted-up-to counter forward by what the target rate allows, scaled by the health
+ * of what the line protects, within the cap on active passes. Unclaimed admissions (people who
+ * left) never hold an active slot, so they cannot stall the line; their share is measured (the
+ * no-show rate) and compensated by admitting proportionally more.
+ *
+ * States of a campaign's line: before the opening nobody is admitted (a pre-queue may fill);
+ * at the opening the pre-queue is frozen and shuffled once; then admission runs, unless paused.
+ */
+export interface HealthSample {
+  /** 0..1: 1 = healthy; lower slows admission before the backend falls over. */
+  factor: number;
+  reasons: string[];
+}
+
+export interface ControllerOptions {
+  nodeId: string;
+  tickMs: number;
+  /** Counter checkpoints to the database are written ahead by this many seconds of admissions. */
+  checkpointAheadS: number;
+  health: () => HealthSample;
+  log: (msg: string, fields: Record<string, unknown>) => void;
+  onAdmit?: (campaignId: string, n: number) => void;
+}
+
+const NO_SHOW_MAX = 0.8; // compensation never more than 5× the target rate
+const RATE_TAU_MS = 10_000; // smoothing of the observed rate (ETA)
+const NO_SHOW_TAU_MS = 30_000;
+const NO_SHOW_SAMPLE_MS = 5_000;
+const JOIN_MARGIN_MIN = 1_000; // numbers skipped on restore beyond the checkpoint (seen as no-shows)
+
+interface Tracking {
+  allowance: number;
+  lastTickMs: number;
+  observedRatePerS: number;
+  noShowRate: number;
+  sampleAtMs: number;
+  sampleAdmitted: number;
+  sampleClaimed: number;
+  checkpointed: { admittedUpTo: number; lastSeq: number; preCount: number } | null;
+  joinRatePerS: number;
+  lastSeqSeen: number;
+}
+
+export class AdmissionController {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private readonly tracking = new Map<string, Tracking>();
+
+  constructor(
+    private readonly store: QueueStore,
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly campaigns: () => Campaign[],
+    private readonly opts: ControllerOptions,
+  ) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      if (!this.running) this.running = this.tickAll().finally(() => (this.running = null));
+    }, this.opts.tickMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  async tickAll(): Promise<void> {
+    for (const c of this.campaigns()) {
+      if (!c.queueEnabled) continue;
+      try {
+        if (await this.store.lead(c.id, this.opts.nodeId, this.opts.tickMs * 4)) await this.tick(c);
+      } catch (e) {
+        this.opts.log('admission tick failed', { campaignId: c.id, err: e instanceof Error ? e.message : String(e) });
+      }
+    }
+  }
+
+  /** One control step for one campaign; the caller holds the lead. */
+  async tick(c: Campaign): Promise<void> {
+    const now = this.clock.nowMs();
+    let state = await this.store.read(c.id);
+    const tr = this.track(c.id, now, state);
+    const opening = openingOf(c);
+    if (opening === null || now < opening.getTime()) {
+      await this.checkpoint(c.id, state, tr, state.admittedUpTo, now);
+      tr.lastTickMs = now;
+      tr.allowance = state.ratePerS; // the opening starts with one second's worth banked
+      return;
+    }
+    if (c.queue.shuffleAtOpening && state.shuffleSeed === null) state = await this.shuffle(c, now);
+
+    const dtMs = Math.max(0, now - tr.lastTickMs);
+    tr.lastTickMs = now;
+    this.sampleNoShows(tr, state, now);
+    const issued = (state.frozenPreCount ?? state.preCount) + state.lastSeq;
+    let n = 0;
+    if (!state.paused) {
+      const health = this.opts.health();
+      const ratePerS = (state.ratePerS * Math.max(0, Math.min(1, health.factor))) / (1 - Math.min(tr.noShowRate, NO_SHOW_MAX));
+      // At most one second of allowance is banked, so a pause or a quiet spell never releases a burst.
+      tr.allowance = Math.min(tr.allowance + (ratePerS * dtMs) / 1000, Math.max(ratePerS, 1));
+      const active = await this.store.activeCount(c.id, now);
+      n = Math.max(0, Math.min(Math.floor(tr.allowance), state.activeMax - active, issued - state.admittedUpTo));
+      tr.allowance -= n;
+      if (issued <= state.admittedUpTo) tr.allowance = Math.min(tr.allowance, 1); // nobody waiting: bank nothing
+    }
+    if (dtMs > 0) tr.observedRatePerS = ewma(tr.observedRatePerS, (n * 1000) / dtMs, dtMs, RATE_TAU_MS);
+    const to = state.admittedUpTo + n;
+    await this.checkpoint(c.id, state, tr, to, now);
+    await this.store.advance(c.id, to, tr.observedRatePerS, tr.noShowRate);
+    if (n > 0) this.opts.onAdmit?.(c.id, n);
+  }
+
+  private track(campaignId: string, now: number, state: QueueState): Tracking {
+    let tr = this.tracking.get(campaignId);
+    if (!tr) {
+      tr = {
+        allowance: state.ratePerS, // one second's worth banked: the first tick after a start admits at once
+        lastTickMs: now,
+        observedRatePerS: state.observedRatePerS,
+        noShowRate: state.noShowRate,
+        sampleAtMs: now,
+        sampleAdmitted: state.admittedTotal,
+        sampleClaimed: state.claimedTotal,
+        checkpointed: null,
+        joinRatePerS: 0,
+        lastSeqSeen: state.lastSeq + state.preCount,
+      };
+      this.tracking.set(campaignId, tr);
+    }
+    return tr;
+  }
+
+  private sampleNoShows(tr: Tracking, state: QueueState, now: number): void {
+    const dt = now - tr.sampleAtMs;
+    if (dt < NO_SHOW_SAMPLE_MS) return;
+    const admitted = state.admittedTotal - tr.sampleAdmitted;
+    const claimed = state.claimedTotal - tr.sampleClaimed;
+    if (admitted > 0) tr.noShowRate = ewma(tr.noShowRate, Math.max(0, Math.min(1, 1 - claimed / admitted)), dt, NO_SHOW_TAU_MS);
+    const joined = state.lastSeq + state.preCount - tr.lastSeqSeen;
+    tr.joinRatePerS = ewma(tr.joinRatePerS, (joined * 1000) / dt, dt, RATE_TAU_MS);
+    tr.lastSeqSeen = state.lastSeq + state.preCount;
+    tr.sampleAtMs = now;
+    tr.sampleAdmitted = state.admittedTotal;
+    tr.sampleClaimed = state.claimedTotal;
+  }
+
+  /** Freezes the pre-queue and draws the seed — once; the seed is logged and audited. */
+  private async shuffle(c: Campaign, now: number): Promise<QueueState> {
+    // The seed is written to the database before the store freezes with it, so a store that
+    // crashes mid-opening is restored with the same order, never a second shuffle.
+    const drawn = await this.db.query<{ shuffle_seed: number }>(
+      `INSERT INTO queue_checkpoint (campaign_id, last_seq, pre_count, admitted_up_to, shuffle_seed, updated_at)
+       VALUES ($1, 0, 0, 0, $2, $3)
+       ON CONFLICT (campaign_id) DO UPDATE SET shuffle_seed = coalesce(queue_checkpoint.shuffle_seed, excluded.shuffle_seed)
+       RETURNING shuffle_seed`,
+      [c.id, randomInt(1, 2 ** 31), new Date(now).toISOString()],
+    );
+    const seed = drawn.rows[0]?.shuffle_seed;
+    if (seed === undefined) throw new Error('invariant violated: no shuffle seed returned');
+    const r = await this.store.freezePreQueue(c.id, seed);
+    if (r.frozenNow) {
+      this.opts.log('pre-queue shuffled at opening', { campaignId: c.id, seed: r.seed, preCount: r.preCount });
+      await this.db.query(
+        `INSERT INTO audit_log (at, actor, action, detail) VALUES ($1, $2, 'queue.shuffled', $3)`,
+        [new Date(now).toISOString(), `node:${this.opts.nodeId}`, JSON.stringify({ campaignId: c.id, seed: r.seed, preCount: r.preCount })],
+      );
+    }
+    return this.store.read(c.id);
+  }
+
+  /**
+   * Write-ahead checkpoint: before the live counter passes the stored one, store a value a few
+   * seconds of admissions ahead. A restored counter is then never behind anyone's admission —
+   * nobody is sent back — at the price of admitting up to that margin early.
+   */
+  private async checkpoint(campaignId: string, state: QueueState, tr: Tracking, admitTo: number, now: number): Promise<void> {
+    const cp = tr.checkpointed;
+    const joinsSoon = Math.max(JOIN_MARGIN_MIN, Math.ceil(tr.joinRatePerS * this.opts.checkpointAheadS * 2));
+    const needAdmit = !cp || admitTo > cp.admittedUpTo;
+    const needSeq = !cp || state.lastSeq > cp.lastSeq - JOIN_MARGIN_MIN / 2 || state.preCount > cp.preCount - JOIN_MARGIN_MIN / 2;
+    if (!needAdmit && !needSeq) return;
+    const next = {
+      admittedUpTo: Math.max(admitTo + Math.ceil(state.ratePerS * this.opts.checkpointAheadS), cp?.admittedUpTo ?? 0),
+      lastSeq: Math.max(state.lastSeq + joinsSoon, cp?.lastSeq ?? 0),
+      preCount: state.shuffleSeed === null ? Math.max(state.preCount + joinsSoon, cp?.preCount ?? 0) : state.preCount,
+    };
+    await this.db.query(
+      `INSERT INTO queue_checkpoint (campaign_id, last_seq, pre_count, admitted_up_to, shuffle_seed, frozen_pre_count, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (campaign_id) DO UPDATE SET
+         last_seq = GREATEST(queue_checkpoint.last_seq, excluded.last_seq),
+         pre_count = GREATEST(queue_checkpoint.pre_count, excluded.pre_count),
+         admitted_up_to = GREATEST(queue_checkpoint.admitted_up_to, excluded.admitted_up_to),
+         shuffle_seed = coalesce(queue_checkpoint.shuffle_seed, excluded.shuffle_seed),
+         frozen_pre_count = coalesce(queue_checkpoint.frozen_pre_count, excluded.frozen_pre_count),
+         updated_at = excluded.updated_at`,
+      [campaignId, next.lastSeq, next.preCount, next.admittedUpTo, state.shuffleSeed, state.frozenPreCount, new Date(now).toISOString()],
+    );
+    tr.checkpointed = next;
+  }
+}
+
+/** Reads a campaign's checkpoint, for a store that lost its counters. */
+export async function readCheckpoint(db: Db, campaignId: string) {
+  const r = await db.query<{ last_seq: number; pre_count: number; admitted_up_to: number; shuffle_seed: number | null; frozen_pre_count: number | null }>(
+    'SELECT last_seq, pre_count, admitted_up_to, shuffle_seed, frozen_pre_count FROM queue_checkpoint WHERE campaign_id = $1',
+    [campaignId],
+  );
+  const row = r.rows[0];
+  if (!row) return null;
+  return {
+    lastSeq: row.last_seq,
+    preCount: row.pre_count,
+    admittedUpTo: row.admitted_up_to,
+    shuffleSeed: row.shuffle_seed,
+    frozenPreCount: row.frozen_pre_count,
+  };
+}

@@ -1,0 +1,113 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { FastifyInstance } from 'fastify';
+import client from 'prom-client';
+import type { Clock } from '../core/clock.ts';
+import type { Config } from '../core/config.ts';
+import type { Db } from '../core/db.ts';
+import type { CampaignRegistry } from '../campaigns/registry.ts';
+import type { Metrics } from '../operations/metrics.ts';
+import { AdmissionController, readCheckpoint, type HealthSample } from './controller.ts';
+import { WaitingRoom } from './service.ts';
+import { MemoryQueueStore, type QueueStore } from './store.ts';
+import { parseKeys, TokenSigner } from './tokens.ts';
+
+export interface WaitingRoomParts {
+  room: WaitingRoom;
+  controller: AdmissionController;
+  store: QueueStore;
+  powSigner: TokenSigner;
+  nodeId: string;
+}
+
+/** Restores every campaign's counters from the database checkpoint (a restarted node or store). */
+export async function restoreFromCheckpoints(store: QueueStore, db: Db, campaigns: CampaignRegistry): Promise<void> {
+  for (const c of campaigns.list()) {
+    const cp = await readCheckpoint(db, c.id);
+    if (cp) await store.restore(c.id, cp);
+  }
+}
+
+export function memoryStore(campaigns: CampaignRegistry, clock: Clock): QueueStore {
+  return new MemoryQueueStore((id) => {
+    const q = campaigns.get(id)?.queue;
+    return { ratePerS: q?.ratePerS ?? 100, activeMax: q?.activeMax ?? 2000, paused: false, notice: null, powBits: q?.powBits ?? 0 };
+  }, () => clock.nowMs());
+}
+
+export async function createWaitingRoom(
+  config: Config,
+  deps: { db: Db; clock: Clock; campaigns: CampaignRegistry; metrics: Metrics; store: QueueStore; health: () => HealthSample; log: (msg: string, fields: Record<string, unknown>) => void },
+): Promise<WaitingRoomParts> {
+  const keys = parseKeys(config.queueKeys);
+  const nodeId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  await restoreFromCheckpoints(deps.store, deps.db, deps.campaigns);
+  const room = new WaitingRoom(deps.store, deps.clock, deps.campaigns, {
+    tickets: new TokenSigner(keys, 'ticket'),
+    passes: new TokenSigner(keys, 'pass'),
+    passTtlMs: config.passTtlMs,
+    stateRefreshMs: config.queueStateRefreshMs,
+  });
+  room.onAdmittedClaim = (err) => deps.metrics.queueEtaError.observe(err);
+  const controller = new AdmissionController(deps.store, deps.db, deps.clock, () => deps.campaigns.list(), {
+    nodeId,
+    tickMs: config.queueTickMs,
+    checkpointAheadS: 2,
+    health: deps.health,
+    log: deps.log,
+    onAdmit: (campaign, n) => deps.metrics.queueAdmissions.inc({ campaign }, n),
+  });
+  registerQueueGauges(deps.metrics, room, deps.campaigns, deps.clock);
+  return { room, controller, store: deps.store, powSigner: new TokenSigner(keys, 'pow'), nodeId };
+}
+
+function registerQueueGauges(metrics: Metrics, room: WaitingRoom, campaigns: CampaignRegistry, clock: Clock): void {
+  const each = async (fn: (id: string) => Promise<number>, set: (id: string, v: number) => void) => {
+    for (const c of campaigns.list()) if (c.queueEnabled) set(c.id, await fn(c.id).catch(() => NaN));
+  };
+  new client.Gauge({
+    name: 'yeyak_queue_waiting',
+    help: 'People in line not yet admitted',
+    labelNames: ['campaign'],
+    registers: [metrics.registry],
+    async collect() {
+      await each(async (id) => {
+        const s = await room.state(id);
+        return Math.max(0, (s.frozenPreCount ?? s.preCount) + s.lastSeq - s.admittedUpTo);
+      }, (id, v) => this.set({ campaign: id }, v));
+    },
+  });
+  new client.Gauge({
+    name: 'yeyak_queue_active_passes',
+    help: 'Admission passes in use',
+    labelNames: ['campaign'],
+    registers: [metrics.registry],
+    async collect() {
+      await each((id) => room.store.activeCount(id, clock.nowMs()), (id, v) => this.set({ campaign: id }, v));
+    },
+  });
+  new client.Gauge({
+    name: 'yeyak_queue_no_show_ratio',
+    help: 'Share of admissions never claimed (smoothed)',
+    labelNames: ['campaign'],
+    registers: [metrics.registry],
+    async collect() {
+      await each(async (id) => (await room.state(id)).noShowRate, (id, v) => this.set({ campaign: id }, v));
+    },
+  });
+  new client.Gauge({
+    name: 'yeyak_queue_admission_rate',
+    help: 'Observed admissions per second (smoothed)',
+    labelNames: ['campaign'],
+    registers: [metrics.registry],
+    async collect() {
+      await each(async (id) => (await room.state(id)).observedRatePerS, (id, v) => this.set({ campaign: id }, v));
+    },
+  });
+}
+
+export function deriveKey(secret: string, label: string): string {
+  return createHmac('sha256', secret).update(label).digest('base64url');
+}
+
+export type { FastifyInstance };

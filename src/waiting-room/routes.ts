@@ -1,0 +1,212 @@
+import type {} from '@fastify/rate-limit'; // augments route config with rateLimit
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Clock } from '../core/clock.ts';
+import { YeyakError } from '../core/errors.ts';
+import { SESSION_COOKIE, type SessionSigner } from '../identity/session.ts';
+import type { CampaignRegistry } from '../campaigns/registry.ts';
+import { checkSolution, issueChallenge } from './pow.ts';
+import type { TokenSigner } from './tokens.ts';
+import type { Holder, WaitingRoom } from './service.ts';
+
+export const DEVICE_COOKIE = 'yeyak_device';
+export const TICKET_COOKIE = 'yeyak_ticket';
+
+export interface QueueRouteDeps {
+  room: WaitingRoom;
+  campaigns: CampaignRegistry;
+  clock: Clock;
+  signer: SessionSigner;
+  powSigner: TokenSigner;
+  joinPerIpPerMin: number;
+  secureCookies: boolean;
+}
+
+const estimateProps = {
+  state: { type: 'string', enum: ['waiting', 'admitted'] },
+  ahead: { type: 'integer', description: 'people ahead of you' },
+  position: { type: 'integer', nullable: true, description: 'your place; null until the opening shuffle' },
+  etaSeconds: { type: 'integer' },
+  etaLowSeconds: { type: 'integer' },
+  etaHighSeconds: { type: 'integer' },
+  pollAfterMs: { type: 'integer', description: 'ask again after this long; earlier gains nothing' },
+  paused: { type: 'boolean' },
+  opening: { type: 'string', nullable: true },
+  notice: { type: 'object', nullable: true, properties: { ko: { type: 'string' }, en: { type: 'string' } } },
+  pass: { type: 'string', description: 'admission pass: send as Yeyak-Pass on booking writes' },
+  passExpiresAt: { type: 'string' },
+} as const;
+
+/** The device and (optional) person behind a request. */
+export function holderOf(request: FastifyRequest, signer: SessionSigner, sessionFromBearer: boolean): Holder {
+  const header = request.headers['yeyak-device'];
+  const device = (typeof header === 'string' ? header : undefined) ?? request.cookies?.[DEVICE_COOKIE];
+  let token = request.cookies?.[SESSION_COOKIE];
+  const auth = request.headers.authorization;
+  if (sessionFromBearer && auth?.startsWith('Bearer ')) token = auth.slice(7).trim();
+  const session = token ? signer.verify(token) : null;
+  return { device, personId: session && session !== 'expired' ? session.personId : undefined };
+}
+
+export async function queueRoutes(app: FastifyInstance, deps: QueueRouteDeps): Promise<void> {
+  const campaignParams = {
+    type: 'object',
+    additionalProperties: false,
+    required: ['campaignId'],
+    properties: { campaignId: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9-]+$' } },
+  } as const;
+
+  app.get<{ Params: { campaignId: string } }>(
+    '/campaigns/:campaignId/queue/challenge',
+    {
+      schema: {
+        tags: ['waiting room'],
+        summary: 'A proof-of-work challenge for joining (when the campaign asks for one)',
+        params: campaignParams,
+        response: {
+          200: { type: 'object', properties: { challenge: { type: 'string' }, difficultyBits: { type: 'integer' }, expiresAt: { type: 'string' } } },
+          '4xx': { $ref: 'Error#' },
+        },
+      },
+    },
+    async (request) => {
+      const c = deps.campaigns.get(request.params.campaignId);
+      if (!c) throw new YeyakError('YEYAK_E_CAMPAIGN_NOT_FOUND');
+      const state = await deps.room.state(c.id);
+      return issueChallenge(deps.powSigner, c.id, state.powBits, deps.clock.nowMs());
+    },
+  );
+
+  app.post<{ Params: { campaignId: string }; Body: { pow?: { challenge: string; nonce: string } } | undefined }>(
+    '/campaigns/:campaignId/queue',
+    {
+      config: { rateLimit: { max: deps.joinPerIpPerMin, timeWindow: 60_000 } },
+      schema: {
+        tags: ['waiting room'],
+        summary: 'Join the waiting room → a signed ticket. Joining again with your ticket keeps your place.',
+        params: campaignParams,
+        headers: {
+          type: 'object',
+          properties: {
+            'yeyak-device': { type: 'string', description: 'your device id (returned as `device` on first join; also a cookie)' },
+            'yeyak-ticket': { type: 'string', description: 'a ticket you already hold (also a cookie)' },
+          },
+        },
+        body: {
+          type: 'object',
+          nullable: true,
+          additionalProperties: false,
+          properties: {
+            pow: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['challenge', 'nonce'],
+              properties: { challenge: { type: 'string', maxLength: 600 }, nonce: { type: 'string', maxLength: 64 } },
+            },
+          },
+        },
+        response: {
+          201: { type: 'object', required: ['ticket', 'ahead', 'etaSeconds', 'pollAfterMs'], properties: { ticket: { type: 'string' }, device: { type: 'string' }, ...estimateProps } },
+          '4xx': { $ref: 'Error#' },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { campaignId } = request.params;
+      const holder = holderOf(request, deps.signer, true);
+      const existing = (request.headers['yeyak-ticket'] as string | undefined) ?? request.cookies?.[TICKET_COOKIE];
+      const state = await deps.room.state(campaignId).catch(() => null);
+      if (state && state.powBits > 0 && !existing) {
+        const pow = request.body?.pow;
+        if (!pow) throw new YeyakError('YEYAK_E_POW_REQUIRED');
+        if (!checkSolution(deps.powSigner, campaignId, state.powBits, pow.challenge, pow.nonce, deps.clock.nowMs())) {
+          throw new YeyakError('YEYAK_E_POW_INVALID');
+        }
+      }
+      const answer = await deps.room.join(campaignId, holder, existing);
+      const cookie = { httpOnly: true, secure: deps.secureCookies, sameSite: 'strict' as const, path: '/' };
+      reply.setCookie(DEVICE_COOKIE, answer.device, { ...cookie, maxAge: 7 * 24 * 3600 });
+      reply.setCookie(TICKET_COOKIE, answer.ticket, { ...cookie, maxAge: 24 * 3600 });
+      return reply.status(201).send(answer);
+    },
+  );
+
+  app.get(
+    '/queue/status',
+    {
+      schema: {
+        tags: ['waiting room'],
+        summary: 'Where you are in line (Authorization: Bearer <ticket>); admitted → a pass',
+        security: [{ ticket: [] }],
+        response: { 200: { type: 'object', properties: estimateProps }, '4xx': { $ref: 'Error#' } },
+      },
+    },
+    async (request) => {
+      const auth = request.headers.authorization;
+      const ticket = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : request.cookies?.[TICKET_COOKIE];
+      if (!ticket) throw new YeyakError('YEYAK_E_TICKET_INVALID');
+      return deps.room.status(ticket, holderOf(request, deps.signer, false));
+    },
+  );
+}
+
+export async function queueAdminRoutes(app: FastifyInstance, deps: { room: WaitingRoom; campaigns: CampaignRegistry; clock: Clock }): Promise<void> {
+  const params = {
+    type: 'object',
+    additionalProperties: false,
+    required: ['campaignId'],
+    properties: { campaignId: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9-]+$' } },
+  } as const;
+  const known = (id: string) => {
+    if (!deps.campaigns.get(id)) throw new YeyakError('YEYAK_E_CAMPAIGN_NOT_FOUND');
+  };
+  const view = async (id: string) => {
+    const state = await deps.room.store.read(id);
+    const issued = (state.frozenPreCount ?? state.preCount) + state.lastSeq;
+    return { ...state, waiting: Math.max(0, issued - state.admittedUpTo), activePasses: await deps.room.store.activeCount(id, deps.clock.nowMs()) };
+  };
+
+  app.get<{ Params: { campaignId: string } }>(
+    '/admin/queue/:campaignId',
+    { schema: { tags: ['admin'], summary: 'Waiting-room counters and settings', security: [{ admin: [] }], params } },
+    async (request) => {
+      known(request.params.campaignId);
+      return view(request.params.campaignId);
+    },
+  );
+
+  app.patch<{ Params: { campaignId: string }; Body: { ratePerS?: number; activeMax?: number; paused?: boolean; notice?: { ko: string; en: string } | null; powBits?: number } }>(
+    '/admin/queue/:campaignId',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Steer admission: rate, cap on active passes, pause/resume, public notice, proof-of-work difficulty',
+        security: [{ admin: [] }],
+        params,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: {
+            ratePerS: { type: 'integer', minimum: 1, maximum: 100_000 },
+            activeMax: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+            paused: { type: 'boolean' },
+            notice: {
+              type: 'object',
+              nullable: true,
+              additionalProperties: false,
+              required: ['ko', 'en'],
+              properties: { ko: { type: 'string', maxLength: 500 }, en: { type: 'string', maxLength: 500 } },
+            },
+            powBits: { type: 'integer', minimum: 0, maximum: 24 },
+          },
+        },
+      },
+    },
+    async (request) => {
+      known(request.params.campaignId);
+      await deps.room.store.configure(request.params.campaignId, request.body);
+      deps.room.invalidate(request.params.campaignId);
+      return view(request.params.campaignId);
+    },
+  );
+}

@@ -1,0 +1,211 @@
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../core/clock.ts';
+import { YeyakError } from '../core/errors.ts';
+import type { Campaign } from '../campaigns/types.ts';
+import type { CampaignRegistry } from '../campaigns/registry.ts';
+import { estimateWait, type Estimate } from './estimate.ts';
+import { shuffledPosition } from './permutation.ts';
+import type { QueueState, QueueStore } from './store.ts';
+import { isPass, isTicket, type Pass, type Ticket, type TokenSigner } from './tokens.ts';
+
+/**
+ * The waiting room as citizens see it. A node keeps each campaign's counters in memory,
+ * refreshed from the shared store at least every `stateRefreshMs`, so a status poll touches no
+ * shared state: verify the ticket's signature, subtract, answer.
+ */
+export interface WaitingRoomOptions {
+  tickets: TokenSigner;
+  passes: TokenSigner;
+  /** How long a pass admits its holder to the booking API. */
+  passTtlMs: number;
+  /** Counters are re-read from the store this often. */
+  stateRefreshMs: number;
+}
+
+export interface StatusAnswer extends Estimate {
+  state: 'waiting' | 'admitted';
+  ahead: number;
+  position: number | null;
+  paused: boolean;
+  opening: string | null;
+  notice: { ko: string; en: string } | null;
+  pass?: string;
+  passExpiresAt?: string;
+}
+
+export interface JoinAnswer extends StatusAnswer {
+  ticket: string;
+  device: string;
+}
+
+export interface Holder {
+  /** The device id the request carries (cookie or Yeyak-Device header). */
+  device: string | undefined;
+  /** The verified person, if the request has a session. */
+  personId: number | undefined;
+}
+
+const DEVICE_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
+
+export function isDeviceId(s: string | undefined): s is string {
+  return typeof s === 'string' && DEVICE_PATTERN.test(s);
+}
+
+export function newDeviceId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/** The instant the campaign's line starts moving: its first window's opening. */
+export function openingOf(c: Campaign): Date | null {
+  return c.windows.length > 0 ? (c.windows[0] as { opensAt: Date }).opensAt : null;
+}
+
+export class WaitingRoom {
+  private readonly cache = new Map<string, { state: QueueState; readAtMs: number; loading: Promise<QueueState> | null }>();
+  /** Called when a ticket is first seen admitted: (seconds waited − seconds promised at join). */
+  onAdmittedClaim: ((etaErrorSeconds: number) => void) | null = null;
+
+  constructor(
+    readonly store: QueueStore,
+    private readonly clock: Clock,
+    private readonly campaigns: CampaignRegistry,
+    private readonly opts: WaitingRoomOptions,
+  ) {}
+
+  private campaign(id: string): Campaign {
+    const c = this.campaigns.get(id);
+    if (!c) throw new YeyakError('YEYAK_E_CAMPAIGN_NOT_FOUND');
+    return c;
+  }
+
+  /** The campaign's counters, at most stateRefreshMs old; one store read in flight per campaign. */
+  async state(campaignId: string): Promise<QueueState> {
+    // Cache age is machine time (monotonic), not campaign time: a fake clock must not freeze it.
+    const now = performance.now();
+    const entry = this.cache.get(campaignId);
+    if (entry && now - entry.readAtMs < this.opts.stateRefreshMs) return entry.state;
+    if (entry?.loading) return entry.state;
+    const loading = this.store.read(campaignId);
+    if (entry) entry.loading = loading;
+    try {
+      const state = await loading;
+      this.cache.set(campaignId, { state, readAtMs: now, loading: null });
+      return state;
+    } catch (e) {
+      if (entry) {
+        entry.loading = null;
+        return entry.state; // a store hiccup answers from the last known counters
+      }
+      throw e;
+    }
+  }
+
+  /** Forgets cached counters (after an operator change on this node). */
+  invalidate(campaignId: string): void {
+    this.cache.delete(campaignId);
+  }
+
+  /**
+   * Joins the line. A valid ticket for this campaign that the device already holds is returned
+   * as it is: a refresh, a new tab or a reconnect keeps the place.
+   */
+  async join(campaignId: string, holder: Holder, existingTicket: string | undefined): Promise<JoinAnswer> {
+    const c = this.campaign(campaignId);
+    if (!c.queueEnabled) throw new YeyakError('YEYAK_E_QUEUE_NOT_ENABLED');
+    if (existingTicket) {
+      const t = this.tickets(existingTicket);
+      if (t && t.c === campaignId && (t.p === undefined || t.p === holder.personId)) {
+        return { ticket: existingTicket, device: t.d, ...(await this.statusOf(c, t, holder)) };
+      }
+    }
+    const device = isDeviceId(holder.device) ? holder.device : newDeviceId();
+    const opening = openingOf(c);
+    const pre = c.queue.shuffleAtOpening && opening !== null && this.clock.nowMs() < opening.getTime();
+    const joined = await this.store.join(campaignId, pre);
+    const state = await this.state(campaignId);
+    const ticket: Ticket = {
+      c: campaignId,
+      s: joined.seq,
+      t: this.clock.nowMs(),
+      d: device,
+      pre: joined.pre,
+      ...(holder.personId !== undefined ? { p: holder.personId } : {}),
+    };
+    // The promise made at join travels in the ticket, so the ETA error can be measured statelessly.
+    const first = this.answer(c, ticket, state);
+    const token = this.opts.tickets.sign({ ...ticket, e: first.etaSeconds });
+    return { ticket: token, device, ...(await this.statusOf(c, { ...ticket, e: first.etaSeconds }, holder, state)) };
+  }
+
+  private tickets(token: string): (Ticket & { e?: number }) | null {
+    const t = this.opts.tickets.verify<Ticket & { e?: number }>(token);
+    return isTicket(t) ? t : null;
+  }
+
+  async status(ticketToken: string, holder: Holder): Promise<StatusAnswer> {
+    const t = this.tickets(ticketToken);
+    if (!t) throw new YeyakError('YEYAK_E_TICKET_INVALID');
+    if (t.p !== undefined && holder.personId !== undefined && t.p !== holder.personId) throw new YeyakError('YEYAK_E_TICKET_INVALID');
+    return this.statusOf(this.campaign(t.c), t, holder);
+  }
+
+  /** Position in the line, or null while a pre-queue ticket waits for the opening shuffle. */
+  position(t: Ticket, state: QueueState): number | null {
+    if (t.pre) {
+      if (state.shuffleSeed === null || state.frozenPreCount === null) return null;
+      if (t.s > state.frozenPreCount) throw new Error('invariant violated: pre-queue number beyond the frozen count');
+      return shuffledPosition(t.s, state.frozenPreCount, state.shuffleSeed);
+    }
+    return (state.frozenPreCount ?? state.preCount) + t.s;
+  }
+
+  private answer(c: Campaign, t: Ticket, state: QueueState): StatusAnswer {
+    const position = this.position(t, state);
+    const opening = openingOf(c);
+    const ahead = position === null ? state.preCount : Math.max(0, position - state.admittedUpTo - 1);
+    const rate = state.observedRatePerS > 0 ? state.observedRatePerS : state.ratePerS;
+    return {
+      state: position !== null && position <= state.admittedUpTo ? 'admitted' : 'waiting',
+      ahead,
+      position,
+      paused: state.paused,
+      opening: opening && this.clock.nowMs() < opening.getTime() ? opening.toISOString() : null,
+      notice: state.notice,
+      ...estimateWait(ahead, rate, t.s),
+    };
+  }
+
+  private async statusOf(c: Campaign, t: Ticket & { e?: number }, holder: Holder, known?: QueueState): Promise<StatusAnswer> {
+    const state = known ?? (await this.state(c.id));
+    const a = this.answer(c, t, state);
+    if (a.state !== 'admitted' || a.position === null) return a;
+    const exp = this.clock.nowMs() + this.opts.passTtlMs;
+    const first = await this.store.claimPass(c.id, a.position, exp);
+    if (first && t.e !== undefined) this.onAdmittedClaim?.((this.clock.nowMs() - t.t) / 1000 - t.e);
+    // Bound to the ticket's device, and to the person: the ticket's, or the session's that asks.
+    const personId = t.p ?? holder.personId;
+    const pass: Pass = { c: c.id, n: a.position, d: t.d, exp, ...(personId !== undefined ? { p: personId } : {}) };
+    return { ...a, pollAfterMs: 0, etaSeconds: 0, etaLowSeconds: 0, etaHighSeconds: 0, pass: this.opts.passes.sign(pass), passExpiresAt: new Date(exp).toISOString() };
+  }
+
+  /**
+   * The booking API's gate: a valid, unexpired pass for this campaign, held by the device (and
+   * person) it was issued to, not yet used. Time is the server's: a client clock changes nothing.
+   */
+  async checkPass(campaignId: string, passToken: string | undefined, holder: Holder): Promise<Pass> {
+    if (!passToken) throw new YeyakError('YEYAK_E_PASS_REQUIRED');
+    const pass = this.opts.passes.verify<Pass>(passToken);
+    if (!isPass(pass)) throw new YeyakError('YEYAK_E_PASS_INVALID');
+    if (pass.c !== campaignId) throw new YeyakError('YEYAK_E_PASS_WRONG_CAMPAIGN');
+    if (pass.exp <= this.clock.nowMs()) throw new YeyakError('YEYAK_E_PASS_EXPIRED');
+    if (pass.d !== holder.device) throw new YeyakError('YEYAK_E_PASS_WRONG_HOLDER');
+    if (pass.p !== undefined && pass.p !== holder.personId) throw new YeyakError('YEYAK_E_PASS_WRONG_HOLDER');
+    if (await this.store.isRevoked(campaignId, pass.n)) throw new YeyakError('YEYAK_E_PASS_USED');
+    return pass;
+  }
+
+  /** After a completed booking: the active slot frees at once and the pass is refused from now on. */
+  async revoke(pass: Pass): Promise<void> {
+    await this.store.revokePass(pass.c, pass.n, pass.exp + 60_000);
+  }
+}
