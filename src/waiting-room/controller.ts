@@ -173,6 +173,9 @@ export class AdmissionController {
     const seed = drawn.rows[0]?.shuffle_seed;
     if (seed === undefined) throw new Error('invariant violated: no shuffle seed returned');
     const r = await this.store.freezePreQueue(c.id, seed);
+    // The frozen count goes to the checkpoint at once: the write-ahead checkpoint may not be due
+    // for many ticks, and a store restored with a seed but no count would strand the pre-queue.
+    await this.db.query('UPDATE queue_checkpoint SET frozen_pre_count = coalesce(frozen_pre_count, $2) WHERE campaign_id = $1', [c.id, r.preCount]);
     if (r.frozenNow) {
       this.opts.log('pre-queue shuffled at opening', { campaignId: c.id, seed: r.seed, preCount: r.preCount });
       await this.db.query(

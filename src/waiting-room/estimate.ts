@@ -17,18 +17,22 @@ export interface Estimate {
  * @param ahead people ahead (≥ 0)
  * @param ratePerS smoothed observed admission rate, or the target rate before any is observed
  * @param jitterSeed spreads polls of people at the same distance (e.g. the ticket's seq)
+ * @param startsInS seconds until the line starts moving (the opening); 0 once it has
  */
-export function estimateWait(ahead: number, ratePerS: number, jitterSeed: number): Estimate {
+export function estimateWait(ahead: number, ratePerS: number, jitterSeed: number, startsInS = 0): Estimate {
   const rate = Math.max(ratePerS, 0.01); // never divide by zero: a paused line still answers
-  const eta = ahead / rate;
-  const near = ahead <= rate * 2;
+  const wait = Math.max(0, startsInS);
+  const eta = wait + ahead / rate;
+  // Near the front: within two seconds of admission. A pre-queue ten minutes before the opening
+  // is not near, however short it is — it must not poll every second until then.
+  const near = eta <= 2;
   // A quarter of the remaining wait, between 1.5 s and 30 s; 1–2 s within two seconds of the front.
   const base = near ? POLL_NEAR_MS : Math.min(POLL_FAR_MS, Math.max(1_500, (eta * 1000) / 4));
   const jitter = 1 + (((jitterSeed * 2654435761) >>> 0) % 1000) / 1000 / (near ? 1 : 5); // near: 1–2 s; far: +0–20 %
   return {
     etaSeconds: Math.ceil(eta),
-    etaLowSeconds: Math.floor(ahead / (rate * (1 + RANGE_SLACK))),
-    etaHighSeconds: Math.ceil(ahead / (rate * (1 - RANGE_SLACK))),
+    etaLowSeconds: Math.floor(wait + ahead / (rate * (1 + RANGE_SLACK))),
+    etaHighSeconds: Math.ceil(wait + ahead / (rate * (1 - RANGE_SLACK))),
     pollAfterMs: Math.min(POLL_FAR_MS, Math.round(base * jitter)),
   };
 }

@@ -40,7 +40,9 @@ export function powHash(challenge: string, nonce: string): Buffer {
 export function checkSolution(signer: TokenSigner, campaignId: string, requiredBits: number, challenge: string, nonce: string, nowMs: number): boolean {
   const c = signer.verify<Challenge>(challenge);
   if (!c || c.c !== campaignId || typeof c.exp !== 'number' || c.exp <= nowMs) return false;
-  return leadingZeroBits(powHash(challenge, nonce)) >= Math.min(requiredBits, c.b);
+  // The difficulty asked now, not the one the challenge was issued at: a challenge fetched while
+  // the work was off (0 bits) or lighter must not waive a difficulty raised since.
+  return leadingZeroBits(powHash(challenge, nonce)) >= requiredBits;
 }
 
 /** What a client does (tests, the rehearsal tool): try nonces until one fits. Bounded. */

@@ -114,8 +114,12 @@ export async function queueRoutes(app: FastifyInstance, deps: QueueRouteDeps): P
       const { campaignId } = request.params;
       const holder = holderOf(request, deps.signer, true);
       const existing = (request.headers['yeyak-ticket'] as string | undefined) ?? request.cookies?.[TICKET_COOKIE];
+      // Unknown campaigns stop here: the store would otherwise keep a line for every id tried.
+      if (!deps.campaigns.get(campaignId)) throw new YeyakError('YEYAK_E_CAMPAIGN_NOT_FOUND');
       const state = await deps.room.state(campaignId).catch(() => null);
-      if (state && state.powBits > 0 && !existing) {
+      // Only a ticket that really keeps a place skips the work; any other string is no excuse.
+      const rejoin = existing !== undefined && deps.room.holdsPlace(campaignId, existing, holder);
+      if (state && state.powBits > 0 && !rejoin) {
         const pow = request.body?.pow;
         if (!pow) throw new YeyakError('YEYAK_E_POW_REQUIRED');
         if (!checkSolution(deps.powSigner, campaignId, state.powBits, pow.challenge, pow.nonce, deps.clock.nowMs())) {

@@ -114,7 +114,7 @@ export class WaitingRoom {
     if (!c.queueEnabled) throw new YeyakError('YEYAK_E_QUEUE_NOT_ENABLED');
     if (existingTicket) {
       const t = this.tickets(existingTicket);
-      if (t && t.c === campaignId && (t.p === undefined || t.p === holder.personId)) {
+      if (t && this.keepsPlace(campaignId, t, holder)) {
         return { ticket: existingTicket, device: t.d, ...(await this.statusOf(c, t, holder)) };
       }
     }
@@ -135,6 +135,16 @@ export class WaitingRoom {
     const first = this.answer(c, ticket, state);
     const token = this.opts.tickets.sign({ ...ticket, e: first.etaSeconds });
     return { ticket: token, device, ...(await this.statusOf(c, { ...ticket, e: first.etaSeconds }, holder, state)) };
+  }
+
+  /** True when rejoining with `token` keeps a place: a valid ticket for this campaign, of this holder. */
+  holdsPlace(campaignId: string, token: string, holder: Holder): boolean {
+    const t = this.tickets(token);
+    return t !== null && this.keepsPlace(campaignId, t, holder);
+  }
+
+  private keepsPlace(campaignId: string, t: Ticket, holder: Holder): boolean {
+    return t.c === campaignId && (t.p === undefined || t.p === holder.personId);
   }
 
   private tickets(token: string): (Ticket & { e?: number }) | null {
@@ -164,6 +174,7 @@ export class WaitingRoom {
     const opening = openingOf(c);
     const ahead = position === null ? state.preCount : Math.max(0, position - state.admittedUpTo - 1);
     const rate = state.observedRatePerS > 0 ? state.observedRatePerS : state.ratePerS;
+    const startsInS = opening ? Math.max(0, opening.getTime() - this.clock.nowMs()) / 1000 : 0;
     return {
       state: position !== null && position <= state.admittedUpTo ? 'admitted' : 'waiting',
       ahead,
@@ -171,7 +182,7 @@ export class WaitingRoom {
       paused: state.paused,
       opening: opening && this.clock.nowMs() < opening.getTime() ? opening.toISOString() : null,
       notice: state.notice,
-      ...estimateWait(ahead, rate, t.s),
+      ...estimateWait(ahead, rate, t.s, startsInS),
     };
   }
 

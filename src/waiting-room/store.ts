@@ -179,7 +179,9 @@ export class MemoryQueueStore implements QueueStore {
     state.admittedUpTo = Math.max(state.admittedUpTo, floor.admittedUpTo);
     if (state.shuffleSeed === null && floor.shuffleSeed !== null) {
       state.shuffleSeed = floor.shuffleSeed;
-      state.frozenPreCount = floor.frozenPreCount;
+      // A seed without a count (a crash between drawing and recording it): freeze at the restored
+      // count rather than leave the pre-queue without positions for ever.
+      state.frozenPreCount = floor.frozenPreCount ?? state.preCount;
     }
   }
 
