@@ -5,6 +5,8 @@ import { offsetClock, systemClock, type Clock } from './core/clock.ts';
 import { openDb, type Db } from './core/db.ts';
 import { migrate } from './core/migrate.ts';
 import { isStoreEmpty, seedScenario } from './scenarios/seed.ts';
+import { CampaignRegistry } from './campaigns/registry.ts';
+import { createQueueStore } from './waiting-room/factory.ts';
 
 export function clockFor(config: Config): Clock {
   return config.now ? offsetClock(new Date(config.now)) : systemClock;
@@ -31,7 +33,19 @@ export async function serve(config: Config, log: (line: string) => void = consol
     const summary = await seedScenario(db, { scenario, clock });
     log(`Seeded ${summary.campaignId}: ${summary.clinics} clinics, ${summary.slots} slots.`);
   }
-  const app = await buildApp(config, { db, clock });
+  const campaigns = new CampaignRegistry();
+  await campaigns.load(db);
+  // Until the app's logger exists, store events go to the start-up log.
+  let storeLog = (msg: string, fields: Record<string, unknown>) => log(`${msg} ${JSON.stringify(fields)}`);
+  const queue = await createQueueStore(config, { db, campaigns, clock, log: (msg, fields) => storeLog(msg, fields) });
+  let app: FastifyInstance;
+  try {
+    app = await buildApp(config, { db, clock, queueStore: queue.store, rateLimitStore: queue.rateLimitStore });
+  } catch (e) {
+    await queue.close();
+    throw e;
+  }
+  storeLog = (msg, fields) => app.log.warn(fields, msg);
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
@@ -41,6 +55,7 @@ export async function serve(config: Config, log: (line: string) => void = consol
     force.unref();
     void app
       .close()
+      .then(() => queue.close())
       .then(() => db.close())
       .then(() => process.exit(0), () => process.exit(1));
   };
@@ -49,7 +64,7 @@ export async function serve(config: Config, log: (line: string) => void = consol
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  log(`yeyak is serving on http://localhost:${port}  (store: ${db.describe()}${config.now ? `, clock from ${config.now}` : ''})`);
+  log(`yeyak is serving on http://localhost:${port}  (store: ${db.describe()}, waiting room: ${queue.store.kind}${config.now ? `, clock from ${config.now}` : ''})`);
   if (config.adminTokenGenerated) log(`Admin token for /api/v1/admin (set YEYAK_ADMIN_TOKEN to choose one): ${config.adminToken}`);
   return app;
 }

@@ -5,6 +5,7 @@ import { FakeClock } from '../../src/core/clock.ts';
 import { openDb, type Db } from '../../src/core/db.ts';
 import { migrate } from '../../src/core/migrate.ts';
 import { seedScenario } from '../../src/scenarios/seed.ts';
+import type { QueueStore } from '../../src/waiting-room/store.ts';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -35,6 +36,8 @@ export interface TestAppOptions {
   logger?: import('fastify').FastifyServerOptions['logger'];
   /** Runs after seeding, before the app (and its availability view) is built. */
   beforeBuild?: (db: Db) => Promise<void>;
+  /** The waiting-room store (e.g. Redis, shared by several nodes), or a maker given the node's db and clock. */
+  queueStore?: QueueStore | ((db: Db, clock: FakeClock) => QueueStore | Promise<QueueStore>);
 }
 
 export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
@@ -46,7 +49,8 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
     await seedScenario(db, { scenario: opts.scenario ?? 'demo', clock, seed: 7, ...(opts.clinics ? { clinics: opts.clinics } : {}) });
   }
   await opts.beforeBuild?.(db);
-  const app = await buildApp(config, { db, clock, logger: opts.logger ?? false, startController: false });
+  const queueStore = typeof opts.queueStore === 'function' ? await opts.queueStore(db, clock) : opts.queueStore;
+  const app = await buildApp(config, { db, clock, logger: opts.logger ?? false, startController: false, queueStore });
   const login = async (rrn: string, name = '테스트') => {
     const start = await app.inject({ method: 'POST', url: '/api/v1/identity/challenges', payload: { method: 'phone', name, rrn, phone: '010-0000-0000' } });
     if (start.statusCode !== 201) throw new Error(`challenge failed: ${start.body}`);

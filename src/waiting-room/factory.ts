@@ -1,0 +1,92 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Clock } from '../core/clock.ts';
+import type { Config } from '../core/config.ts';
+import type { Db } from '../core/db.ts';
+import type { CampaignRegistry } from '../campaigns/registry.ts';
+import { readCheckpoint } from './controller.ts';
+import { memoryStore } from './index.ts';
+import { RedisQueueStore, type QueueFloor } from './redis-store.ts';
+import type { QueueSettings, QueueStore } from './store.ts';
+
+/** The waiting-room store a node runs with, and what must be closed with it. */
+export interface QueueStoreHandle {
+  store: QueueStore;
+  /** Options for @fastify/rate-limit (shared per-address limits); absent = in-process limits. */
+  rateLimitStore?: Record<string, unknown>;
+  close(): Promise<void>;
+}
+
+export interface QueueStoreDeps {
+  db: Db;
+  campaigns: CampaignRegistry;
+  clock: Clock;
+  /** Told when a line is restored from its checkpoint (Redis lost its memory). */
+  log?: (msg: string, fields: Record<string, unknown>) => void;
+}
+
+/** Keys of the shared per-address limits (the join limit), next to the `yeyak:q:` lines. */
+export const RATE_LIMIT_NAMESPACE = 'yeyak:rl:';
+
+/** A campaign's waiting-room settings until an operator changes them: the campaign's own. */
+export function queueDefaults(campaigns: CampaignRegistry): (campaignId: string) => QueueSettings {
+  return (id) => {
+    const q = campaigns.get(id)?.queue;
+    return { ratePerS: q?.ratePerS ?? 100, activeMax: q?.activeMax ?? 2000, paused: false, notice: null, powBits: q?.powBits ?? 0 };
+  };
+}
+
+/** A RedisQueueStore whose lost lines are restored from the PostgreSQL checkpoint. */
+export function createRedisQueueStore(
+  redis: Redis,
+  deps: QueueStoreDeps & { prefix?: string; restoreFrom?: (campaignId: string) => Promise<QueueFloor | null> },
+): RedisQueueStore {
+  return new RedisQueueStore(redis, {
+    ...(deps.prefix !== undefined ? { prefix: deps.prefix } : {}),
+    defaults: queueDefaults(deps.campaigns),
+    restoreFrom: deps.restoreFrom ?? ((id) => readCheckpoint(deps.db, id)),
+    nowMs: () => deps.clock.nowMs(),
+    onRestore: (campaignId, floor) =>
+      deps.log?.(floor ? 'waiting room restored from checkpoint' : 'waiting room initialised (no checkpoint)', { campaignId, ...floor }),
+  });
+}
+
+/**
+ * In-process when REDIS_URL is unset; else Redis, so that every node serves one line per campaign
+ * and the per-address join limit counts across nodes.
+ */
+export async function createQueueStore(config: Config, deps: QueueStoreDeps): Promise<QueueStoreHandle> {
+  if (config.redisUrl === null) {
+    const store = memoryStore(deps.campaigns, deps.clock);
+    return { store, close: () => store.close() };
+  }
+  // Fail fast while Redis is away: a join answers "busy, retry" rather than hanging.
+  const options: RedisOptions = { maxRetriesPerRequest: 2, connectTimeout: 2_000, connectionName: 'yeyak-queue' };
+  const redis = new Redis(config.redisUrl, options);
+  // The rate limiter's own connection, set as the plugin recommends (short timeout, one retry).
+  const limiter = redis.duplicate({ maxRetriesPerRequest: 1, connectTimeout: 500, connectionName: 'yeyak-rate-limit' });
+  // Without a listener ioredis prints every failed reconnect; one log line per attempt instead
+  // (attempts back off to one every 2 s).
+  for (const r of [redis, limiter]) r.on('error', (e: Error) => deps.log?.('redis connection error', { connection: r.options.connectionName, err: e.message }));
+  const quit = async (r: Redis) => {
+    if (r.status === 'end') return;
+    await r.quit().catch(() => r.disconnect());
+  };
+  try {
+    await redis.ping(); // a wrong REDIS_URL stops the start, not the first join
+  } catch (e) {
+    redis.disconnect();
+    limiter.disconnect();
+    throw new Error(`REDIS_URL: cannot reach Redis (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+  }
+  const store = createRedisQueueStore(redis, deps);
+  return {
+    store,
+    // @fastify/rate-limit's documented options: `redis` (an ioredis client) and `nameSpace`.
+    // A Redis outage skips the limit rather than failing every join with a 500.
+    rateLimitStore: { redis: limiter, nameSpace: RATE_LIMIT_NAMESPACE, skipOnError: true },
+    close: async () => {
+      await store.close();
+      await quit(limiter);
+    },
+  };
+}
