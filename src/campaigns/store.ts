@@ -18,13 +18,16 @@ export async function insertCampaign(q: Queryable, c: Campaign, opts: InsertCamp
     `INSERT INTO campaign (id, name_ko, name_en, time_zone, birth_from, birth_to, roster_required, proxy_allowed,
        doses, dose2_interval_days, change_freeze_days, cancel_until_days, blackout_shift_days,
        first_shot_day, last_shot_day, queue_enabled, notice_ko, notice_en,
-       queue_rate_per_s, queue_active_max, queue_shuffle_at_opening, queue_pow_bits)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
+       queue_rate_per_s, queue_active_max, queue_shuffle_at_opening, queue_pow_bits,
+       queue_paused, queue_notice_ko, queue_notice_en)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+       $23, $24, $25)`,
     [
       c.id, c.nameKo, c.nameEn, c.timeZone, c.birthFrom, c.birthTo, c.rosterRequired, c.proxyAllowed,
       c.doses, c.dose2IntervalDays, c.changeFreezeDays, c.cancelUntilDays, c.blackoutShiftDays,
       c.firstShotDay, c.lastShotDay, c.queueEnabled, c.noticeKo, c.noticeEn,
       c.queue.ratePerS, c.queue.activeMax, c.queue.shuffleAtOpening, c.queue.powBits,
+      c.queue.paused ?? false, c.queue.notice?.ko ?? null, c.queue.notice?.en ?? null,
     ],
   );
   // A campaign has a handful of windows; one statement each keeps the smallint[] column simple.
@@ -70,6 +73,9 @@ interface CampaignRow {
   queue_active_max: number;
   queue_shuffle_at_opening: boolean;
   queue_pow_bits: number;
+  queue_paused: boolean;
+  queue_notice_ko: string | null;
+  queue_notice_en: string | null;
 }
 
 interface WindowRow {
@@ -87,7 +93,38 @@ interface WindowRow {
 const CAMPAIGN_COLUMNS = `id, name_ko, name_en, time_zone, birth_from, birth_to, roster_required, proxy_allowed,
   doses, dose2_interval_days, change_freeze_days, cancel_until_days, blackout_shift_days,
   first_shot_day, last_shot_day, queue_enabled, notice_ko, notice_en,
-  queue_rate_per_s, queue_active_max, queue_shuffle_at_opening, queue_pow_bits`;
+  queue_rate_per_s, queue_active_max, queue_shuffle_at_opening, queue_pow_bits,
+  queue_paused, queue_notice_ko, queue_notice_en`;
+
+/** An operator's change to a campaign's waiting room (admin API); absent fields stay as they are. */
+export interface QueueSettingsPatch {
+  readonly ratePerS?: number;
+  readonly activeMax?: number;
+  readonly paused?: boolean;
+  readonly notice?: { readonly ko: string; readonly en: string } | null;
+  readonly powBits?: number;
+}
+
+/** Writes an operator's waiting-room change to the campaign row. False when there is no such campaign. */
+export async function updateQueueSettings(q: Queryable, id: string, patch: QueueSettingsPatch): Promise<boolean> {
+  const params: unknown[] = [id];
+  const sets: string[] = [];
+  const set = (column: string, v: unknown) => {
+    params.push(v);
+    sets.push(`${column} = $${params.length}`);
+  };
+  if (patch.ratePerS !== undefined) set('queue_rate_per_s', patch.ratePerS);
+  if (patch.activeMax !== undefined) set('queue_active_max', patch.activeMax);
+  if (patch.powBits !== undefined) set('queue_pow_bits', patch.powBits);
+  if (patch.paused !== undefined) set('queue_paused', patch.paused);
+  if (patch.notice !== undefined) {
+    set('queue_notice_ko', patch.notice?.ko ?? null);
+    set('queue_notice_en', patch.notice?.en ?? null);
+  }
+  if (sets.length === 0) return (await q.query('SELECT 1 FROM campaign WHERE id = $1', [id])).rows.length > 0;
+  const r = await q.query(`UPDATE campaign SET ${sets.join(', ')} WHERE id = $1 RETURNING id`, params);
+  return r.rows.length > 0;
+}
 
 /** All campaigns, ordered by id. */
 export async function loadCampaigns(q: Queryable): Promise<Campaign[]> {
@@ -164,6 +201,9 @@ function toCampaign(r: CampaignRow, windows: CampaignWindow[], blackoutDays: str
       activeMax: r.queue_active_max,
       shuffleAtOpening: r.queue_shuffle_at_opening,
       powBits: r.queue_pow_bits,
+      // Only when set, so that a campaign round-trips as it was written.
+      ...(r.queue_paused ? { paused: true } : {}),
+      ...(r.queue_notice_ko !== null || r.queue_notice_en !== null ? { notice: { ko: r.queue_notice_ko ?? '', en: r.queue_notice_en ?? '' } } : {}),
     },
     noticeKo: r.notice_ko,
     noticeEn: r.notice_en,

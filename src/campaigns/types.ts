@@ -14,7 +14,10 @@ export interface CampaignWindow {
   readonly birthYearTo: number | null;
 }
 
-/** Waiting-room settings of a campaign (operators can override rate, cap and pause live). */
+/**
+ * Waiting-room settings of a campaign. Operators change rate, cap, PoW, pause and notice live
+ * (admin API); the change is written here (the campaign row) as well as to the live line.
+ */
 export interface CampaignQueueConfig {
   /** Target admissions per second. */
   readonly ratePerS: number;
@@ -24,6 +27,10 @@ export interface CampaignQueueConfig {
   readonly shuffleAtOpening: boolean;
   /** Proof-of-work difficulty at join, in leading zero bits (0 = off). */
   readonly powBits: number;
+  /** Admission paused by an operator (persisted by the admin API; absent = not paused). */
+  readonly paused?: boolean;
+  /** The operator's public notice in the waiting room (persisted by the admin API; absent = none). */
+  readonly notice?: { readonly ko: string; readonly en: string } | null;
 }
 
 export const defaultQueueConfig: CampaignQueueConfig = { ratePerS: 100, activeMax: 2000, shuffleAtOpening: false, powBits: 0 };

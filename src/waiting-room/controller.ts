@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Db } from '../core/db.ts';
 import type { Campaign } from '../campaigns/types.ts';
 import { ewma } from './estimate.ts';
+import { BLOCK_MIN } from './issuer.ts';
 import type { QueueState, QueueStore } from './store.ts';
 import { openingOf } from './service.ts';
 
@@ -36,7 +37,7 @@ const NO_SHOW_MAX = 0.8; // compensation never more than 5× the target rate
 const RATE_TAU_MS = 10_000; // smoothing of the observed rate (ETA)
 const NO_SHOW_TAU_MS = 30_000;
 const NO_SHOW_SAMPLE_MS = 5_000;
-const JOIN_MARGIN_MIN = 1_000; // numbers skipped on restore beyond the checkpoint (seen as no-shows)
+const JOIN_MARGIN_MIN = BLOCK_MIN; // numbers reserved ahead of the joins (skipped after a restore, seen as no-shows)
 
 interface Tracking {
   allowance: number;
@@ -190,19 +191,25 @@ export class AdmissionController {
    * Write-ahead checkpoint: before the live counter passes the stored one, store a value a few
    * seconds of admissions ahead. A restored counter is then never behind anyone's admission —
    * nobody is sent back — at the price of admitting up to that margin early.
+   *
+   * Join numbers need no write-ahead from here: the store issues none above its ceiling, which
+   * only rises after the checkpoint holds it (issuer.ts). The controller reserves ahead all the
+   * same — a few seconds of joins, once the counter is within half of that of its ceiling — and
+   * raises the ceiling to what it wrote, so that at a steady rate joins do not wait for a write.
    */
   private async checkpoint(campaignId: string, state: QueueState, tr: Tracking, admitTo: number, now: number): Promise<void> {
     const cp = tr.checkpointed;
     const joinsSoon = Math.max(JOIN_MARGIN_MIN, Math.ceil(tr.joinRatePerS * this.opts.checkpointAheadS * 2));
+    const open = state.shuffleSeed === null; // the pre-queue still takes joins
     const needAdmit = !cp || admitTo > cp.admittedUpTo;
-    const needSeq = !cp || state.lastSeq > cp.lastSeq - JOIN_MARGIN_MIN / 2 || state.preCount > cp.preCount - JOIN_MARGIN_MIN / 2;
+    const needSeq = !cp || state.lastSeq + joinsSoon / 2 > state.seqCeiling || (open && state.preCount + joinsSoon / 2 > state.preCeiling);
     if (!needAdmit && !needSeq) return;
     const next = {
       admittedUpTo: Math.max(admitTo + Math.ceil(state.ratePerS * this.opts.checkpointAheadS), cp?.admittedUpTo ?? 0),
       lastSeq: Math.max(state.lastSeq + joinsSoon, cp?.lastSeq ?? 0),
-      preCount: state.shuffleSeed === null ? Math.max(state.preCount + joinsSoon, cp?.preCount ?? 0) : state.preCount,
+      preCount: open ? Math.max(state.preCount + joinsSoon, cp?.preCount ?? 0) : state.preCount,
     };
-    await this.db.query(
+    const written = await this.db.query<{ last_seq: number; pre_count: number; admitted_up_to: number }>(
       `INSERT INTO queue_checkpoint (campaign_id, last_seq, pre_count, admitted_up_to, shuffle_seed, frozen_pre_count, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (campaign_id) DO UPDATE SET
@@ -211,10 +218,15 @@ export class AdmissionController {
          admitted_up_to = GREATEST(queue_checkpoint.admitted_up_to, excluded.admitted_up_to),
          shuffle_seed = coalesce(queue_checkpoint.shuffle_seed, excluded.shuffle_seed),
          frozen_pre_count = coalesce(queue_checkpoint.frozen_pre_count, excluded.frozen_pre_count),
-         updated_at = excluded.updated_at`,
+         updated_at = excluded.updated_at
+       RETURNING last_seq, pre_count, admitted_up_to`,
       [campaignId, next.lastSeq, next.preCount, next.admittedUpTo, state.shuffleSeed, state.frozenPreCount, new Date(now).toISOString()],
     );
-    tr.checkpointed = next;
+    const row = written.rows[0];
+    if (!row) throw new Error('invariant violated: no checkpoint row returned');
+    tr.checkpointed = { admittedUpTo: Number(row.admitted_up_to), lastSeq: Number(row.last_seq), preCount: Number(row.pre_count) };
+    // Recorded: the store may issue up to it.
+    await this.store.raiseCeiling(campaignId, { lastSeq: tr.checkpointed.lastSeq, ...(open ? { preCount: tr.checkpointed.preCount } : {}) });
   }
 }
 

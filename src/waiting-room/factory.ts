@@ -3,10 +3,11 @@ import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import type { Db } from '../core/db.ts';
 import type { CampaignRegistry } from '../campaigns/registry.ts';
+import { loadCampaign } from '../campaigns/store.ts';
 import { readCheckpoint } from './controller.ts';
-import { memoryStore } from './index.ts';
+import { memoryStore, queueDefaults, settingsOf } from './index.ts';
 import { RedisQueueStore, type QueueFloor } from './redis-store.ts';
-import type { QueueSettings, QueueStore } from './store.ts';
+import type { QueueStore } from './store.ts';
 
 /** The waiting-room store a node runs with, and what must be closed with it. */
 export interface QueueStoreHandle {
@@ -27,15 +28,13 @@ export interface QueueStoreDeps {
 /** Keys of the shared per-address limits (the join limit), next to the `yeyak:q:` lines. */
 export const RATE_LIMIT_NAMESPACE = 'yeyak:rl:';
 
-/** A campaign's waiting-room settings until an operator changes them: the campaign's own. */
-export function queueDefaults(campaigns: CampaignRegistry): (campaignId: string) => QueueSettings {
-  return (id) => {
-    const q = campaigns.get(id)?.queue;
-    return { ratePerS: q?.ratePerS ?? 100, activeMax: q?.activeMax ?? 2000, paused: false, notice: null, powBits: q?.powBits ?? 0 };
-  };
-}
+export { queueDefaults };
 
-/** A RedisQueueStore whose lost lines are restored from the PostgreSQL checkpoint. */
+/**
+ * A RedisQueueStore whose lost lines are restored from the PostgreSQL checkpoint, with the
+ * operator's settings read afresh from the campaign row (this node's registry may predate a change
+ * made on another node).
+ */
 export function createRedisQueueStore(
   redis: Redis,
   deps: QueueStoreDeps & { prefix?: string; restoreFrom?: (campaignId: string) => Promise<QueueFloor | null> },
@@ -44,7 +43,10 @@ export function createRedisQueueStore(
     ...(deps.prefix !== undefined ? { prefix: deps.prefix } : {}),
     defaults: queueDefaults(deps.campaigns),
     restoreFrom: deps.restoreFrom ?? ((id) => readCheckpoint(deps.db, id)),
-    nowMs: () => deps.clock.nowMs(),
+    settingsFrom: async (id) => {
+      const c = await loadCampaign(deps.db, id);
+      return c ? settingsOf(c) : null;
+    },
     onRestore: (campaignId, floor) =>
       deps.log?.(floor ? 'waiting room restored from checkpoint' : 'waiting room initialised (no checkpoint)', { campaignId, ...floor }),
   });

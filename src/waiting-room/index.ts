@@ -6,10 +6,11 @@ import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import type { Db } from '../core/db.ts';
 import type { CampaignRegistry } from '../campaigns/registry.ts';
+import type { Campaign } from '../campaigns/types.ts';
 import type { Metrics } from '../operations/metrics.ts';
 import { AdmissionController, readCheckpoint, type HealthSample } from './controller.ts';
 import { WaitingRoom } from './service.ts';
-import { MemoryQueueStore, type QueueStore } from './store.ts';
+import { MemoryQueueStore, type QueueSettings, type QueueStore } from './store.ts';
 import { parseKeys, TokenSigner } from './tokens.ts';
 
 export interface WaitingRoomParts {
@@ -20,7 +21,11 @@ export interface WaitingRoomParts {
   nodeId: string;
 }
 
-/** Restores every campaign's counters from the database checkpoint (a restarted node or store). */
+/**
+ * Restores every campaign's counters from the database checkpoint, into a store that has lost
+ * them (or never had them: a new process's in-process store). Never into a live shared line: the
+ * checkpoint is written ahead, so raising a live line to it would skip numbers and admit early.
+ */
 export async function restoreFromCheckpoints(store: QueueStore, db: Db, campaigns: CampaignRegistry): Promise<void> {
   for (const c of campaigns.list()) {
     const cp = await readCheckpoint(db, c.id);
@@ -28,11 +33,28 @@ export async function restoreFromCheckpoints(store: QueueStore, db: Db, campaign
   }
 }
 
+/**
+ * A campaign's waiting-room settings as its row holds them — which the admin API writes before
+ * the store, so these are the operator's last.
+ */
+export function settingsOf(c: Campaign | undefined): QueueSettings {
+  const q = c?.queue;
+  return {
+    ratePerS: q?.ratePerS ?? 100,
+    activeMax: q?.activeMax ?? 2000,
+    paused: q?.paused ?? false,
+    notice: q?.notice ? { ko: q.notice.ko, en: q.notice.en } : null,
+    powBits: q?.powBits ?? 0,
+  };
+}
+
+/** The settings of a line whose store holds none (new, or restored after a loss): the campaign's. */
+export function queueDefaults(campaigns: CampaignRegistry): (campaignId: string) => QueueSettings {
+  return (id) => settingsOf(campaigns.get(id));
+}
+
 export function memoryStore(campaigns: CampaignRegistry, clock: Clock): QueueStore {
-  return new MemoryQueueStore((id) => {
-    const q = campaigns.get(id)?.queue;
-    return { ratePerS: q?.ratePerS ?? 100, activeMax: q?.activeMax ?? 2000, paused: false, notice: null, powBits: q?.powBits ?? 0 };
-  }, () => clock.nowMs());
+  return new MemoryQueueStore(queueDefaults(campaigns), () => clock.nowMs());
 }
 
 export async function createWaitingRoom(
@@ -41,12 +63,16 @@ export async function createWaitingRoom(
 ): Promise<WaitingRoomParts> {
   const keys = parseKeys(config.queueKeys);
   const nodeId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  await restoreFromCheckpoints(deps.store, deps.db, deps.campaigns);
+  // Only a store that starts empty is restored here: the in-process one, new with this process.
+  // A Redis line is shared and may be live (other nodes serving it): it restores itself when it
+  // finds its state lost (the init marker), and only then.
+  if (deps.store.kind === 'memory') await restoreFromCheckpoints(deps.store, deps.db, deps.campaigns);
   const room = new WaitingRoom(deps.store, deps.clock, deps.campaigns, {
     tickets: new TokenSigner(keys, 'ticket'),
     passes: new TokenSigner(keys, 'pass'),
     passTtlMs: config.passTtlMs,
     stateRefreshMs: config.queueStateRefreshMs,
+    db: deps.db,
   });
   room.onAdmittedClaim = (err) => deps.metrics.queueEtaError.observe(err);
   const controller = new AdmissionController(deps.store, deps.db, deps.clock, () => deps.campaigns.list(), {

@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { YeyakError } from '../core/errors.ts';
-import { defaultState, type JoinResult, type QueueSettings, type QueueState, type QueueStore } from './store.ts';
+import { defaultState, type ClaimOutcome, type JoinOutcome, type QueueSettings, type QueueState, type QueueStore } from './store.ts';
 
 /**
  * The waiting room in Redis: every node shares one line per campaign.
  *
  * Layout (one hash slot per campaign: the `{campaignId}` hash tag):
- *   <prefix>{<campaignId>}:state   hash: counters, settings, estimates, the `init` marker
+ *   <prefix>{<campaignId>}:state   hash: counters, ceilings, settings, estimates, the `init` marker
  *   <prefix>{<campaignId>}:active  zset: position → pass expiry (ms)
- *   <prefix>{<campaignId>}:rev:<n> string: revoked-until (ms), PX until then
+ *   <prefix>{<campaignId>}:spent   string used as a bitset: bit n = position n completed a booking
  *   <prefix>{<campaignId>}:lead    string: the admission leader's node id, PX lease
  * with <prefix> = `yeyak:q:` by default.
  *
@@ -17,21 +17,26 @@ import { defaultState, type JoinResult, type QueueSettings, type QueueState, typ
  * hash disappears as a whole (restart without persistence, FLUSHDB, eviction), so "marker present"
  * always means "counters present". Every operation that hands out or moves a number (join,
  * advance, freeze) runs in one Lua script that first checks the marker; without it the script
- * refuses, and the store restores the counters from the PostgreSQL checkpoint (written ahead by
- * the admission leader) before retrying. So after Redis loses its memory no node issues a number
- * that a ticket already holds, and nobody's admission is taken back.
+ * refuses, and the store restores the counters from the PostgreSQL checkpoint before retrying.
+ * The join script also refuses a number above the counter's ceiling (`seqCeil`, `preCeil`), and a
+ * ceiling is raised only to a value the checkpoint already holds (issuer.ts): every number ever
+ * issued is at most the checkpoint's, so the restored counters start after all of them. After
+ * Redis loses its memory no node issues a number that a ticket already holds, and nobody's
+ * admission is taken back.
  *
  * Restore is race-free across nodes: the first node to see the loss plants a nonce in the fresh
  * hash (`pending`), every node then reads the checkpoint, and the restore script sets the marker
  * only while that nonce is still there — a checkpoint read before a second loss can never
  * initialise the line. Floors are applied with max, so a late or repeated restore never lowers a
- * counter that has moved since.
+ * counter that has moved since. The operator's settings are restored too, from the campaign row
+ * (`settingsFrom`; the admin API writes it before the store) — unless a newer change already
+ * reached the fresh hash.
  *
- * Not restored (lost with Redis memory unless Redis persists it): operator settings (they fall
- * back to the campaign's defaults — a pause is lifted), the active-pass set (the cap undercounts
- * until passes issued before the loss expire), pass revocations (a used pass is accepted by the
- * gate again until it expires; the one-reservation-per-person rule in PostgreSQL still refuses a
- * second booking), the leader lease and the estimates.
+ * Not restored (lost with Redis memory unless Redis persists it): the active-pass set (the cap
+ * undercounts until passes issued before the loss expire), the spent-position bitset (a pass whose
+ * booking completed is accepted by the gate again until it expires, and a spent position can be
+ * given a new pass; the one-reservation-per-person rule in PostgreSQL still refuses a second
+ * booking of the same person), the leader lease and the estimates.
  */
 export interface QueueFloor {
   lastSeq: number;
@@ -48,8 +53,11 @@ export interface RedisQueueStoreOptions {
   defaults: (campaignId: string) => QueueSettings;
   /** The campaign's checkpoint (PostgreSQL), or null when it has none: the line starts at zero. */
   restoreFrom: (campaignId: string) => Promise<QueueFloor | null>;
-  /** Campaign time, for revocations (the server's clock, a fake one in tests). */
-  nowMs: () => number;
+  /**
+   * The operator's settings as persisted (the campaign row), written into a restored line; null
+   * or absent: the line falls back to `defaults` until an operator changes them.
+   */
+  settingsFrom?: (campaignId: string) => Promise<QueueSettings | null>;
   /** close() quits the connection (default true). */
   ownsConnection?: boolean;
   /** Told after every restore from a checkpoint (for the operator's log). */
@@ -60,14 +68,34 @@ const NOINIT = -1;
 const NOINIT_RESULT = Symbol('noinit');
 const RESTORE_ATTEMPTS_MAX = 5;
 
-/** Returns {seq, pre} or {-1, 0} while the line is not initialised. */
+const REFUSED = -2;
+
+/**
+ * ARGV: '1' for a pre-queue join. Returns {seq, pre}; {-2, pre, counter, ceiling} when the next
+ * number would pass the ceiling (nothing issued); {-1, 0} while the line is not initialised.
+ */
 const JOIN = `
 local st = KEYS[1]
 if redis.call('HEXISTS', st, 'init') == 0 then return {-1, 0} end
-if ARGV[1] == '1' and redis.call('HEXISTS', st, 'seed') == 0 then
-  return {redis.call('HINCRBY', st, 'preCount', 1), 1}
+local field, ceil, pre = 'lastSeq', 'seqCeil', 0
+if ARGV[1] == '1' and redis.call('HEXISTS', st, 'seed') == 0 then field, ceil, pre = 'preCount', 'preCeil', 1 end
+local cur = tonumber(redis.call('HGET', st, field) or '0')
+local top = tonumber(redis.call('HGET', st, ceil) or '0')
+if cur + 1 > top then return {-2, pre, cur, top} end
+return {redis.call('HINCRBY', st, field, 1), pre}
+`;
+
+/** ARGV: seq ceiling, pre ceiling ('' = leave). Raises, never lowers. -1 when not initialised. */
+const RAISE_CEILING = `
+local st = KEYS[1]
+if redis.call('HEXISTS', st, 'init') == 0 then return -1 end
+local function raise(field, v)
+  if v == '' then return end
+  if tonumber(v) > tonumber(redis.call('HGET', st, field) or '0') then redis.call('HSET', st, field, v) end
 end
-return {redis.call('HINCRBY', st, 'lastSeq', 1), 0}
+raise('seqCeil', ARGV[1])
+raise('preCeil', ARGV[2])
+return 1
 `;
 
 /** ARGV: to, observedRatePerS, noShowRate. Returns admittedUpTo after, or -1 (not initialised). */
@@ -97,21 +125,22 @@ return {ARGV[1], pre, 1}
 `;
 
 /**
- * KEYS: state, active, revoked; ARGV: position, expMs. 1 on the first claim of that position.
+ * KEYS: state, active, spent; ARGV: position, expMs. 1 on the first claim of that position, 0 on
+ * a later one, -1 when the position is spent (nothing marked).
  * GT, not NX: a later poll re-issues the pass with a later expiry, and the active slot follows it
  * (as in the in-process store); a new member is still "added", which is what counts as first.
  */
 const CLAIM = `
-if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+if redis.call('GETBIT', KEYS[3], ARGV[1]) == 1 then return -1 end
 local added = redis.call('ZADD', KEYS[2], 'GT', ARGV[2], ARGV[1])
 if added == 1 then redis.call('HINCRBY', KEYS[1], 'claimedTotal', 1) end
 return added
 `;
 
-/** KEYS: active, revoked; ARGV: position, untilMs, pxMs. */
-const REVOKE = `
+/** KEYS: active, spent; ARGV: position. */
+const SPEND = `
 redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+redis.call('SETBIT', KEYS[2], ARGV[1], 1)
 return 1
 `;
 
@@ -145,9 +174,12 @@ return redis.call('HGET', st, 'pending')
 
 /**
  * ARGV: nonce ('' = only raise an initialised line), lastSeq, preCount, admittedUpTo, seed ('' =
- * none), frozenPreCount ('' = unknown). Raises counters to the floor (max), sets the shuffle only if
- * absent, and sets `init` — only while the nonce read before the checkpoint is still there.
- * Returns 1, or -1 when the floor may predate the current incarnation (read the checkpoint again).
+ * none), frozenPreCount ('' = unknown), then settings as field/value pairs. Raises counters to the
+ * floor (max), a ceiling below its counter to the counter (which lets no number through), sets the
+ * shuffle only if absent, and sets `init` — only while the nonce read before the checkpoint is
+ * still there; settings are written on initialisation only, each unless already present (a newer
+ * operator change). Returns 1, or -1 when the floor may predate the current incarnation (read the
+ * checkpoint again).
  */
 const RESTORE = `
 local st = KEYS[1]
@@ -160,6 +192,8 @@ end
 raise('lastSeq', ARGV[2])
 raise('preCount', ARGV[3])
 raise('admittedUpTo', ARGV[4])
+raise('seqCeil', redis.call('HGET', st, 'lastSeq') or '0')
+raise('preCeil', redis.call('HGET', st, 'preCount') or '0')
 if ARGV[5] ~= '' and redis.call('HEXISTS', st, 'seed') == 0 then
   local frozen = ARGV[6]
   -- Seed known but not its count: freeze at the restored pre-queue count, which is at least
@@ -168,6 +202,7 @@ if ARGV[5] ~= '' and redis.call('HEXISTS', st, 'seed') == 0 then
   redis.call('HSET', st, 'seed', ARGV[5], 'frozen', frozen)
 end
 if not init then
+  for i = 7, #ARGV, 2 do redis.call('HSETNX', st, ARGV[i], ARGV[i + 1]) end
   redis.call('HSET', st, 'init', '1')
   redis.call('HDEL', st, 'pending')
 end
@@ -176,10 +211,11 @@ return 1
 
 const SCRIPTS = {
   yeyakQJoin: { keys: 1, lua: JOIN },
+  yeyakQRaiseCeiling: { keys: 1, lua: RAISE_CEILING },
   yeyakQAdvance: { keys: 1, lua: ADVANCE },
   yeyakQFreeze: { keys: 1, lua: FREEZE },
   yeyakQClaim: { keys: 3, lua: CLAIM },
-  yeyakQRevoke: { keys: 2, lua: REVOKE },
+  yeyakQSpend: { keys: 2, lua: SPEND },
   yeyakQActive: { keys: 1, lua: ACTIVE },
   yeyakQLead: { keys: 1, lua: LEAD },
   yeyakQBeginRestore: { keys: 1, lua: BEGIN_RESTORE },
@@ -190,6 +226,19 @@ type ScriptName = keyof typeof SCRIPTS;
 type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
 
 const SETTINGS_FIELDS = ['ratePerS', 'activeMax', 'paused', 'notice', 'powBits'] as const;
+
+/** Settings as hash fields: notice as JSON, paused as '1'/'0'. */
+function settingsFields(patch: Partial<QueueSettings>): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const f of SETTINGS_FIELDS) {
+    const v = patch[f];
+    if (v === undefined) continue;
+    if (f === 'notice') fields.notice = JSON.stringify(v);
+    else if (f === 'paused') fields.paused = v ? '1' : '0';
+    else fields[f] = String(v);
+  }
+  return fields;
+}
 
 /**
  * Redis being unreachable (connection closed, retries exhausted, timeouts) is an operating
@@ -281,7 +330,8 @@ export class RedisQueueStore implements QueueStore {
       const nonce = (await this.run('yeyakQBeginRestore', st, randomBytes(9).toString('base64url'))) as string | null;
       if (nonce === null) return; // another node restored it
       const floor = await this.opts.restoreFrom(campaignId);
-      const r = await this.applyFloor(campaignId, nonce, floor ?? { lastSeq: 0, preCount: 0, admittedUpTo: 0, shuffleSeed: null, frozenPreCount: null });
+      const settings = (await this.opts.settingsFrom?.(campaignId)) ?? null;
+      const r = await this.applyFloor(campaignId, nonce, floor ?? { lastSeq: 0, preCount: 0, admittedUpTo: 0, shuffleSeed: null, frozenPreCount: null }, settings);
       if (r === 1) {
         this.restores++;
         this.opts.onRestore?.(campaignId, floor);
@@ -292,7 +342,7 @@ export class RedisQueueStore implements QueueStore {
     throw new Error('waiting-room store keeps losing its state (Redis restarting in a loop?)');
   }
 
-  private async applyFloor(campaignId: string, nonce: string, floor: QueueFloor): Promise<number> {
+  private async applyFloor(campaignId: string, nonce: string, floor: QueueFloor, settings: QueueSettings | null = null): Promise<number> {
     const r = await this.run(
       'yeyakQRestore',
       this.key(campaignId, 'state'),
@@ -302,15 +352,29 @@ export class RedisQueueStore implements QueueStore {
       String(Math.max(0, Math.floor(floor.admittedUpTo))),
       floor.shuffleSeed === null ? '' : String(floor.shuffleSeed),
       floor.frozenPreCount === null ? '' : String(floor.frozenPreCount),
+      ...(settings ? Object.entries(settingsFields(settings)).flat() : []),
     );
     return Number(r);
   }
 
-  async join(campaignId: string, pre: boolean): Promise<JoinResult> {
+  async join(campaignId: string, pre: boolean): Promise<JoinOutcome> {
     const st = this.key(campaignId, 'state');
     return this.initialised(campaignId, async () => {
-      const [seq, isPre] = (await this.run('yeyakQJoin', st, pre ? '1' : '0')) as [number, number];
-      return seq === NOINIT ? NOINIT_RESULT : { seq, pre: isPre === 1 };
+      const [seq, isPre, counter, ceiling] = (await this.run('yeyakQJoin', st, pre ? '1' : '0')) as [number, number, number?, number?];
+      if (seq === NOINIT) return NOINIT_RESULT;
+      if (seq === REFUSED) return { refused: true as const, pre: isPre === 1, counter: Number(counter), ceiling: Number(ceiling) };
+      return { seq, pre: isPre === 1 };
+    });
+  }
+
+  async raiseCeiling(campaignId: string, to: { lastSeq?: number; preCount?: number }): Promise<void> {
+    const st = this.key(campaignId, 'state');
+    const arg = (v: number | undefined) => (v === undefined ? '' : String(Math.max(0, Math.floor(v))));
+    // A lost line is restored first; raising the new incarnation's ceiling is then safe too: its
+    // counters start at the checkpoint read after the loss, and the value raised to is durable.
+    await this.initialised(campaignId, async () => {
+      const r = Number(await this.run('yeyakQRaiseCeiling', st, arg(to.lastSeq), arg(to.preCount)));
+      return r === NOINIT ? NOINIT_RESULT : r;
     });
   }
 
@@ -338,6 +402,8 @@ export class RedisQueueStore implements QueueStore {
       powBits: num(h.powBits, base.powBits),
       lastSeq: num(h.lastSeq, 0),
       preCount: num(h.preCount, 0),
+      seqCeiling: num(h.seqCeil, 0),
+      preCeiling: num(h.preCeil, 0),
       admittedUpTo: num(h.admittedUpTo, 0),
       shuffleSeed: seed,
       frozenPreCount: seed === null ? null : num(h.frozen, 0),
@@ -349,14 +415,7 @@ export class RedisQueueStore implements QueueStore {
   }
 
   async configure(campaignId: string, patch: Partial<QueueSettings>): Promise<void> {
-    const fields: Record<string, string> = {};
-    for (const f of SETTINGS_FIELDS) {
-      const v = patch[f];
-      if (v === undefined) continue;
-      if (f === 'notice') fields.notice = JSON.stringify(v);
-      else if (f === 'paused') fields.paused = v ? '1' : '0';
-      else fields[f] = String(v);
-    }
+    const fields = settingsFields(patch);
     if (Object.keys(fields).length === 0) return;
     await this.cmd(() => this.redis.hset(this.key(campaignId, 'state'), fields));
   }
@@ -378,26 +437,26 @@ export class RedisQueueStore implements QueueStore {
     });
   }
 
-  async claimPass(campaignId: string, position: number, expMs: number): Promise<boolean> {
-    const r = await this.run(
-      'yeyakQClaim',
-      this.key(campaignId, 'state'),
-      this.key(campaignId, 'active'),
-      this.key(campaignId, `rev:${position}`),
-      String(position),
-      String(expMs),
+  async claimPass(campaignId: string, position: number, expMs: number): Promise<ClaimOutcome> {
+    const r = Number(
+      await this.run(
+        'yeyakQClaim',
+        this.key(campaignId, 'state'),
+        this.key(campaignId, 'active'),
+        this.key(campaignId, 'spent'),
+        String(position),
+        String(expMs),
+      ),
     );
-    return Number(r) === 1;
+    return r === 1 ? 'claimed' : r === 0 ? 'renewed' : 'spent';
   }
 
-  async revokePass(campaignId: string, position: number, untilMs: number): Promise<void> {
-    const pxMs = Math.max(1, Math.ceil(untilMs - this.opts.nowMs()));
-    await this.run('yeyakQRevoke', this.key(campaignId, 'active'), this.key(campaignId, `rev:${position}`), String(position), String(untilMs), String(pxMs));
+  async spendPosition(campaignId: string, position: number): Promise<void> {
+    await this.run('yeyakQSpend', this.key(campaignId, 'active'), this.key(campaignId, 'spent'), String(position));
   }
 
-  async isRevoked(campaignId: string, position: number): Promise<boolean> {
-    const until = await this.cmd(() => this.redis.get(this.key(campaignId, `rev:${position}`)));
-    return until !== null && Number(until) > this.opts.nowMs();
+  async isSpent(campaignId: string, position: number): Promise<boolean> {
+    return (await this.cmd(() => this.redis.getbit(this.key(campaignId, 'spent'), position))) === 1;
   }
 
   async activeCount(campaignId: string, nowMs: number): Promise<number> {

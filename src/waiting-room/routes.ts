@@ -34,6 +34,11 @@ const estimateProps = {
   notice: { type: 'object', nullable: true, properties: { ko: { type: 'string' }, en: { type: 'string' } } },
   pass: { type: 'string', description: 'admission pass: send as Yeyak-Pass on booking writes' },
   passExpiresAt: { type: 'string' },
+  used: {
+    type: 'boolean',
+    description:
+      'present (true) when this place was spent on a completed booking: state stays "admitted", but no pass is issued for it again; join again without this ticket for a new place',
+  },
 } as const;
 
 /** The device and (optional) person behind a request. */
@@ -118,7 +123,7 @@ export async function queueRoutes(app: FastifyInstance, deps: QueueRouteDeps): P
       if (!deps.campaigns.get(campaignId)) throw new YeyakError('YEYAK_E_CAMPAIGN_NOT_FOUND');
       const state = await deps.room.state(campaignId).catch(() => null);
       // Only a ticket that really keeps a place skips the work; any other string is no excuse.
-      const rejoin = existing !== undefined && deps.room.holdsPlace(campaignId, existing, holder);
+      const rejoin = existing !== undefined && (await deps.room.holdsPlace(campaignId, existing, holder).catch(() => false));
       if (state && state.powBits > 0 && !rejoin) {
         const pow = request.body?.pow;
         if (!pow) throw new YeyakError('YEYAK_E_POW_REQUIRED');
@@ -184,6 +189,7 @@ export async function queueAdminRoutes(app: FastifyInstance, deps: { room: Waiti
       schema: {
         tags: ['admin'],
         summary: 'Steer admission: rate, cap on active passes, pause/resume, public notice, proof-of-work difficulty',
+        description: 'Written to the campaign first, then to the live line: a restarted node or a restored line keeps the change.',
         security: [{ admin: [] }],
         params,
         body: {
@@ -208,8 +214,7 @@ export async function queueAdminRoutes(app: FastifyInstance, deps: { room: Waiti
     },
     async (request) => {
       known(request.params.campaignId);
-      await deps.room.store.configure(request.params.campaignId, request.body);
-      deps.room.invalidate(request.params.campaignId);
+      await deps.room.configure(request.params.campaignId, request.body);
       return view(request.params.campaignId);
     },
   );

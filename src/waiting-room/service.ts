@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
+import type { Db } from '../core/db.ts';
 import { YeyakError } from '../core/errors.ts';
+import { updateQueueSettings } from '../campaigns/store.ts';
 import type { Campaign } from '../campaigns/types.ts';
 import type { CampaignRegistry } from '../campaigns/registry.ts';
-import { estimateWait, type Estimate } from './estimate.ts';
+import { estimateWait, POLL_FAR_MS, type Estimate } from './estimate.ts';
+import { checkpointLedger, Issuer, volatileLedger } from './issuer.ts';
 import { shuffledPosition } from './permutation.ts';
-import type { QueueState, QueueStore } from './store.ts';
+import type { JoinResult, QueueSettings, QueueState, QueueStore } from './store.ts';
 import { isPass, isTicket, type Pass, type Ticket, type TokenSigner } from './tokens.ts';
 
 /**
@@ -20,6 +23,12 @@ export interface WaitingRoomOptions {
   passTtlMs: number;
   /** Counters are re-read from the store this often. */
   stateRefreshMs: number;
+  /**
+   * The database: numbers are reserved in its checkpoint before they are issued (issuer.ts), and
+   * operator settings are persisted in the campaign row before the store takes them. Without one
+   * (a benchmark) neither is durable.
+   */
+  db?: Db;
 }
 
 export interface StatusAnswer extends Estimate {
@@ -31,6 +40,12 @@ export interface StatusAnswer extends Estimate {
   notice: { ko: string; en: string } | null;
   pass?: string;
   passExpiresAt?: string;
+  /**
+   * Present (true) when this place was spent on a completed booking: the answer stays 'admitted'
+   * but carries no pass — none is ever issued for it again. Joining again without this ticket
+   * gives a new place at the back of the line.
+   */
+  used?: true;
 }
 
 export interface JoinAnswer extends StatusAnswer {
@@ -64,13 +79,17 @@ export class WaitingRoom {
   private readonly cache = new Map<string, { state: QueueState; readAtMs: number; loading: Promise<QueueState> | null }>();
   /** Called when a ticket is first seen admitted: (seconds waited − seconds promised at join). */
   onAdmittedClaim: ((etaErrorSeconds: number) => void) | null = null;
+  /** Issues numbers, reserving blocks in the checkpoint first. */
+  readonly issuer: Issuer;
 
   constructor(
     readonly store: QueueStore,
     private readonly clock: Clock,
     private readonly campaigns: CampaignRegistry,
     private readonly opts: WaitingRoomOptions,
-  ) {}
+  ) {
+    this.issuer = new Issuer(store, opts.db ? checkpointLedger(opts.db, () => clock.nowMs()) : volatileLedger());
+  }
 
   private campaign(id: string): Campaign {
     const c = this.campaigns.get(id);
@@ -105,9 +124,31 @@ export class WaitingRoom {
     this.cache.delete(campaignId);
   }
 
+  /** Issues the next number of the line (a join's number): reserved in the checkpoint first. */
+  issue(campaignId: string, pre: boolean): Promise<JoinResult> {
+    return this.issuer.issue(campaignId, pre);
+  }
+
+  /**
+   * An operator's change (rate, cap, pause, notice, PoW): written to the campaign row first, so
+   * that a store that loses its memory (Redis) or a restarted node comes back with it; then this
+   * node's registry is reloaded and the store (the live line, shared by every node) takes it.
+   */
+  async configure(campaignId: string, patch: Partial<QueueSettings>): Promise<void> {
+    this.campaign(campaignId);
+    const db = this.opts.db;
+    if (db) {
+      await updateQueueSettings(db, campaignId, patch);
+      await this.campaigns.reload(db, campaignId);
+    }
+    await this.store.configure(campaignId, patch);
+    this.invalidate(campaignId);
+  }
+
   /**
    * Joins the line. A valid ticket for this campaign that the device already holds is returned
-   * as it is: a refresh, a new tab or a reconnect keeps the place.
+   * as it is: a refresh, a new tab or a reconnect keeps the place — unless that place was spent on
+   * a completed booking: then the join is a new one, at the back of the line.
    */
   async join(campaignId: string, holder: Holder, existingTicket: string | undefined): Promise<JoinAnswer> {
     const c = this.campaign(campaignId);
@@ -115,13 +156,15 @@ export class WaitingRoom {
     if (existingTicket) {
       const t = this.tickets(existingTicket);
       if (t && this.keepsPlace(campaignId, t, holder)) {
-        return { ticket: existingTicket, device: t.d, ...(await this.statusOf(c, t, holder)) };
+        const kept = await this.statusOf(c, t, holder);
+        // A place spent on a completed booking is not kept: the holder gets a new one.
+        if (!kept.used) return { ticket: existingTicket, device: t.d, ...kept };
       }
     }
     const device = isDeviceId(holder.device) ? holder.device : newDeviceId();
     const opening = openingOf(c);
     const pre = c.queue.shuffleAtOpening && opening !== null && this.clock.nowMs() < opening.getTime();
-    const joined = await this.store.join(campaignId, pre);
+    const joined = await this.issue(campaignId, pre);
     const state = await this.state(campaignId);
     const ticket: Ticket = {
       c: campaignId,
@@ -137,10 +180,17 @@ export class WaitingRoom {
     return { ticket: token, device, ...(await this.statusOf(c, { ...ticket, e: first.etaSeconds }, holder, state)) };
   }
 
-  /** True when rejoining with `token` keeps a place: a valid ticket for this campaign, of this holder. */
-  holdsPlace(campaignId: string, token: string, holder: Holder): boolean {
+  /**
+   * True when rejoining with `token` keeps a place: a valid ticket for this campaign, of this
+   * holder, whose place is not spent (a spent ticket's rejoin is a new join, proof of work and all).
+   */
+  async holdsPlace(campaignId: string, token: string, holder: Holder): Promise<boolean> {
     const t = this.tickets(token);
-    return t !== null && this.keepsPlace(campaignId, t, holder);
+    if (t === null || !this.keepsPlace(campaignId, t, holder)) return false;
+    const state = await this.state(campaignId);
+    const position = this.position(t, state);
+    // Only an admitted place can have been spent.
+    return position === null || position > state.admittedUpTo || !(await this.store.isSpent(campaignId, position));
   }
 
   private keepsPlace(campaignId: string, t: Ticket, holder: Holder): boolean {
@@ -191,8 +241,11 @@ export class WaitingRoom {
     const a = this.answer(c, t, state);
     if (a.state !== 'admitted' || a.position === null) return a;
     const exp = this.clock.nowMs() + this.opts.passTtlMs;
-    const first = await this.store.claimPass(c.id, a.position, exp);
-    if (first && t.e !== undefined) this.onAdmittedClaim?.((this.clock.nowMs() - t.t) / 1000 - t.e);
+    const claim = await this.store.claimPass(c.id, a.position, exp);
+    // Spent on a completed booking: admitted still (the place was real), but never a pass again.
+    // Nothing to wait for either: the next poll may come late.
+    if (claim === 'spent') return { ...a, pollAfterMs: POLL_FAR_MS, etaSeconds: 0, etaLowSeconds: 0, etaHighSeconds: 0, used: true };
+    if (claim === 'claimed' && t.e !== undefined) this.onAdmittedClaim?.((this.clock.nowMs() - t.t) / 1000 - t.e);
     // Bound to the ticket's device, and to the person: the ticket's, or the session's that asks.
     const personId = t.p ?? holder.personId;
     const pass: Pass = { c: c.id, n: a.position, d: t.d, exp, ...(personId !== undefined ? { p: personId } : {}) };
@@ -211,12 +264,15 @@ export class WaitingRoom {
     if (pass.exp <= this.clock.nowMs()) throw new YeyakError('YEYAK_E_PASS_EXPIRED');
     if (pass.d !== holder.device) throw new YeyakError('YEYAK_E_PASS_WRONG_HOLDER');
     if (pass.p !== undefined && pass.p !== holder.personId) throw new YeyakError('YEYAK_E_PASS_WRONG_HOLDER');
-    if (await this.store.isRevoked(campaignId, pass.n)) throw new YeyakError('YEYAK_E_PASS_USED');
+    if (await this.store.isSpent(campaignId, pass.n)) throw new YeyakError('YEYAK_E_PASS_USED');
     return pass;
   }
 
-  /** After a completed booking: the active slot frees at once and the pass is refused from now on. */
+  /**
+   * After a completed booking: the active slot frees at once, and the position is spent for the
+   * life of the campaign — every pass for it is refused, and none is issued for it again.
+   */
   async revoke(pass: Pass): Promise<void> {
-    await this.store.revokePass(pass.c, pass.n, pass.exp + 60_000);
+    await this.store.spendPosition(pass.c, pass.n);
   }
 }

@@ -234,15 +234,62 @@ describe('after the opening (server clock 20:00:05)', () => {
     expectError(await book(token, headers, slots[1]), 403, 'YEYAK_E_PASS_USED');
     // Same key, other body: the key does not launder a spent pass.
     expectError(await book(token, headers, slots[1], key), 403, 'YEYAK_E_PASS_USED');
-    // Polling the ticket again mints a pass with the same, revoked number: still spent.
+    // Polling the ticket again mints no pass: the place is spent (admitted, used).
     const again = await t.app.inject({ method: 'GET', url: `${API}/queue/status`, headers: bearer(ticket) });
-    const repass = (again.json() as { pass?: string }).pass;
-    expect(repass).toBeDefined();
-    expect(payloadOf<Pass>(repass as string).n).toBe(payloadOf<Pass>(headers['yeyak-pass']).n);
-    expectError(await book(token, { ...headers, 'yeyak-pass': repass as string }, slots[1]), 403, 'YEYAK_E_PASS_USED');
+    expect(again.json()).toMatchObject({ state: 'admitted', position: payloadOf<Pass>(headers['yeyak-pass']).n, used: true });
+    expect(again.json()).not.toHaveProperty('pass');
   });
 
-  it.todo('an anonymous ticket (joined without a session) re-mints a usable pass once the revocation of its last one lapses (pass.exp + 60 s): one place in line books for several people, ~11 min apart');
+  it('a spent pass position can mint new passes later — no more: an anonymous ticket (joined without a session) books for A; 11 and 22 min later (past pass.exp + 60 s) polls mint no pass for B or C (admitted, used: true), a still-valid pass for the place → 403 YEYAK_E_PASS_USED, and a rejoin with the ticket gets a new place at the back', async () => {
+    t.clock.advance(1000);
+    const join = await t.app.inject({ method: 'POST', url: `${API}/campaigns/${CAMPAIGN}/queue` }); // no session
+    expect(join.statusCode, join.body).toBe(201);
+    const { ticket, device } = join.json() as { ticket: string; device: string };
+    const poll = async (session?: string) => {
+      const headers = { ...bearer(ticket), ...(session ? { cookie: `yeyak_session=${session}` } : {}) };
+      const res = await t.app.inject({ method: 'GET', url: `${API}/queue/status`, headers });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json() as { state: string; position: number; pass?: string; used?: boolean; pollAfterMs: number };
+    };
+    let first = await poll();
+    for (let i = 0; i < 5 && !first.pass; i++) {
+      await t.app.yeyak.waitingRoom.controller.tickAll();
+      t.app.yeyak.waitingRoom.room.invalidate(CAMPAIGN);
+      first = await poll();
+    }
+    expect(first).toMatchObject({ state: 'admitted', pass: expect.any(String) });
+    const pass = payloadOf<Pass>(first.pass as string);
+    expect(pass.p).toBeUndefined(); // bound to no person: the ticket had none, nor had the poll
+
+    const before = await reservations();
+    const a = await login();
+    const booked = await book(a, { 'yeyak-pass': first.pass as string, 'yeyak-device': device });
+    expect(booked.statusCode, booked.body).toBe(201);
+
+    const signer = new TokenSigner(parseKeys(t.config.queueKeys), 'pass');
+    for (const minutes of [11, 22]) {
+      t.clock.set(pass.exp + 60_000 + (minutes - 10) * 60_000); // the old revocation would have lapsed
+      t.app.yeyak.waitingRoom.room.invalidate(CAMPAIGN);
+      const someone = await login();
+      // Polled anonymously or with the next person's session: admitted, spent, no pass.
+      for (const answer of [await poll(), await poll(someone)]) {
+        expect(answer).toMatchObject({ state: 'admitted', position: pass.n, used: true });
+        expect(answer).not.toHaveProperty('pass');
+        expect(answer.pollAfterMs).toBeGreaterThan(0);
+      }
+      // A pass for the spent place that is still valid (as if minted late by any node) is refused.
+      const late = signer.sign({ ...pass, exp: t.clock.nowMs() + PASS_TTL_MS } satisfies Pass);
+      expectError(await book(someone, { 'yeyak-pass': late, 'yeyak-device': device }), 403, 'YEYAK_E_PASS_USED');
+      // Rejoining with the spent ticket keeps no place: a new one, behind everyone.
+      const rejoin = await t.app.inject({ method: 'POST', url: `${API}/campaigns/${CAMPAIGN}/queue`, headers: { 'yeyak-ticket': ticket, 'yeyak-device': device } });
+      expect(rejoin.statusCode, rejoin.body).toBe(201);
+      const again = rejoin.json() as { ticket: string; position: number; state: string };
+      expect(again.ticket).not.toBe(ticket);
+      expect(again.position).toBeGreaterThan(pass.n);
+      expect(again).not.toHaveProperty('used');
+    }
+    expect(await reservations()).toBe(before + 1);
+  });
 
   it('a client clock far off: Date headers years ahead or behind do not revive an expired pass (403 YEYAK_E_PASS_EXPIRED) nor spoil a valid one', async () => {
     const token = await login();

@@ -6,8 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { isYeyakError } from '../../src/core/errors.ts';
+import { Issuer, type ReserveLedger } from '../../src/waiting-room/issuer.ts';
 import { RedisQueueStore, type QueueFloor } from '../../src/waiting-room/redis-store.ts';
-import { MemoryQueueStore, type QueueSettings, type QueueStore } from '../../src/waiting-room/store.ts';
+import { Bitset, MemoryQueueStore, type QueueSettings, type QueueStore } from '../../src/waiting-room/store.ts';
 import { deleteKeys, redisTestUrl, uniquePrefix } from '../helpers/redis.ts';
 
 const settings: QueueSettings = { ratePerS: 50, activeMax: 7, paused: false, notice: null, powBits: 0 };
@@ -28,7 +29,7 @@ describe.skipIf(!redisTestUrl)('RedisQueueStore: same answers as the in-process 
       { name: 'memory', store: new MemoryQueueStore(() => settings, () => nowMs) },
       {
         name: 'redis',
-        store: new RedisQueueStore(redis, { prefix, defaults: () => settings, restoreFrom: async (id) => floors[id] ?? null, nowMs: () => nowMs }),
+        store: new RedisQueueStore(redis, { prefix, defaults: () => settings, restoreFrom: async (id) => floors[id] ?? null }),
       },
     ];
   });
@@ -48,7 +49,8 @@ describe.skipIf(!redisTestUrl)('RedisQueueStore: same answers as the in-process 
 
   it('join, freeze, advance, configure and read agree', async () => {
     const c = 'same-ops';
-    expect(await both((s) => s.read(c))).toMatchObject({ ...settings, lastSeq: 0, preCount: 0, admittedUpTo: 0, shuffleSeed: null, frozenPreCount: null });
+    expect(await both((s) => s.read(c))).toMatchObject({ ...settings, lastSeq: 0, preCount: 0, seqCeiling: 0, preCeiling: 0, admittedUpTo: 0, shuffleSeed: null, frozenPreCount: null });
+    await both((s) => s.raiseCeiling(c, { lastSeq: 100, preCount: 100 }));
     for (let i = 1; i <= 3; i++) expect(await both((s) => s.join(c, true))).toEqual({ seq: i, pre: true });
     expect(await both((s) => s.join(c, false))).toEqual({ seq: 1, pre: false });
     expect(await both((s) => s.freezePreQueue(c, 1234))).toEqual({ seed: 1234, preCount: 3, frozenNow: true });
@@ -64,23 +66,61 @@ describe.skipIf(!redisTestUrl)('RedisQueueStore: same answers as the in-process 
     expect(await both((s) => s.read(c))).toMatchObject({ notice: null, paused: false, ratePerS: 9 });
   });
 
-  it('passes: claim once, extend on re-claim, revoke, expire', async () => {
+  it('passes: claim once, extend on re-claim, spend for good', async () => {
     const c = 'passes';
-    expect(await both((s) => s.claimPass(c, 1, nowMs + 1_000))).toBe(true);
-    expect(await both((s) => s.claimPass(c, 1, nowMs + 5_000))).toBe(false); // re-poll: same slot, later expiry
-    expect(await both((s) => s.claimPass(c, 2, nowMs + 1_000))).toBe(true);
+    expect(await both((s) => s.claimPass(c, 1, nowMs + 1_000))).toBe('claimed');
+    expect(await both((s) => s.claimPass(c, 1, nowMs + 5_000))).toBe('renewed'); // re-poll: same slot, later expiry
+    expect(await both((s) => s.claimPass(c, 2, nowMs + 1_000))).toBe('claimed');
     expect(await both((s) => s.activeCount(c, nowMs))).toBe(2);
     expect(await both((s) => s.activeCount(c, nowMs + 2_000))).toBe(1); // 2 expired, 1 was extended
-    await both((s) => s.revokePass(c, 1, nowMs + 60_000));
-    expect(await both((s) => s.isRevoked(c, 1))).toBe(true);
-    expect(await both((s) => s.isRevoked(c, 2))).toBe(false);
+    await both((s) => s.spendPosition(c, 1));
+    expect(await both((s) => s.isSpent(c, 1))).toBe(true);
+    expect(await both((s) => s.isSpent(c, 2))).toBe(false);
     expect(await both((s) => s.activeCount(c, nowMs))).toBe(0);
-    expect(await both((s) => s.claimPass(c, 1, nowMs + 1_000))).toBe(false); // revoked: never active again
+    expect(await both((s) => s.claimPass(c, 1, nowMs + 1_000))).toBe('spent'); // never active again
     expect(await both((s) => s.activeCount(c, nowMs))).toBe(0);
     expect((await both((s) => s.read(c))).claimedTotal).toBe(2);
-    nowMs += 61_000;
-    expect(await both((s) => s.isRevoked(c, 1))).toBe(false); // past its until
-    nowMs -= 61_000;
+    nowMs += 24 * 3600_000;
+    expect(await both((s) => s.isSpent(c, 1))).toBe(true); // for the life of the campaign, not until a time
+    expect(await both((s) => s.claimPass(c, 1, nowMs + 1_000))).toBe('spent');
+    nowMs -= 24 * 3600_000;
+    // Far positions (one bit each) and position 0.
+    for (const n of [0, 7, 8, 20_000_000]) {
+      expect(await both((s) => s.isSpent(c, n))).toBe(false);
+      await both((s) => s.spendPosition(c, n));
+      expect(await both((s) => s.isSpent(c, n))).toBe(true);
+    }
+    expect(await both((s) => s.isSpent(c, 20_000_001))).toBe(false);
+  });
+
+  it('the spent-position bitset: one bit per position — 20 million positions in 2.5 MB', () => {
+    const bits = new Bitset();
+    bits.add(20_000_000);
+    expect(bits.has(20_000_000)).toBe(true);
+    expect(bits.has(19_999_999)).toBe(false);
+    expect(bits.byteLength).toBeLessThanOrEqual(2_500_001);
+    for (let n = 0; n < 64; n += 3) bits.add(n);
+    for (let n = 0; n < 64; n++) expect(bits.has(n)).toBe(n % 3 === 0);
+    expect(() => bits.add(-1)).toThrow(RangeError);
+    expect(() => bits.add(2 ** 32)).toThrow(RangeError);
+  });
+
+  it('ceilings: a join past its ceiling is refused and issues nothing; ceilings only rise', async () => {
+    const c = 'ceilings';
+    expect(await both((s) => s.join(c, false))).toEqual({ refused: true, pre: false, counter: 0, ceiling: 0 });
+    expect(await both((s) => s.join(c, true))).toEqual({ refused: true, pre: true, counter: 0, ceiling: 0 });
+    await both((s) => s.raiseCeiling(c, { lastSeq: 2 }));
+    expect(await both((s) => s.join(c, false))).toEqual({ seq: 1, pre: false });
+    expect(await both((s) => s.join(c, false))).toEqual({ seq: 2, pre: false });
+    expect(await both((s) => s.join(c, false))).toEqual({ refused: true, pre: false, counter: 2, ceiling: 2 });
+    expect(await both((s) => s.join(c, true))).toEqual({ refused: true, pre: true, counter: 0, ceiling: 0 }); // its own ceiling
+    await both((s) => s.raiseCeiling(c, { preCount: 1, lastSeq: 1 })); // never lowers
+    expect(await both((s) => s.read(c))).toMatchObject({ lastSeq: 2, seqCeiling: 2, preCount: 0, preCeiling: 1 });
+    expect(await both((s) => s.join(c, true))).toEqual({ seq: 1, pre: true });
+    await both((s) => s.freezePreQueue(c, 5));
+    // Frozen: a pre-queue join goes to the main line, and the main line's ceiling applies.
+    expect(await both((s) => s.join(c, true))).toEqual({ refused: true, pre: false, counter: 2, ceiling: 2 });
+    expect(await both((s) => s.read(c))).toMatchObject({ lastSeq: 2, preCount: 1 });
   });
 
   it('the leader lease: one holder, renewable by it', async () => {
@@ -90,38 +130,58 @@ describe.skipIf(!redisTestUrl)('RedisQueueStore: same answers as the in-process 
     expect(await both((s) => s.lead(c, 'n1', 60_000))).toBe(true);
   });
 
-  it('restore raises counters (never lowers), sets the shuffle only if absent', async () => {
+  it('restore raises counters (never lowers), sets the shuffle only if absent; a ceiling below a restored counter rises to it, letting nothing through', async () => {
     const c = 'restore';
+    await both((s) => s.raiseCeiling(c, { lastSeq: 8 }));
     for (let i = 0; i < 5; i++) await both((s) => s.join(c, false));
     await both((s) => s.restore(c, { lastSeq: 3, preCount: 2, admittedUpTo: 1, shuffleSeed: 77, frozenPreCount: 2 }));
-    expect(await both((s) => s.read(c))).toMatchObject({ lastSeq: 5, preCount: 2, admittedUpTo: 1, shuffleSeed: 77, frozenPreCount: 2 });
+    expect(await both((s) => s.read(c))).toMatchObject({ lastSeq: 5, preCount: 2, seqCeiling: 8, preCeiling: 2, admittedUpTo: 1, shuffleSeed: 77, frozenPreCount: 2 });
     await both((s) => s.restore(c, { lastSeq: 10, preCount: 0, admittedUpTo: 4, shuffleSeed: 88, frozenPreCount: 9 }));
-    expect(await both((s) => s.read(c))).toMatchObject({ lastSeq: 10, preCount: 2, admittedUpTo: 4, shuffleSeed: 77, frozenPreCount: 2 });
+    expect(await both((s) => s.read(c))).toMatchObject({ lastSeq: 10, preCount: 2, seqCeiling: 10, admittedUpTo: 4, shuffleSeed: 77, frozenPreCount: 2 });
+    expect(await both((s) => s.join(c, false))).toEqual({ refused: true, pre: false, counter: 10, ceiling: 10 });
+    await both((s) => s.raiseCeiling(c, { lastSeq: 1_010 }));
     expect(await both((s) => s.join(c, false))).toEqual({ seq: 11, pre: false });
   });
 
-  it('keys: one hash tag per campaign; a lost line is restored from its floor before any number is issued', async () => {
+  it('keys: one hash tag per campaign; a lost line is restored from its floor before any number is issued, and reserves before issuing', async () => {
     const store = stores[1]?.store as RedisQueueStore;
     const c = 'lost';
-    await store.join(c, false);
+    // A ledger standing in for the checkpoint (PostgreSQL): what is reserved is the floor after a loss.
+    const writes: { lastSeq?: number; preCount?: number }[] = [];
+    const ledger: ReserveLedger = {
+      async reserve(id, to) {
+        writes.push(to);
+        const cp = floors[id] ?? { lastSeq: 0, preCount: 0, admittedUpTo: 0, shuffleSeed: null, frozenPreCount: null };
+        floors[id] = { ...cp, lastSeq: Math.max(cp.lastSeq, to.lastSeq ?? 0), preCount: Math.max(cp.preCount, to.preCount ?? 0) };
+        return { lastSeq: floors[id].lastSeq, preCount: floors[id].preCount };
+      },
+    };
+    const issuer = new Issuer(store, ledger);
+    expect(await issuer.issue(c, false)).toEqual({ seq: 1, pre: false });
+    expect(writes).toEqual([{ lastSeq: 1_000 }]); // one block of 1,000 reserved before number 1
     await store.claimPass(c, 1, nowMs + 1_000);
+    await store.spendPosition(c, 1);
     const keys = (await admin.keys(`${prefix}{${c}}*`)).sort();
-    expect(keys).toEqual([`${prefix}{${c}}:active`, `${prefix}{${c}}:state`]);
+    expect(keys).toEqual([`${prefix}{${c}}:spent`, `${prefix}{${c}}:state`]);
     expect(await admin.hget(`${prefix}{${c}}:state`, 'init')).toBe('1');
+    expect(await admin.hget(`${prefix}{${c}}:state`, 'seqCeil')).toBe('1000');
     // Redis loses the line (as after a restart without persistence).
     await admin.del(...keys);
-    floors[c] = { lastSeq: 1_001, preCount: 0, admittedUpTo: 0, shuffleSeed: null, frozenPreCount: null };
     const before = store.restores;
-    const joins = await Promise.all([store.join(c, false), store.join(c, false), store.advance(c, 1, 0, 0).then(() => null)]);
-    expect(joins.slice(0, 2).map((j) => j?.seq).sort()).toEqual([1_002, 1_003]);
+    const joins = await Promise.all([issuer.issue(c, false), issuer.issue(c, false), store.advance(c, 1, 0, 0).then(() => null)]);
+    expect(joins.slice(0, 2).map((j) => j?.seq).sort()).toEqual([1_001, 1_002]);
     expect(store.restores - before).toBe(1); // one restore for all the requests that found it missing
-    expect((await store.read(c)).admittedUpTo).toBe(1);
+    expect(writes).toHaveLength(2); // one reservation for both refused joins
+    expect(await store.read(c)).toMatchObject({ admittedUpTo: 1, lastSeq: 1_002, seqCeiling: floors[c]?.lastSeq });
+    expect(floors[c]?.lastSeq).toBeGreaterThanOrEqual(2_000);
+    // The spent bit was lost with Redis (documented): PostgreSQL's one reservation per person remains.
+    expect(await store.isSpent(c, 1)).toBe(false);
   });
 
   it('an unreachable Redis answers YEYAK_E_BUSY (429), not an internal error', async () => {
     const dead = new Redis({ port: 1, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
     dead.on('error', () => {}); // expected: connection refused
-    const store = new RedisQueueStore(dead, { prefix, defaults: () => settings, restoreFrom: async () => null, nowMs: () => nowMs });
+    const store = new RedisQueueStore(dead, { prefix, defaults: () => settings, restoreFrom: async () => null });
     const err = await store.join('x', false).catch((e: unknown) => e);
     expect(isYeyakError(err) && err.code).toBe('YEYAK_E_BUSY');
     dead.disconnect();
