@@ -25,7 +25,7 @@ async function yeyak() {
   const { buildApp } = await import('../src/app.ts');
   const { CampaignRegistry } = await import('../src/campaigns/registry.ts');
   const now = '2021-08-09T20:00:05+09:00';
-  const config = loadConfig({ dataDir: 'memory:', now, joinPerIpPerMin: 100_000_000, logLevel: 'warn', redisUrl: values.redis ?? null }, {});
+  const config = loadConfig({ dataDir: 'memory:', now, joinPerIpPerMin: 1_000_000, logLevel: 'warn', redisUrl: values.redis ?? null }, {});
   const clock = offsetClock(new Date(now));
   const db = await openDb({ databaseUrl: null, dataDir: 'memory:' });
   await migrate(db);
