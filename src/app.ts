@@ -16,6 +16,7 @@ import { bookingRoutes } from './booking/routes.ts';
 import { IdentityService } from './identity/challenges.ts';
 import { SessionSigner } from './identity/session.ts';
 import { identityRoutes } from './identity/routes.ts';
+import { combineHealth, createProviderRegistry, type ProviderRegistry } from './identity/providers/registry.ts';
 import { createMetrics } from './operations/metrics.ts';
 import { adminRoutes, operationsRoutes } from './operations/routes.ts';
 import rateLimit from '@fastify/rate-limit';
@@ -31,6 +32,7 @@ export interface AppInternals {
   availability: AvailabilityViewType;
   waitingRoom: WaitingRoomParts;
   health: HealthMonitor;
+  identityProviders: ProviderRegistry;
 }
 
 declare module 'fastify' {
@@ -112,20 +114,26 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
   });
   const health = new HealthMonitor(() => performance.now(), () => booking.waiting, () => db.poolWaiting());
+  // Verification providers (sandbox or HTTP), each behind a timeout, bulkhead and breaker; their
+  // saturation slows the waiting room's admission like a slow database does.
+  const identityProviders = createProviderRegistry(config, {
+    metricsRegistry: metrics.registry,
+    log: (level, msg, fields) => app.log[level](fields, msg),
+  });
   const waitingRoom = await createWaitingRoom(config, {
     db,
     clock,
     campaigns,
     metrics,
     store: deps.queueStore ?? memoryStore(campaigns, clock),
-    health: () => health.sample(),
+    health: () => combineHealth(health.sample(), identityProviders.health()),
     log: (msg, fields) => app.log.info(fields, msg),
   });
   booking.gate = waitingRoom.room;
   if (deps.startController !== false) waitingRoom.controller.start();
-  app.decorate('yeyak', { booking, availability, waitingRoom, health });
+  app.decorate('yeyak', { booking, availability, waitingRoom, health, identityProviders });
   const signer = new SessionSigner(config.sessionSecret, clock, config.sessionTtlMs);
-  const identity = new IdentityService(db, clock, config.rrnHashSecret, config.challengeTtlMs, config.identity === 'sandbox');
+  const identity = new IdentityService(db, clock, config.rrnHashSecret, config.challengeTtlMs, identityProviders);
   const regions = await db.query<{ code: string }>('SELECT code FROM region');
   const regionCodes = new Set(regions.rows.map((r) => r.code));
 
@@ -181,7 +189,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     async (api) => {
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       await api.register(campaignRoutes, { clock, booking, availability, signer, regionCodes });
-      await api.register(identityRoutes, { identity, signer, sessionTtlMs: config.sessionTtlMs, secureCookies: config.nodeEnv === 'production' });
+      await api.register(identityRoutes, { identity, providers: identityProviders, signer, sessionTtlMs: config.sessionTtlMs, secureCookies: config.nodeEnv === 'production' });
       await api.register(bookingRoutes, { booking, signer, metrics });
       await api.register(adminRoutes, opsDeps);
       await api.register(queueRoutes, {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { parseProviderSettings, type ProviderSettingsSpec } from '../identity/providers/settings.ts';
 
 /**
  * Configuration: one defaults table, units in the names. Precedence: flag > env > default.
@@ -39,6 +40,12 @@ export interface Config {
   readonly queueStateRefreshMs: number;
   readonly queueTickMs: number;
   readonly joinPerIpPerMin: number;
+  /** Per-method provider settings (YEYAK_IDENTITY_PROVIDERS, JSON; see src/identity/providers/settings.ts). */
+  readonly identityProviders: ProviderSettingsSpec;
+  /** Base URL of an HTTP verification service for every method (src/identity/providers/http.ts); null = none. */
+  readonly identityHttpUrl: string | null;
+  /** Bearer token sent to that service; null = none. */
+  readonly identityHttpToken: string | null;
 }
 
 const DEV_SECRET = 'yeyak-dev-secret-not-for-production';
@@ -89,6 +96,9 @@ const envNames: Partial<Record<keyof Config, string>> = {
   logLevel: 'YEYAK_LOG_LEVEL',
   queueKeys: 'YEYAK_QUEUE_KEYS',
   joinPerIpPerMin: 'YEYAK_JOIN_PER_IP_PER_MIN',
+  identityProviders: 'YEYAK_IDENTITY_PROVIDERS',
+  identityHttpUrl: 'YEYAK_IDENTITY_HTTP_URL',
+  identityHttpToken: 'YEYAK_IDENTITY_HTTP_TOKEN',
 };
 
 export class ConfigError extends Error {
@@ -147,6 +157,17 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     throw new ConfigError('YEYAK_IDENTITY=sandbox is refused when NODE_ENV=production');
   }
 
+  let identityProviders: ProviderSettingsSpec;
+  try {
+    identityProviders = parseProviderSettings(str(get('identityProviders'), null));
+  } catch (e) {
+    throw new ConfigError(e instanceof Error ? e.message : String(e));
+  }
+  const identityHttpUrl = str(get('identityHttpUrl'), null);
+  if (identityHttpUrl !== null && !/^https?:\/\/[^\s]+$/.test(identityHttpUrl)) {
+    throw new ConfigError('YEYAK_IDENTITY_HTTP_URL must be an http:// or https:// URL');
+  }
+
   const secret = (k: 'rrnHashSecret' | 'sessionSecret') => {
     const v = str(get(k), null);
     if (v === null && production) throw new ConfigError(`${envNames[k]} is required when NODE_ENV=production`);
@@ -184,6 +205,9 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     queueStateRefreshMs: int('queueStateRefreshMs', get('queueStateRefreshMs'), defaults.queueStateRefreshMs, 10, 250),
     queueTickMs: int('queueTickMs', get('queueTickMs'), defaults.queueTickMs, 10, 5_000),
     joinPerIpPerMin: int('joinPerIpPerMin', get('joinPerIpPerMin'), defaults.joinPerIpPerMin, 1, 1_000_000),
+    identityProviders,
+    identityHttpUrl,
+    identityHttpToken: str(get('identityHttpToken'), null),
   };
   return Object.freeze(config);
 }

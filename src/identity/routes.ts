@@ -1,21 +1,79 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { isYeyakError } from '../core/errors.ts';
+import { sendError } from '../core/http.ts';
 import { SESSION_COOKIE, type SessionSigner } from './session.ts';
 import { identityMethods, type IdentityService, type ChallengeInput } from './challenges.ts';
+import type { ProviderRegistry } from './providers/registry.ts';
 
 export interface IdentityRouteDeps {
   identity: IdentityService;
+  providers: ProviderRegistry;
   signer: SessionSigner;
   sessionTtlMs: number;
   secureCookies: boolean;
 }
 
+/** The lights change by the second; a shared cache (CDN) may serve them this long, s. */
+const METHODS_MAX_AGE_S = 2;
+
+/** A congested or broken method answers 429 with Retry-After (when to try it again), never 5xx. */
+async function withRetryAfter<T>(reply: FastifyReply, run: () => Promise<T>): Promise<T | FastifyReply> {
+  try {
+    return await run();
+  } catch (e) {
+    if (isYeyakError(e) && e.code === 'YEYAK_E_IDENTITY_UNAVAILABLE') {
+      const s = e.details?.retryAfterS;
+      if (typeof s === 'number' && s > 0) reply.header('retry-after', String(s));
+      return sendError(reply, e);
+    }
+    throw e;
+  }
+}
+
+const methodStatusSchema = {
+  type: 'object',
+  required: ['method', 'style', 'labelKo', 'labelEn', 'available', 'provider', 'light', 'reasons', 'latencyMs', 'saturation', 'errorRate', 'inFlight', 'maxInFlight', 'breaker'],
+  properties: {
+    method: { type: 'string', enum: [...identityMethods] },
+    style: { type: 'string', enum: ['otp', 'app', 'certificate'], description: 'otp: a code by SMS; app: approve a push in the app; certificate: certificate login' },
+    labelKo: { type: 'string' },
+    labelEn: { type: 'string' },
+    available: { type: 'boolean', description: 'false: no provider configured for this method' },
+    provider: { type: 'string', enum: ['sandbox', 'http'], nullable: true },
+    light: { type: 'string', enum: ['green', 'yellow', 'red', 'grey'], description: 'green: go; yellow: busy; red: congested, consider another method; grey: unavailable now' },
+    reasons: { type: 'array', items: { type: 'string' } },
+    latencyMs: { type: 'integer', description: 'recent provider latency (or the age of the oldest call in flight), ms' },
+    saturation: { type: 'number', description: 'calls in flight ÷ maxInFlight' },
+    errorRate: { type: 'number', description: 'share of recent calls that failed' },
+    inFlight: { type: 'integer' },
+    maxInFlight: { type: 'integer' },
+    breaker: { type: 'string', enum: ['closed', 'open', 'half-open', 'isolated'] },
+    retryAfterS: { type: 'integer', description: 'while the breaker is open: seconds until the method is tried again' },
+  },
+} as const;
+
 export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDeps): Promise<void> {
+  app.get(
+    '/identity/methods',
+    {
+      schema: {
+        tags: ['identity'],
+        summary: 'The five verification methods with their congestion traffic lights',
+        response: { 200: { type: 'array', items: methodStatusSchema } },
+      },
+    },
+    async (_request, reply) => {
+      reply.header('cache-control', `public, max-age=${METHODS_MAX_AGE_S}`);
+      return deps.providers.statuses();
+    },
+  );
+
   app.post<{ Body: ChallengeInput }>(
     '/identity/challenges',
     {
       schema: {
         tags: ['identity'],
-        summary: 'Start identity verification (sandbox: every method accepts code 000000)',
+        summary: 'Start identity verification: the method sends a code or a push (sandbox: every method accepts code 000000). 429 YEYAK_E_IDENTITY_UNAVAILABLE with Retry-After while the method is congested or down',
         body: {
           type: 'object',
           additionalProperties: false,
@@ -37,7 +95,7 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDe
         },
       },
     },
-    async (request, reply) => reply.status(201).send(await deps.identity.start(request.body)),
+    async (request, reply) => withRetryAfter(reply, async () => reply.status(201).send(await deps.identity.start(request.body))),
   );
 
   app.post<{ Params: { challengeId: string }; Body: { code: string } }>(
@@ -69,7 +127,8 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDe
       },
     },
     async (request, reply) => {
-      const person = await deps.identity.verify(request.params.challengeId, request.body.code);
+      const person = await withRetryAfter(reply, () => deps.identity.verify(request.params.challengeId, request.body.code));
+      if (!('personId' in person)) return person;
       const { token, session } = deps.signer.issue(person.personId, person.facts);
       reply.setCookie(SESSION_COOKIE, token, {
         httpOnly: true,

@@ -1,0 +1,347 @@
+/**
+ * `npm run bench:identity` — identity verification: throughput of the sandbox providers behind
+ * their resilience policies, and what one slow provider does to the others.
+ *
+ * 1. Provider layer, in process (no HTTP, no database): verifications/s (start + check) through
+ *    the five sandbox providers at zero latency, each behind timeout → bulkhead → breaker, against
+ *    the same closed loop calling a bare async function. The cost of the policies per call.
+ * 2. HTTP, each server in its own child process (autocannon drives it from this one), rounds
+ *    alternating so a noisy machine hurts all alike, medians reported:
+ *      bare     POST / on a Fastify app that parses a small JSON body and answers (the baseline)
+ *      verify   POST /api/v1/identity/challenges then POST …/{id}/verify (000000): one citizen's
+ *               whole verification, sandbox providers at zero latency, on in-memory PGlite and,
+ *               with --pg URL or DATABASE_URL, on PostgreSQL (a fresh database, dropped after)
+ *      methods  GET /api/v1/identity/methods (the lights every landing page polls)
+ * 3. One provider made slow, in process: every method under a closed-loop load; then kakao's
+ *    sandbox latency goes far past its timeout. Its light and breaker are sampled over time, and
+ *    the other methods' throughput is compared before and after; then kakao recovers.
+ *
+ *   npm run bench:identity -- [--duration-s 5] [--rounds 3] [--connections 50] [--clients 20]
+ *                             [--slow-ms 10000] [--skip-http] [--pg postgres://…]
+ *
+ * The same file is the HTTP server child: `--serve bare|yeyak [--db URL]` (prints READY <port>).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { fmtMs, fmtRate, fmtRatio, formatTable, loadAverage, machineDescription, median, runClosedLoop } from './lib.ts';
+
+const { values } = parseArgs({
+  options: {
+    serve: { type: 'string' },
+    db: { type: 'string' },
+    pg: { type: 'string', default: process.env.DATABASE_URL ?? '' },
+    'duration-s': { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '50' },
+    clients: { type: 'string', default: '20' },
+    'slow-ms': { type: 'string', default: '10000' },
+    'skip-http': { type: 'boolean', default: false },
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// Server child
+
+async function serve(mode: string): Promise<void> {
+  const Fastify = (await import('fastify')).default;
+  let app;
+  if (mode === 'bare') {
+    app = Fastify({ logger: false });
+    app.post('/', async (request) => ({ challengeId: 'x'.repeat(22), expiresAt: new Date().toISOString(), n: Object.keys(request.body as object).length }));
+  } else {
+    const { loadConfig } = await import('../src/core/config.ts');
+    const { systemClock } = await import('../src/core/clock.ts');
+    const { openDb } = await import('../src/core/db.ts');
+    const { migrate } = await import('../src/core/migrate.ts');
+    const { seedScenario } = await import('../src/scenarios/seed.ts');
+    const { buildApp } = await import('../src/app.ts');
+    const databaseUrl = values.db ?? null;
+    const config = loadConfig({ dataDir: 'memory:', databaseUrl, logLevel: 'warn' }, {});
+    const db = await openDb({ databaseUrl, dataDir: 'memory:', poolMax: config.dbPoolMax });
+    await migrate(db);
+    await seedScenario(db, { scenario: 'demo', clinics: 20, clock: systemClock });
+    app = await buildApp(config, { db, clock: systemClock, logger: false, startController: false });
+  }
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  console.log(`READY ${typeof address === 'object' && address ? address.port : 0}`);
+  process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
+}
+
+if (values.serve) {
+  await serve(values.serve);
+} else {
+  await bench();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The bench
+
+async function bench(): Promise<void> {
+  const durationMs = Number(values['duration-s']) * 1000;
+  const rounds = Number(values.rounds);
+  const clients = Number(values.clients);
+  console.log(`bench:identity — ${machineDescription()}`);
+  console.log(`load average at start: ${loadAverage()}`);
+  console.log('');
+  await providerLayer(durationMs, clients);
+  if (!values['skip-http']) await http(durationMs, rounds, Number(values.connections));
+  await slowProvider(durationMs, clients, Number(values['slow-ms']));
+  console.log(`load average at end: ${loadAverage()}`);
+}
+
+async function providerLayer(durationMs: number, clients: number): Promise<void> {
+  const { createProviderRegistry } = await import('../src/identity/providers/registry.ts');
+  const { identityMethods, SANDBOX_CODE } = await import('../src/identity/providers/types.ts');
+  const registry = createProviderRegistry({ identity: 'sandbox', identityProviders: {}, identityHttpUrl: null, identityHttpToken: null });
+  const bare = { start: async (_r: unknown) => undefined, check: async (_r: unknown) => 'verified' };
+  let n = 0;
+  const total = clients * identityMethods.length;
+  const viaProviders = async (client: number) => {
+    const method = identityMethods[client % identityMethods.length] ?? 'phone';
+    const p = registry.get(method);
+    if (!p) throw new Error(`no provider for ${method}`);
+    const req = { transactionId: `b-${n++}`, method, name: '벤치', birthDate: '1990-05-05', phone: '01012345678' };
+    await p.start(req);
+    if ((await p.check({ transactionId: req.transactionId, method, code: SANDBOX_CODE })) !== 'verified') throw new Error('not verified');
+    return true;
+  };
+  const viaBare = async () => {
+    const req = { transactionId: `b-${n++}` };
+    await bare.start(req);
+    if ((await bare.check(req)) !== 'verified') throw new Error('not verified');
+    return true;
+  };
+  await runClosedLoop(total, 500, viaProviders); // warm-up
+  await runClosedLoop(total, 500, viaBare);
+  const rows: string[][] = [];
+  const rates = { bare: [] as number[], providers: [] as number[] };
+  for (let round = 0; round < 3; round++) {
+    const b = await runClosedLoop(total, durationMs / 2, viaBare);
+    rates.bare.push((b.ops * 1000) / b.elapsedMs);
+    const p = await runClosedLoop(total, durationMs / 2, viaProviders);
+    rates.providers.push((p.ops * 1000) / p.elapsedMs);
+    if (p.errors.length || b.errors.length) throw new Error(`errors: ${String(p.errors[0] ?? b.errors[0])}`);
+  }
+  const base = median(rates.bare);
+  rows.push(['bare async start + check', fmtRate(base), '1.00×', 'n/a']);
+  const via = median(rates.providers);
+  rows.push(['5 sandbox providers, timeout → bulkhead → breaker', fmtRate(via), fmtRatio(via / base), `${fmtMs(1000 / via * 1000)} µs`]);
+  console.log(`1. provider layer, in process: ${total} closed-loop clients (${clients} per method), zero latency, ${durationMs / 2000} s × 3 rounds, medians`);
+  console.log(formatTable(['case', 'verifications/s', 'ratio', 'per verification'], rows));
+  console.log('');
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+
+function startServer(mode: string, db?: string): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const args = ['bin/run-ts.js', 'bench/identity.ts', '--serve', mode, ...(db ? ['--db', db] : [])];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server ${mode} did not start in 180 s`)), 180_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /READY (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(m[1]) });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`server ${mode} exited with ${code}`)));
+  });
+}
+
+interface Ctx {
+  challengeId?: string | undefined;
+}
+
+interface Run {
+  rps: number;
+  p99: number;
+  bad: number;
+}
+
+/** A fresh database on the --pg server, dropped after (WITH (FORCE) ends the server child's connections). */
+async function scratchDatabase(baseUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `yeyak_bench_identity_${randomBytes(4).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const c = new pg.Client({ connectionString: baseUrl });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+async function http(durationMs: number, rounds: number, connections: number): Promise<void> {
+  const autocannon = (await import('autocannon')).default;
+  const load = async (opts: import('autocannon').Options): Promise<Run> => {
+    const r = await autocannon({ connections, duration: durationMs / 1000, ...opts });
+    return { rps: r.requests.average, p99: r.latency.p99, bad: r.non2xx + r.errors + r.timeouts };
+  };
+  const scratch = values.pg ? await scratchDatabase(values.pg) : null;
+  const servers: { name: string; port: number; child: ChildProcess }[] = [];
+  let serial = 0;
+  const rrn = () => `900505-1${String(serial++ % 1_000_000).padStart(6, '0')}`;
+  const json = { 'content-type': 'application/json' };
+  const verifyLoad = (port: number) =>
+    load({
+      url: `http://127.0.0.1:${port}`,
+      requests: [
+        {
+          method: 'POST',
+          path: '/api/v1/identity/challenges',
+          headers: json,
+          setupRequest: (req) => ({ ...req, body: JSON.stringify({ method: 'phone', name: '벤치', rrn: rrn(), phone: '010-1234-5678' }) }),
+          onResponse: (status, body, context) => {
+            (context as Ctx).challengeId = status === 201 ? (JSON.parse(body) as { challengeId: string }).challengeId : undefined;
+          },
+        },
+        {
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({ code: '000000' }),
+          setupRequest: (req, context) => {
+            const id = (context as Ctx).challengeId;
+            return id ? { ...req, path: `/api/v1/identity/challenges/${id}/verify` } : undefined;
+          },
+        },
+      ] as import('autocannon').Request[],
+    });
+  try {
+    const bare = await startServer('bare');
+    servers.push({ name: 'bare', ...bare });
+    const lite = await startServer('yeyak');
+    servers.push({ name: 'pglite', ...lite });
+    const pgServer = scratch ? await startServer('yeyak', scratch.url) : null;
+    if (pgServer) servers.push({ name: 'postgres', ...pgServer });
+
+    const runs = { bare: [] as Run[], lite: [] as Run[], pg: [] as Run[], methods: [] as Run[] };
+    for (let round = 1; round <= rounds; round++) {
+      runs.bare.push(await load({ url: `http://127.0.0.1:${bare.port}/`, method: 'POST', headers: json, body: JSON.stringify({ method: 'phone', name: '벤치', rrn: '900505-1000000', phone: '010-1234-5678' }) }));
+      runs.lite.push(await verifyLoad(lite.port));
+      if (pgServer) runs.pg.push(await verifyLoad(pgServer.port));
+      runs.methods.push(await load({ url: `http://127.0.0.1:${lite.port}/api/v1/identity/methods` }));
+      const last = (rs: Run[]) => Math.round(rs.at(-1)?.rps ?? 0);
+      process.stderr.write(`  round ${round}/${rounds}: bare ${last(runs.bare)}/s, verify pglite ${last(runs.lite)} req/s${pgServer ? `, verify postgres ${last(runs.pg)} req/s` : ''}, methods ${last(runs.methods)}/s\n`);
+    }
+    const base = median(runs.bare.map((r) => r.rps));
+    const row = (name: string, rs: Run[], perOp: number, unit: string) => {
+      const rps = median(rs.map((r) => r.rps));
+      return [name, fmtRate(rps), fmtRate(rps / perOp), unit, fmtMs(median(rs.map((r) => r.p99))), fmtRatio(rps / base), String(rs.reduce((s, r) => s + r.bad, 0))];
+    };
+    const rows = [row('bare POST (baseline)', runs.bare, 1, 'requests'), row('verify, PGlite: start + verify', runs.lite, 2, 'verifications')];
+    if (pgServer) rows.push(row('verify, PostgreSQL: start + verify', runs.pg, 2, 'verifications'));
+    rows.push(row('GET /identity/methods', runs.methods, 1, 'requests'));
+    console.log(`2. HTTP: ${connections} connections, ${durationMs / 1000} s per measurement, ${rounds} rounds (cases alternating), medians${pgServer ? '' : ' (no --pg / DATABASE_URL: PGlite only)'}`);
+    console.log(formatTable(['case', 'req/s', 'per s', 'of', 'p99 ms', 'req ratio', 'non-2xx'], rows));
+    console.log('');
+  } finally {
+    for (const s of servers) s.child.kill('SIGTERM');
+    if (scratch) {
+      await Promise.all(servers.map((s) => new Promise((r) => (s.child.exitCode !== null ? r(null) : s.child.once('exit', r)))));
+      await scratch.drop();
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One provider made slow
+
+async function slowProvider(durationMs: number, clients: number, slowMs: number): Promise<void> {
+  const { createProviderRegistry } = await import('../src/identity/providers/registry.ts');
+  const { identityMethods, SANDBOX_CODE } = await import('../src/identity/providers/types.ts');
+  const { defaultProviderSettings } = await import('../src/identity/providers/settings.ts');
+  const { isYeyakError } = await import('../src/core/errors.ts');
+  type Method = (typeof identityMethods)[number];
+  // Default timeout (5 s), bulkhead and breaker; a 3 s open period so the story fits in seconds.
+  const HALF_OPEN_AFTER_MS = 3_000;
+  const spec = { '*': { halfOpenAfterMs: HALF_OPEN_AFTER_MS } };
+  const registry = createProviderRegistry({ identity: 'sandbox', identityProviders: spec, identityHttpUrl: null, identityHttpToken: null });
+  const kakao = registry.sandbox('kakao');
+  if (!kakao) throw new Error('no kakao sandbox');
+  const CLIENT_BACKOFF_MS = 50; // a refused citizen's page waits a little before trying again
+
+  let n = 0;
+  const counts = () => Object.fromEntries(identityMethods.map((m) => [m, { ok: 0, refused: 0 }])) as Record<Method, { ok: number; refused: number }>;
+  const phase = async (ms: number, sample?: (tMs: number) => void) => {
+    const c = counts();
+    const started = performance.now();
+    const timer = sample ? setInterval(() => sample(performance.now() - started), 100) : null;
+    sample?.(0);
+    await runClosedLoop(clients * identityMethods.length, ms, async (client) => {
+      const method = identityMethods[client % identityMethods.length] ?? 'phone';
+      const p = registry.get(method);
+      if (!p) throw new Error(`no provider for ${method}`);
+      const req = { transactionId: `s-${n++}`, method, name: '벤치', birthDate: '1990-05-05', phone: '01012345678' };
+      await nextTurn(); // each verification arrives as I/O, as a request does: timers get their turn
+      try {
+        await p.start(req);
+        await p.check({ transactionId: req.transactionId, method, code: SANDBOX_CODE });
+        c[method].ok++;
+      } catch (e) {
+        if (!isYeyakError(e)) throw e;
+        c[method].refused++;
+        await new Promise((r) => setTimeout(r, CLIENT_BACKOFF_MS));
+      }
+      return true;
+    });
+    if (timer) clearInterval(timer);
+    const elapsedS = (performance.now() - started) / 1000;
+    return Object.fromEntries(identityMethods.map((m) => [m, { okPerS: c[m].ok / elapsedS, refused: c[m].refused }])) as Record<Method, { okPerS: number; refused: number }>;
+  };
+
+  const timeline: string[] = [];
+  let last = '';
+  const watch = (label: string) => (tMs: number) => {
+    const s = registry.get('kakao')?.status();
+    if (!s) return;
+    const h = registry.health();
+    const line = `${s.light} / breaker ${s.breaker}`;
+    if (line !== last) {
+      last = line;
+      timeline.push(
+        `  ${label} +${(tMs / 1000).toFixed(1).padStart(4)} s  kakao ${s.light.padEnd(6)} breaker ${s.breaker.padEnd(9)} latency ${String(s.latencyMs).padStart(5)} ms, ` +
+          `in flight ${String(s.inFlight).padStart(3)}/${s.maxInFlight}, errors ${(s.errorRate * 100).toFixed(0)} %; identity health factor ${h.factor.toFixed(2)}${s.reasons.length ? ` (${s.reasons.join('; ')})` : ''}`,
+      );
+    }
+  };
+
+  await phase(500); // warm-up
+  const before = await phase(durationMs, watch('before'));
+  kakao.tune({ latencyMs: slowMs });
+  const during = await phase(Math.max(durationMs, 12_000), watch('slow  '));
+  kakao.tune({ latencyMs: 0 });
+  const after = await phase(Math.max(durationMs, HALF_OPEN_AFTER_MS + 3_000), watch('healed'));
+
+  console.log(
+    `3. one provider made slow, in process: ${clients} closed-loop clients per method, sandbox at zero latency; kakao's latency then set to ${slowMs} ms ` +
+      `(timeout ${defaultProviderSettings.timeoutMs / 1000} s, breaker opens after ${defaultProviderSettings.breakerFailures} consecutive faults, half-opens after ${HALF_OPEN_AFTER_MS / 1000} s; ` +
+      `a refused client waits ${CLIENT_BACKOFF_MS} ms). Kakao over time:`,
+  );
+  console.log(timeline.join('\n'));
+  const rows = identityMethods.map((m) => [
+    m,
+    fmtRate(before[m].okPerS),
+    fmtRate(during[m].okPerS),
+    String(during[m].refused),
+    fmtRatio(during[m].okPerS / before[m].okPerS),
+    fmtRate(after[m].okPerS),
+  ]);
+  console.log(formatTable(['method', 'before /s', 'kakao slow /s', 'refused (429)', 'slow ÷ before', 'kakao healed /s'], rows));
+  const others = identityMethods.filter((m) => m !== 'kakao');
+  const sum = (r: typeof before) => others.reduce((s, m) => s + r[m].okPerS, 0);
+  console.log(`the other four together: ${fmtRate(sum(before))}/s before, ${fmtRate(sum(during))}/s while kakao is slow (${fmtRatio(sum(during) / sum(before))})`);
+  console.log('');
+}

@@ -1,0 +1,88 @@
+/**
+ * One interface for every way a citizen proves who they are. The five methods of August 2021:
+ * a one-time code by SMS to the phone, three app approvals ("simple authentication": the site
+ * sends a push to Naver, Kakao or PASS and the citizen approves it there) and a certificate login.
+ *
+ * A provider is called twice per verification, outside any database transaction:
+ *   start  — send the code or the push (the challenge id is the provider's transaction id);
+ *   check  — the code the citizen typed (or, for an app, whether they approved).
+ * The resident registration number is never given to a provider: it identifies the person by
+ * name, birth date and phone, as the real services do at this step.
+ *
+ * This module has no imports, so configuration can read the method names without a cycle.
+ */
+export const identityMethods = ['phone', 'naver', 'kakao', 'pass', 'certificate'] as const;
+export type IdentityMethod = (typeof identityMethods)[number];
+
+export function isIdentityMethod(s: string): s is IdentityMethod {
+  return (identityMethods as readonly string[]).includes(s);
+}
+
+/** How the citizen completes a method (the web page words the next step by it). */
+export type MethodStyle = 'otp' | 'app' | 'certificate';
+
+export interface MethodInfo {
+  style: MethodStyle;
+  labelKo: string;
+  labelEn: string;
+}
+
+export const methodInfo: Readonly<Record<IdentityMethod, MethodInfo>> = {
+  phone: { style: 'otp', labelKo: '휴대폰 본인인증', labelEn: 'Mobile phone (SMS code)' },
+  naver: { style: 'app', labelKo: '네이버 인증서', labelEn: 'Naver certificate (app approval)' },
+  kakao: { style: 'app', labelKo: '카카오 인증서', labelEn: 'Kakao certificate (app approval)' },
+  pass: { style: 'app', labelKo: 'PASS 인증서', labelEn: 'PASS (app approval)' },
+  certificate: { style: 'certificate', labelKo: '공동인증서', labelEn: 'Joint certificate' },
+};
+
+/** The sandbox accepts this code for every method (docs/contract.md, YEYAK_IDENTITY). */
+export const SANDBOX_CODE = '000000';
+
+export interface StartRequest {
+  /** Our challenge id; the provider's transaction (and idempotency) key. */
+  transactionId: string;
+  method: IdentityMethod;
+  name: string;
+  /** YYYY-MM-DD. */
+  birthDate: string;
+  /** Digits only, e.g. 01012345678. */
+  phone: string;
+}
+
+export interface CheckRequest {
+  transactionId: string;
+  method: IdentityMethod;
+  /** Six digits: the SMS code, or the confirmation shown by the app. */
+  code: string;
+}
+
+/**
+ * The provider's judgement of a check: verified; rejected (wrong code, push declined); pending
+ * (the push is not approved yet: ask again); expired (the provider no longer knows the transaction).
+ */
+export type CheckOutcome = 'verified' | 'rejected' | 'pending' | 'expired';
+
+export interface VerificationProvider {
+  readonly method: IdentityMethod;
+  /** 'sandbox' (built in, accepts SANDBOX_CODE) or 'http' (an operator's verification service). */
+  readonly kind: 'sandbox' | 'http';
+  start(req: StartRequest, signal: AbortSignal): Promise<void>;
+  check(req: CheckRequest, signal: AbortSignal): Promise<CheckOutcome>;
+}
+
+/**
+ * The provider is broken or overloaded (5xx, 429, a network error, an answer that does not match
+ * the contract). Counted by the circuit breaker; the citizen gets YEYAK_E_IDENTITY_UNAVAILABLE.
+ */
+export class ProviderFault extends Error {
+  override name = 'ProviderFault';
+}
+
+/**
+ * The provider answered sanely and refused this citizen's request (details that do not match its
+ * records, a declined approval). Not a fault: the breaker does not count it; the citizen gets
+ * YEYAK_E_IDENTITY_FAILED.
+ */
+export class ProviderRefused extends Error {
+  override name = 'ProviderRefused';
+}

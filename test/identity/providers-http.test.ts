@@ -1,0 +1,146 @@
+/**
+ * The HTTP adapter (src/identity/providers/http.ts) against a local fake verification service on
+ * 127.0.0.1 (a random port) speaking the documented JSON contract: the happy path, a provider
+ * that hangs (timeout), one that fails (5xx → breaker) and one that refuses (4xx, not a fault).
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { isYeyakError, type YeyakError } from '../../src/core/errors.ts';
+import { HttpProvider } from '../../src/identity/providers/http.ts';
+import { ResilientProvider } from '../../src/identity/providers/resilient.ts';
+import { defaultProviderSettings, type ProviderSettings } from '../../src/identity/providers/settings.ts';
+import { startFakeVerificationService, type FakeVerificationService } from '../../src/identity/providers/fake-service.ts';
+import { ProviderFault, SANDBOX_CODE, type StartRequest } from '../../src/identity/providers/types.ts';
+
+let fake: FakeVerificationService;
+
+beforeAll(async () => {
+  fake = await startFakeVerificationService();
+});
+afterAll(async () => {
+  await fake?.close();
+});
+afterEach(() => {
+  fake.behave({ kind: 'ok' });
+  fake.release();
+});
+
+const req = (n: number): StartRequest => ({ transactionId: `tx-${n}-${Math.random().toString(36).slice(2)}`, method: 'pass', name: '홍길동', birthDate: '1990-05-05', phone: '01012345678' });
+
+function provider(patch: Partial<ProviderSettings> = {}, token: string | null = 'gateway-token') {
+  const settings = { ...defaultProviderSettings, timeoutMs: 10_000, ...patch };
+  const inner = new HttpProvider('pass', { baseUrl: fake.url, token });
+  return new ResilientProvider(inner, { settings });
+}
+
+async function failure(promise: Promise<unknown>): Promise<YeyakError> {
+  try {
+    await promise;
+  } catch (e) {
+    if (isYeyakError(e)) return e;
+    throw e;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('HTTP adapter: happy path', () => {
+  it('start sends the contract body (no RRN) with idempotency key and bearer token; check judges the code', async () => {
+    const p = provider();
+    const r = req(1);
+    const before = fake.requests.length;
+    await p.start(r);
+    const sent = fake.requests[before];
+    expect(sent?.path).toBe('/verifications');
+    expect(sent?.body).toEqual({ transactionId: r.transactionId, method: 'pass', name: '홍길동', birthDate: '1990-05-05', phone: '01012345678' });
+    expect(sent?.headers['idempotency-key']).toBe(r.transactionId);
+    expect(sent?.headers.authorization).toBe('Bearer gateway-token');
+    expect(sent?.headers['content-type']).toBe('application/json');
+    expect(JSON.stringify(sent?.body)).not.toMatch(/rrn/i);
+
+    expect(await p.check({ transactionId: r.transactionId, method: 'pass', code: '123456' })).toBe('rejected');
+    expect(await p.check({ transactionId: r.transactionId, method: 'pass', code: SANDBOX_CODE })).toBe('verified');
+    expect(fake.requests.at(-1)).toMatchObject({ path: `/verifications/${r.transactionId}/check`, body: { code: SANDBOX_CODE } });
+    expect(await p.check({ transactionId: 'never-started', method: 'pass', code: SANDBOX_CODE })).toBe('expired'); // 404
+    fake.behave({ kind: 'pending' });
+    expect(await p.check({ transactionId: r.transactionId, method: 'pass', code: SANDBOX_CODE })).toBe('pending');
+    expect(p.status()).toMatchObject({ light: 'green', provider: 'http', breaker: 'closed', inFlight: 0 });
+  });
+
+  it('sends no authorization header without a token', async () => {
+    const p = provider({}, null);
+    await p.start(req(2));
+    expect(fake.requests.at(-1)?.headers.authorization).toBeUndefined();
+  });
+});
+
+describe('HTTP adapter: timeout', () => {
+  it('a service that never answers is abandoned at timeoutMs: 429 UNAVAILABLE (timeout), the connection is dropped, it counts toward the breaker', async () => {
+    fake.behave({ kind: 'hang' });
+    const p = provider({ timeoutMs: 150, breakerFailures: 2 });
+    const abortedBefore = fake.aborted();
+    const t0 = performance.now();
+    const e = await failure(p.start(req(3)));
+    const took = performance.now() - t0;
+    expect(e.code).toBe('YEYAK_E_IDENTITY_UNAVAILABLE');
+    expect(e.status).toBe(429);
+    expect(e.details).toMatchObject({ method: 'pass', reason: 'timeout' });
+    expect(took).toBeGreaterThanOrEqual(140);
+    expect(took).toBeLessThan(5_000);
+    await vi.waitFor(() => expect(fake.aborted()).toBe(abortedBefore + 1)); // the request was cancelled, not left open
+    expect((await failure(p.start(req(4)))).details?.reason).toBe('timeout');
+    expect(p.status()).toMatchObject({ breaker: 'open', light: 'grey' });
+  });
+});
+
+describe('HTTP adapter: faults and refusals', () => {
+  it.each([500, 502, 503, 504, 429, 408])('%i is a fault; breakerFailures of them open the breaker, after which the service is not called', async (status) => {
+    fake.behave({ kind: 'status', status });
+    const p = provider({ breakerFailures: 3 });
+    for (let i = 0; i < 3; i++) {
+      const e = await failure(p.start(req(10 + i)));
+      expect(e.code).toBe('YEYAK_E_IDENTITY_UNAVAILABLE');
+      expect(e.details?.reason).toBe('provider-error');
+    }
+    expect(p.breakerState()).toBe('open');
+    const calls = fake.requests.length;
+    const e = await failure(p.start(req(20)));
+    expect(e.details).toMatchObject({ reason: 'breaker-open', retryAfterS: defaultProviderSettings.halfOpenAfterMs / 1000 });
+    expect(fake.requests.length).toBe(calls);
+    expect(p.status().light).toBe('grey');
+  });
+
+  it('an answer that is not JSON, or not the contract, is a fault', async () => {
+    const p = provider({ breakerFailures: 100 });
+    fake.behave({ kind: 'malformed' });
+    expect((await failure(p.start(req(30)))).details?.reason).toBe('provider-error');
+    const inner = new HttpProvider('pass', { baseUrl: fake.url });
+    await expect(inner.start(req(31), new AbortController().signal)).rejects.toBeInstanceOf(ProviderFault);
+    // A check answering a status outside the contract.
+    const weird = new HttpProvider('pass', {
+      baseUrl: fake.url,
+      fetch: async () => new Response(JSON.stringify({ status: 'maybe' }), { status: 200, headers: { 'content-type': 'application/json' } }),
+    });
+    await expect(weird.check({ transactionId: 'x', method: 'pass', code: SANDBOX_CODE }, new AbortController().signal)).rejects.toThrow(/does not match the contract/);
+  });
+
+  it('a service that is down (connection refused) is a fault whose message names no personal data', async () => {
+    const gone = await startFakeVerificationService();
+    const url = gone.url;
+    await gone.close();
+    const inner = new HttpProvider('pass', { baseUrl: url });
+    const err = await inner.start(req(40), new AbortController().signal).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProviderFault);
+    expect(String((err as Error).message)).toMatch(/network error/);
+    expect(String((err as Error).message)).not.toMatch(/홍길동|01012345678|1990-05-05/);
+  });
+
+  it.each([400, 403, 409, 422])('%i is a refusal of this citizen: 401 YEYAK_E_IDENTITY_FAILED, never opens the breaker', async (status) => {
+    fake.behave({ kind: 'status', status });
+    const p = provider({ breakerFailures: 2 });
+    for (let i = 0; i < 5; i++) {
+      const e = await failure(p.start(req(50 + i)));
+      expect(e.code).toBe('YEYAK_E_IDENTITY_FAILED');
+      expect(e.status).toBe(401);
+    }
+    expect(p.status()).toMatchObject({ breaker: 'closed', light: 'green', errorRate: 0 });
+  });
+});
