@@ -3,6 +3,11 @@
  * when it returns, everything that arrived is sent as the next batch (up to `batchMax`). An idle
  * system adds no latency: a lone request starts a batch at once. Under load, N bookings share
  * one transaction and one commit instead of queuing N commits behind the slot's row lock.
+ *
+ * The in-flight place of a finished batch is given back on the next tick (setImmediate), not at
+ * once: the callers just answered often submit again straight away, and if the place were free
+ * the first of them would start a batch of one while the rest queue behind it — under a closed
+ * loop of 64 clients that alternated batches of 1 and 63. One tick later they all join one batch.
  */
 export interface BatcherOptions<Req, Res> {
   run: (requests: Req[]) => Promise<Res[]>;
@@ -76,9 +81,12 @@ export class Batcher<Req, Res> {
     } catch (e) {
       for (const p of batch) p.reject(e);
     } finally {
+      // inFlight stays counted until then, so drain() cannot return before this runs.
+      setImmediate(() => {
+        this.inFlight--;
+        this.pump();
+      });
       this.opts.onBatch?.(batch.length, now() - started);
-      this.inFlight--;
-      this.pump();
     }
   }
 }

@@ -39,33 +39,27 @@ export interface BookingOutcome {
 }
 
 /**
- * Sends a batch in one round trip and one transaction. Requests are sorted by clinic and day so
- * that concurrent batches (other nodes) lock slot rows in the same order; a deadlock that slips
- * through (blackout-shifted dose-2 days) is retried whole.
+ * Sends a batch in one round trip and one transaction (book_batch, set-based; see the comment
+ * above it). Slot rows are locked there in one global order, so concurrent batches (other nodes)
+ * do not deadlock each other. What a second attempt can cure — a deadlock with a change or
+ * cancel, an idempotency key stored meanwhile by another node (serialization_failure) — is
+ * retried whole: the transaction rolled back, nothing of it stays. `i` is the arrival order: on a
+ * scarce slot the earlier request wins.
  */
 export async function bookBatch(db: Db, rows: readonly BookingRow[], now: Date): Promise<BookingOutcome[]> {
-  const order = rows.map((_, i) => i);
-  order.sort((a, b) => {
-    const x = rows[a] as BookingRow;
-    const y = rows[b] as BookingRow;
-    return x.clinicId < y.clinicId ? -1 : x.clinicId > y.clinicId ? 1 : x.day1 < y.day1 ? -1 : x.day1 > y.day1 ? 1 : a - b;
-  });
-  const payload = order.map((i) => {
-    const r = rows[i] as BookingRow;
-    return {
-      i,
-      person_id: r.personId,
-      campaign_id: r.campaignId,
-      clinic_id: r.clinicId,
-      day1: r.day1,
-      day2: r.day2,
-      booking_number: r.bookingNumber,
-      idem_key: r.idemKey,
-      idem_hash: r.idemHash,
-      actor: r.actor,
-      booked_by: r.bookedBy,
-    };
-  });
+  const payload = rows.map((r, i) => ({
+    i,
+    person_id: r.personId,
+    campaign_id: r.campaignId,
+    clinic_id: r.clinicId,
+    day1: r.day1,
+    day2: r.day2,
+    booking_number: r.bookingNumber,
+    idem_key: r.idemKey,
+    idem_hash: r.idemHash,
+    actor: r.actor,
+    booked_by: r.bookedBy,
+  }));
   const result = await withDbRetry(() =>
     db.query<{ o_i: number; o_code: BookingCode; o_response: ReservationBody | null }>(
       'SELECT o_i, o_code, o_response FROM book_batch($1::jsonb, $2::timestamptz)',
