@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './core/config.ts';
@@ -16,6 +17,9 @@ import { bookingRoutes } from './booking/routes.ts';
 import { IdentityService } from './identity/challenges.ts';
 import { SessionSigner } from './identity/session.ts';
 import { identityRoutes } from './identity/routes.ts';
+import { installCsrfProtection } from './identity/auth.ts';
+import { DeviceLock } from './identity/devices.ts';
+import { SessionRevocations } from './identity/revocations.ts';
 import { combineHealth, createProviderRegistry, type ProviderRegistry } from './identity/providers/registry.ts';
 import { createMetrics } from './operations/metrics.ts';
 import { adminRoutes, operationsRoutes } from './operations/routes.ts';
@@ -133,7 +137,13 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   if (deps.startController !== false) waitingRoom.controller.start();
   app.decorate('yeyak', { booking, availability, waitingRoom, health, identityProviders });
   const signer = new SessionSigner(config.sessionSecret, clock, config.sessionTtlMs);
-  const identity = new IdentityService(db, clock, config.rrnHashSecret, config.challengeTtlMs, identityProviders);
+  // Logout: revoked session ids, held in memory on every node and refreshed from the database.
+  const revocations = new SessionRevocations(db, clock);
+  await revocations.refresh();
+  revocations.start();
+  signer.revocations = revocations;
+  const devices = new DeviceLock(db, clock, config.deviceLockMs);
+  const identity = new IdentityService(db, clock, config.rrnHashSecret, config.challengeTtlMs, identityProviders, devices);
   const regions = await db.query<{ code: string }>('SELECT code FROM region');
   const regionCodes = new Set(regions.rows.map((r) => r.code));
 
@@ -156,6 +166,28 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
 
   await app.register(cookie);
+  // Security headers. The CSP allows what /docs (Swagger UI: its own scripts and styles, inline
+  // styles, data: images) and the home page (one inline <style>) need, and nothing else.
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'", 'data:'],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+      },
+    },
+    // HSTS only where cookies are Secure (production, behind TLS).
+    hsts: config.nodeEnv === 'production' ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+  });
+  // Writes authenticated by the session cookie carry X-CSRF-Token (identity/auth.ts).
+  installCsrfProtection(app, signer, [`${API_PREFIX}/identity/challenges`]);
   // Per-address limits (the join route sets its own); the address honours YEYAK_TRUST_PROXY.
   await app.register(rateLimit, {
     global: false,
@@ -189,7 +221,23 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     async (api) => {
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       await api.register(campaignRoutes, { clock, booking, availability, signer, regionCodes });
-      await api.register(identityRoutes, { identity, providers: identityProviders, signer, sessionTtlMs: config.sessionTtlMs, secureCookies: config.nodeEnv === 'production' });
+      await api.register(identityRoutes, {
+        identity,
+        providers: identityProviders,
+        signer,
+        sessionTtlMs: config.sessionTtlMs,
+        secureCookies: config.nodeEnv === 'production',
+        devices,
+        revocations,
+        deviceSecret: config.sessionSecret,
+        limits: {
+          perIpPerMin: config.challengesPerIpPerMin,
+          perPhonePerHour: config.challengesPerPhonePerHour,
+          perPersonPerHour: config.challengesPerPersonPerHour,
+        },
+        room: waitingRoom.room,
+        campaigns,
+      });
       await api.register(bookingRoutes, { booking, signer, metrics });
       await api.register(adminRoutes, opsDeps);
       await api.register(queueRoutes, {
@@ -208,6 +256,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
 
   app.addHook('onClose', async () => {
     await waitingRoom.controller.stop();
+    await revocations.stop();
     await booking.drain();
     await availability.stop();
   });

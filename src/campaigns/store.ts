@@ -19,15 +19,16 @@ export async function insertCampaign(q: Queryable, c: Campaign, opts: InsertCamp
        doses, dose2_interval_days, change_freeze_days, cancel_until_days, blackout_shift_days,
        first_shot_day, last_shot_day, queue_enabled, notice_ko, notice_en,
        queue_rate_per_s, queue_active_max, queue_shuffle_at_opening, queue_pow_bits,
-       queue_paused, queue_notice_ko, queue_notice_en)
+       queue_paused, queue_notice_ko, queue_notice_en, queue_order)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-       $23, $24, $25)`,
+       $23, $24, $25, $26)`,
     [
       c.id, c.nameKo, c.nameEn, c.timeZone, c.birthFrom, c.birthTo, c.rosterRequired, c.proxyAllowed,
       c.doses, c.dose2IntervalDays, c.changeFreezeDays, c.cancelUntilDays, c.blackoutShiftDays,
       c.firstShotDay, c.lastShotDay, c.queueEnabled, c.noticeKo, c.noticeEn,
       c.queue.ratePerS, c.queue.activeMax, c.queue.shuffleAtOpening, c.queue.powBits,
       c.queue.paused ?? false, c.queue.notice?.ko ?? null, c.queue.notice?.en ?? null,
+      c.queueOrder ?? 'queue-first',
     ],
   );
   // A campaign has a handful of windows; one statement each keeps the smallint[] column simple.
@@ -76,6 +77,7 @@ interface CampaignRow {
   queue_paused: boolean;
   queue_notice_ko: string | null;
   queue_notice_en: string | null;
+  queue_order: 'queue-first' | 'verify-first';
 }
 
 interface WindowRow {
@@ -94,7 +96,7 @@ const CAMPAIGN_COLUMNS = `id, name_ko, name_en, time_zone, birth_from, birth_to,
   doses, dose2_interval_days, change_freeze_days, cancel_until_days, blackout_shift_days,
   first_shot_day, last_shot_day, queue_enabled, notice_ko, notice_en,
   queue_rate_per_s, queue_active_max, queue_shuffle_at_opening, queue_pow_bits,
-  queue_paused, queue_notice_ko, queue_notice_en`;
+  queue_paused, queue_notice_ko, queue_notice_en, queue_order`;
 
 /** An operator's change to a campaign's waiting room (admin API); absent fields stay as they are. */
 export interface QueueSettingsPatch {
@@ -205,6 +207,7 @@ function toCampaign(r: CampaignRow, windows: CampaignWindow[], blackoutDays: str
       ...(r.queue_paused ? { paused: true } : {}),
       ...(r.queue_notice_ko !== null || r.queue_notice_en !== null ? { notice: { ko: r.queue_notice_ko ?? '', en: r.queue_notice_en ?? '' } } : {}),
     },
+    queueOrder: r.queue_order,
     noticeKo: r.notice_ko,
     noticeEn: r.notice_en,
     windows,

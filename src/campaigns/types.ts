@@ -35,6 +35,13 @@ export interface CampaignQueueConfig {
 
 export const defaultQueueConfig: CampaignQueueConfig = { ratePerS: 100, activeMax: 2000, shuffleAtOpening: false, powBits: 0 };
 
+/**
+ * queue-first: join the waiting room, then verify (July 2021) — identity start on the booking
+ * path needs the campaign's pass. verify-first: verify, then join (the August 2021 fix) — joining
+ * needs a session and the place belongs to the person: one place per person, on any device.
+ */
+export type QueueOrder = 'queue-first' | 'verify-first';
+
 export interface Campaign {
   readonly id: string;
   readonly nameKo: string;
@@ -58,6 +65,8 @@ export interface Campaign {
   /** The booking API requires an admission pass from the waiting room. */
   readonly queueEnabled: boolean;
   readonly queue: CampaignQueueConfig;
+  /** Order of waiting room and verification; absent = 'queue-first'. */
+  readonly queueOrder?: QueueOrder;
   readonly noticeKo: string | null;
   readonly noticeEn: string | null;
   /** Sorted by opensAt. */

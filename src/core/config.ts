@@ -40,6 +40,18 @@ export interface Config {
   readonly queueStateRefreshMs: number;
   readonly queueTickMs: number;
   readonly joinPerIpPerMin: number;
+  /** One device at a time: after a verification, other devices of that person are refused this long (0 = off). */
+  readonly deviceLockMs: number;
+  /** Identity starts (POST /identity/challenges) per client address per minute. */
+  readonly challengesPerIpPerMin: number;
+  /**
+   * Identity starts per phone number per hour (0 = off). It guards phones against floods of
+   * codes; default 60, but off when verification is the built-in sandbox (no message is sent)
+   * unless set explicitly.
+   */
+  readonly challengesPerPhonePerHour: number;
+  /** Identity starts per person (keyed by the RRN's keyed hash) per hour. */
+  readonly challengesPerPersonPerHour: number;
   /** Per-method provider settings (YEYAK_IDENTITY_PROVIDERS, JSON; see src/identity/providers/settings.ts). */
   readonly identityProviders: ProviderSettingsSpec;
   /** Base URL of an HTTP verification service for every method (src/identity/providers/http.ts); null = none. */
@@ -74,6 +86,10 @@ export const defaults = {
   queueStateRefreshMs: 250, // a node re-reads the line's counters at least this often
   queueTickMs: 250, // the admission controller steps this often
   joinPerIpPerMin: 30, // joins per client address per minute
+  deviceLockMs: 10 * 60 * 1000, // 10 min: the August 2021 one-device rule
+  challengesPerIpPerMin: 600, // 600/min per address: carrier NAT puts many phones behind one address
+  challengesPerPhonePerHour: 60, // 60/h per phone: a family phone verifies several people (sandbox: off)
+  challengesPerPersonPerHour: 20, // 20/h per person: retries, method changes, several devices
 } as const;
 
 export type ConfigInput = Partial<Record<keyof Config, string | number | undefined | null>>;
@@ -96,6 +112,10 @@ const envNames: Partial<Record<keyof Config, string>> = {
   logLevel: 'YEYAK_LOG_LEVEL',
   queueKeys: 'YEYAK_QUEUE_KEYS',
   joinPerIpPerMin: 'YEYAK_JOIN_PER_IP_PER_MIN',
+  deviceLockMs: 'YEYAK_DEVICE_LOCK_MS',
+  challengesPerIpPerMin: 'YEYAK_CHALLENGES_PER_IP_PER_MIN',
+  challengesPerPhonePerHour: 'YEYAK_CHALLENGES_PER_PHONE_PER_HOUR',
+  challengesPerPersonPerHour: 'YEYAK_CHALLENGES_PER_PERSON_PER_HOUR',
   identityProviders: 'YEYAK_IDENTITY_PROVIDERS',
   identityHttpUrl: 'YEYAK_IDENTITY_HTTP_URL',
   identityHttpToken: 'YEYAK_IDENTITY_HTTP_TOKEN',
@@ -205,6 +225,16 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     queueStateRefreshMs: int('queueStateRefreshMs', get('queueStateRefreshMs'), defaults.queueStateRefreshMs, 10, 250),
     queueTickMs: int('queueTickMs', get('queueTickMs'), defaults.queueTickMs, 10, 5_000),
     joinPerIpPerMin: int('joinPerIpPerMin', get('joinPerIpPerMin'), defaults.joinPerIpPerMin, 1, 1_000_000),
+    deviceLockMs: int('deviceLockMs', get('deviceLockMs'), defaults.deviceLockMs, 0, 24 * 3600 * 1000),
+    challengesPerIpPerMin: int('challengesPerIpPerMin', get('challengesPerIpPerMin'), defaults.challengesPerIpPerMin, 1, 1_000_000),
+    challengesPerPhonePerHour: int(
+      'challengesPerPhonePerHour',
+      get('challengesPerPhonePerHour'),
+      identity === 'sandbox' && !production && identityHttpUrl === null ? 0 : defaults.challengesPerPhonePerHour,
+      0,
+      1_000_000,
+    ),
+    challengesPerPersonPerHour: int('challengesPerPersonPerHour', get('challengesPerPersonPerHour'), defaults.challengesPerPersonPerHour, 1, 1_000_000),
     identityProviders,
     identityHttpUrl,
     identityHttpToken: str(get('identityHttpToken'), null),

@@ -1,16 +1,48 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { YeyakError } from '../core/errors.ts';
-import { SESSION_COOKIE, type Session, type SessionSigner } from './session.ts';
+import { CSRF_HEADER, SESSION_COOKIE, type Session, type SessionSigner } from './session.ts';
 
-/** Reads the session from `Authorization: Bearer …` (apps) or the session cookie (the web page). */
+/**
+ * Reads the session from `Authorization: Bearer …` (apps) or the session cookie (the web page).
+ * A logged-out session is refused (SESSION_REVOKED): the revocation check is an in-memory Set
+ * lookup (revocations.ts), no query. The session's device is carried but not compared with the
+ * request's: apps that send no device id keep working; the one-device rule is enforced at
+ * verification (devices.ts), where a second device is refused while the first holds the lock.
+ */
 export function requireSession(request: FastifyRequest, signer: SessionSigner): Session {
   const header = request.headers.authorization;
   let token: string | undefined;
   if (header?.startsWith('Bearer ')) token = header.slice('Bearer '.length).trim();
   else token = request.cookies?.[SESSION_COOKIE];
   if (!token) throw new YeyakError('YEYAK_E_UNAUTHENTICATED');
-  const session = signer.verify(token);
+  const session = signer.inspect(token);
   if (session === 'expired') throw new YeyakError('YEYAK_E_SESSION_EXPIRED');
+  if (session === 'revoked') throw new YeyakError('YEYAK_E_SESSION_REVOKED');
   if (!session) throw new YeyakError('YEYAK_E_UNAUTHENTICATED');
   return session;
+}
+
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * CSRF protection for writes authenticated by the session COOKIE (the browser sends it on its
+ * own, also for a form another site posts). Such a write must carry X-CSRF-Token equal to the
+ * session's CSRF token (a keyed hash of its id: SessionSigner.csrfToken) — the page gets it from
+ * the readable yeyak_csrf cookie or the verify answer. Bearer-token requests are not ambient and
+ * are unaffected; so are requests without a (live) session cookie, which requireSession refuses
+ * where a session is needed. Identity start and verify authenticate nobody and are exempt.
+ */
+export function installCsrfProtection(app: FastifyInstance, signer: SessionSigner, exemptPrefixes: readonly string[]): void {
+  app.addHook('preHandler', async (request) => {
+    if (!UNSAFE_METHODS.has(request.method)) return;
+    if (request.headers.authorization?.startsWith('Bearer ')) return;
+    const token = request.cookies?.[SESSION_COOKIE];
+    if (!token) return;
+    const path = request.url.split('?')[0] ?? '';
+    if (exemptPrefixes.some((p) => path.startsWith(p))) return;
+    const session = signer.inspect(token);
+    if (session === null || typeof session === 'string') return; // refused later, where a session is needed
+    const given = request.headers[CSRF_HEADER];
+    if (!signer.checkCsrf(session.sid, typeof given === 'string' ? given : undefined)) throw new YeyakError('YEYAK_E_CSRF_TOKEN_INVALID');
+  });
 }

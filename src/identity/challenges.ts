@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import type { Db } from '../core/db.ts';
 import { isYeyakError, YeyakError } from '../core/errors.ts';
@@ -7,6 +7,7 @@ import { hashRrn, parseRrn } from '../eligibility/rrn.ts';
 import { localDay } from '../campaigns/time.ts';
 import type { ProviderRegistry } from './providers/registry.ts';
 import { isIdentityMethod, type CheckOutcome, type IdentityMethod } from './providers/types.ts';
+import type { DeviceLock } from './devices.ts';
 
 /** The five methods of August 2021 (defined with the providers; re-exported for old importers). */
 export { identityMethods, SANDBOX_CODE, type IdentityMethod } from './providers/types.ts';
@@ -23,6 +24,8 @@ export interface ChallengeInput {
   name: string;
   rrn: string;
   phone: string;
+  /** The campaign being booked (optional): a queue-first campaign then needs its admission pass. */
+  campaignId?: string;
 }
 
 export interface VerifiedPerson {
@@ -39,7 +42,19 @@ export class IdentityService {
     private readonly rrnSecret: string,
     private readonly challengeTtlMs: number,
     private readonly providers: ProviderRegistry,
+    /** One device at a time; absent: no lock (tools, benchmarks). */
+    private readonly devices?: DeviceLock,
   ) {}
+
+  /**
+   * The rate-limit key of a person: the RRN's keyed hash (never the RRN), or of the raw input
+   * when it does not parse (still hashed: the input may be a real RRN with a typo).
+   */
+  personKey(rrn: string): string {
+    const parsed = parseRrn(rrn);
+    if (parsed.ok) return hashRrn(parsed.normalized, this.rrnSecret);
+    return createHmac('sha256', this.rrnSecret).update('unparsed.').update(rrn).digest('hex');
+  }
 
   /**
    * Starts a verification: the method's provider sends the code or the push, then the challenge
@@ -85,7 +100,7 @@ export class IdentityService {
    * before the provider is asked, so parallel guesses cannot exceed the limit; an attempt the
    * provider did not judge (unavailable, approval still pending) is given back.
    */
-  async verify(challengeId: string, code: string): Promise<VerifiedPerson> {
+  async verify(challengeId: string, code: string, device?: string): Promise<VerifiedPerson> {
     const now = this.clock.now().toISOString();
     const claimed = await this.db.query<{
       method: string; birth_date: string; sex: 'M' | 'F'; foreign_resident: boolean;
@@ -140,6 +155,8 @@ export class IdentityService {
     );
     const personId = person.rows[0]?.id;
     if (personId === undefined) throw new YeyakError('YEYAK_E_CHALLENGE_NOT_FOUND');
+    // One device at a time: one conditional UPDATE takes the person's lock or refuses.
+    if (this.devices && device !== undefined) await this.devices.take(personId, device);
     return { personId, facts: { birthDate: row.birth_date, sex: row.sex, foreignResident: row.foreign_resident } };
   }
 

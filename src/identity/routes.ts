@@ -1,9 +1,23 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { isYeyakError } from '../core/errors.ts';
+import type {} from '@fastify/rate-limit'; // augments the instance with rateLimit()
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isYeyakError, YeyakError } from '../core/errors.ts';
 import { sendError } from '../core/http.ts';
-import { SESSION_COOKIE, type SessionSigner } from './session.ts';
+import { CSRF_COOKIE, SESSION_COOKIE, type SessionSigner } from './session.ts';
 import { identityMethods, type IdentityService, type ChallengeInput } from './challenges.ts';
 import type { ProviderRegistry } from './providers/registry.ts';
+import { requireSession } from './auth.ts';
+import { deviceOf, type DeviceLock } from './devices.ts';
+import type { SessionRevocations } from './revocations.ts';
+import type { CampaignRegistry } from '../campaigns/registry.ts';
+import type { WaitingRoom } from '../waiting-room/service.ts';
+import { DEVICE_COOKIE, holderOf } from '../waiting-room/routes.ts';
+
+/** Limits on identity start (POST /identity/challenges), each counted separately. */
+export interface ChallengeLimits {
+  perIpPerMin: number;
+  perPhonePerHour: number;
+  perPersonPerHour: number;
+}
 
 export interface IdentityRouteDeps {
   identity: IdentityService;
@@ -11,6 +25,53 @@ export interface IdentityRouteDeps {
   signer: SessionSigner;
   sessionTtlMs: number;
   secureCookies: boolean;
+  devices: DeviceLock;
+  revocations: SessionRevocations;
+  /** Key for minted device ids (devices.ts). */
+  deviceSecret: string;
+  limits: ChallengeLimits;
+  /** For identity start on a queue-first campaign's booking path: its admission pass. */
+  room: WaitingRoom;
+  campaigns: CampaignRegistry;
+}
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+const DEVICE_COOKIE_MAX_AGE_S = 7 * 24 * 3600; // 7 days, as the waiting room sets it
+const RATE_LIMIT_RAN = 'fastify.request.rateLimitRan';
+
+/**
+ * The three identity-start limits, each a @fastify/rate-limit handler (same store as the rest:
+ * Redis when REDIS_URL). The plugin marks a request after its first limit ran and skips the
+ * others, so the mark is cleared between them: every limit counts every request.
+ */
+function challengeLimiter(app: FastifyInstance, identity: IdentityService, limits: ChallengeLimits) {
+  const refused = (limit: string) => () => new YeyakError('YEYAK_E_RATE_LIMITED', undefined, { limit });
+  const bodyOf = (r: FastifyRequest) => r.body as ChallengeInput;
+  const handlers = [
+    app.rateLimit({ max: limits.perIpPerMin, timeWindow: MINUTE_MS, keyGenerator: (r) => `idc:ip:${r.ip}`, errorResponseBuilder: refused('ip') }),
+    ...(limits.perPhonePerHour <= 0 ? [] : [app.rateLimit({
+      max: limits.perPhonePerHour,
+      timeWindow: HOUR_MS,
+      keyGenerator: (r) => `idc:phone:${bodyOf(r).phone.replaceAll('-', '')}`,
+      errorResponseBuilder: refused('phone'),
+    })]),
+    app.rateLimit({
+      max: limits.perPersonPerHour,
+      timeWindow: HOUR_MS,
+      // The RRN's keyed hash: the RRN itself never becomes a key (Redis keys are readable).
+      keyGenerator: (r) => `idc:person:${identity.personKey(bodyOf(r).rrn)}`,
+      errorResponseBuilder: refused('person'),
+    }),
+  ];
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    for (const handler of handlers) {
+      for (const sym of Object.getOwnPropertySymbols(request)) {
+        if (sym.description === RATE_LIMIT_RAN) (request as unknown as Record<symbol, boolean>)[sym] = false;
+      }
+      await handler.call(app, request, reply);
+    }
+  };
 }
 
 /** The lights change by the second; a shared cache (CDN) may serve them this long, s. */
@@ -68,9 +129,11 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDe
     },
   );
 
+  const limitChallenges = challengeLimiter(app, deps.identity, deps.limits);
   app.post<{ Body: ChallengeInput }>(
     '/identity/challenges',
     {
+      preHandler: limitChallenges,
       schema: {
         tags: ['identity'],
         summary: 'Start identity verification: the method sends a code or a push (sandbox: every method accepts code 000000). 429 YEYAK_E_IDENTITY_UNAVAILABLE with Retry-After while the method is congested or down',
@@ -83,6 +146,20 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDe
             name: { type: 'string', minLength: 1, maxLength: 40 },
             rrn: { type: 'string', minLength: 13, maxLength: 14, description: 'YYMMDD-GNNNNNN; never stored or logged in clear' },
             phone: { type: 'string', minLength: 10, maxLength: 13, pattern: '^01[016789]-?[0-9]{3,4}-?[0-9]{4}$' },
+            campaignId: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 64,
+              pattern: '^[A-Za-z0-9-]+$',
+              description: 'the campaign being booked: a queue-first campaign with its waiting room on then needs its Yeyak-Pass',
+            },
+          },
+        },
+        headers: {
+          type: 'object',
+          properties: {
+            'yeyak-pass': { type: 'string', description: 'admission pass (queue-first campaigns, with campaignId)' },
+            'yeyak-device': { type: 'string', description: 'your device id (also the yeyak_device cookie)' },
           },
         },
         response: {
@@ -95,7 +172,20 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDe
         },
       },
     },
-    async (request, reply) => withRetryAfter(reply, async () => reply.status(201).send(await deps.identity.start(request.body))),
+    async (request, reply) => {
+      const { campaignId } = request.body;
+      if (campaignId !== undefined) {
+        const c = deps.campaigns.get(campaignId);
+        if (!c) throw new YeyakError('YEYAK_E_CAMPAIGN_NOT_FOUND');
+        // July 2021's order: the waiting room comes before verification, so verification (the
+        // largest load) is behind the pass too — else a direct link skips the line.
+        if (c.queueEnabled && (c.queueOrder ?? 'queue-first') === 'queue-first') {
+          const pass = request.headers['yeyak-pass'];
+          await deps.room.checkPass(c.id, typeof pass === 'string' ? pass : undefined, holderOf(request, deps.signer, true));
+        }
+      }
+      return withRetryAfter(reply, async () => reply.status(201).send(await deps.identity.start(request.body)));
+    },
   );
 
   app.post<{ Params: { challengeId: string }; Body: { code: string } }>(
@@ -103,7 +193,11 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDe
     {
       schema: {
         tags: ['identity'],
-        summary: 'Complete verification with the code → session token (also set as a cookie)',
+        summary: 'Complete verification with the code → session token (also set as a cookie) and the CSRF token for cookie writes. One device at a time: another device of the same person is refused (423 YEYAK_E_OTHER_DEVICE_ACTIVE) for 10 minutes',
+        headers: {
+          type: 'object',
+          properties: { 'yeyak-device': { type: 'string', description: 'your device id (also the yeyak_device cookie); minted when absent' } },
+        },
         params: {
           type: 'object',
           additionalProperties: false,
@@ -119,25 +213,55 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDe
         response: {
           200: {
             type: 'object',
-            required: ['sessionToken', 'expiresAt'],
-            properties: { sessionToken: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' } },
+            required: ['sessionToken', 'expiresAt', 'csrfToken', 'device'],
+            properties: {
+              sessionToken: { type: 'string' },
+              expiresAt: { type: 'string', format: 'date-time' },
+              csrfToken: { type: 'string', description: 'send as X-CSRF-Token on writes made with the session cookie (also the yeyak_csrf cookie)' },
+              device: { type: 'string', description: 'the device this session belongs to (also the yeyak_device cookie)' },
+            },
           },
           '4xx': { $ref: 'Error#' },
         },
       },
     },
     async (request, reply) => {
-      const person = await withRetryAfter(reply, () => deps.identity.verify(request.params.challengeId, request.body.code));
+      const { device, minted } = deviceOf(request, deps.deviceSecret);
+      const person = await withRetryAfter(reply, () => deps.identity.verify(request.params.challengeId, request.body.code, device));
       if (!('personId' in person)) return person;
-      const { token, session } = deps.signer.issue(person.personId, person.facts);
-      reply.setCookie(SESSION_COOKIE, token, {
-        httpOnly: true,
-        secure: deps.secureCookies,
-        sameSite: 'strict',
-        path: '/',
-        maxAge: Math.floor(deps.sessionTtlMs / 1000),
-      });
-      return { sessionToken: token, expiresAt: new Date(session.expMs).toISOString() };
+      const { token, session } = deps.signer.issue(person.personId, person.facts, device);
+      const csrfToken = deps.signer.csrfToken(session.sid);
+      const maxAge = Math.floor(deps.sessionTtlMs / 1000);
+      const base = { secure: deps.secureCookies, sameSite: 'strict' as const, path: '/' };
+      reply.setCookie(SESSION_COOKIE, token, { ...base, httpOnly: true, maxAge });
+      // Readable by the page (double submit): it sends the value back as X-CSRF-Token.
+      reply.setCookie(CSRF_COOKIE, csrfToken, { ...base, httpOnly: false, maxAge });
+      if (minted) reply.setCookie(DEVICE_COOKIE, device, { ...base, httpOnly: true, maxAge: DEVICE_COOKIE_MAX_AGE_S });
+      return { sessionToken: token, expiresAt: new Date(session.expMs).toISOString(), csrfToken, device };
+    },
+  );
+
+  app.post(
+    '/identity/logout',
+    {
+      schema: {
+        tags: ['identity'],
+        summary: "Log out: the session is revoked on every node (within a second), its device's one-device lock is released and the cookies are cleared. With the session cookie, send X-CSRF-Token",
+        security: [{ session: [] }],
+        response: {
+          200: { type: 'object', required: ['loggedOut'], properties: { loggedOut: { type: 'boolean' } } },
+          '4xx': { $ref: 'Error#' },
+        },
+      },
+    },
+    async (request, reply) => {
+      const session = requireSession(request, deps.signer);
+      await deps.revocations.revoke(session.sid, session.personId, session.expMs);
+      await deps.devices.release(session.personId, session.device);
+      const base = { secure: deps.secureCookies, sameSite: 'strict' as const, path: '/' };
+      reply.clearCookie(SESSION_COOKIE, { ...base, httpOnly: true });
+      reply.clearCookie(CSRF_COOKIE, { ...base, httpOnly: false });
+      return { loggedOut: true };
     },
   );
 }

@@ -144,6 +144,7 @@ function demoPlan(clock: Clock): ScenarioPlan {
     lastShotDay: addDays(today, 21),
     queueEnabled: false,
     queue: { ratePerS: 50, activeMax: 500, shuffleAtOpening: false, powBits: 0 },
+    queueOrder: 'queue-first',
     noticeKo: null,
     noticeEn: null,
     windows: [
