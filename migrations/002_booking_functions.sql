@@ -50,6 +50,8 @@
 -- Lookups into shared tables are correlated subqueries (index probes) or by tuple id: plans here
 -- are cached for the session, and the booking tables may have been empty when they were made.
 -- The temp table needs the TEMPORARY privilege (PUBLIC has it by default).
+-- Replaced by migrations/006_proxies_staff.sql (CREATE OR REPLACE, with proxy fields and the proxy
+-- quota): that is the live version; these steps still describe it.
 CREATE FUNCTION book_batch(p_requests jsonb, p_now timestamptz)
 RETURNS TABLE (o_i int, o_code text, o_response jsonb)
 LANGUAGE plpgsql AS $$

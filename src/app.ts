@@ -111,6 +111,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     batchMax: config.bookingBatchMax,
     queueMax: BOOKING_QUEUE_MAX,
     leadDays: BOOKING_LEAD_DAYS,
+    rrnSecret: config.rrnHashSecret,
     onBatch: (size, ms) => {
       metrics.bookingBatchSize.observe(size);
       metrics.bookingBatchSeconds.observe(ms / 1000);

@@ -4,6 +4,7 @@ import { requireSession } from '../identity/auth.ts';
 import type { SessionSigner } from '../identity/session.ts';
 import type { BookingService, BookInput } from './service.ts';
 import { bookingNumberPattern } from './booking-number.ts';
+import { proxyRelationships } from './proxy.ts';
 import type { Metrics } from '../operations/metrics.ts';
 import type { FastifyRequest } from 'fastify';
 import { DEVICE_COOKIE } from '../waiting-room/routes.ts';
@@ -46,8 +47,23 @@ const reservationSchema = {
   },
 } as const;
 
-const idParam = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9-]+$' } as const;
-const dateField = { type: 'string', minLength: 10, maxLength: 10, pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' } as const;
+export const idParam = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9-]+$' } as const;
+export const dateField = { type: 'string', minLength: 10, maxLength: 10, pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' } as const;
+/** A person named by someone else (proxy or agent): name, RRN, phone; the RRN is hashed at once. */
+export const namedPersonProperties = {
+  name: { type: 'string', minLength: 1, maxLength: 100 },
+  rrn: { type: 'string', minLength: 13, maxLength: 14 },
+  phone: { type: 'string', minLength: 10, maxLength: 13 },
+} as const;
+
+const onBehalfOfSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'rrn', 'phone', 'relationship'],
+  description: 'Proxy booking: the session person books for this person, where the campaign allows it (else 403 PROXY_NOT_ALLOWED).',
+  properties: { ...namedPersonProperties, relationship: { type: 'string', enum: [...proxyRelationships] } },
+} as const;
+
 const bookingParams = {
   type: 'object',
   additionalProperties: false,
@@ -75,7 +91,7 @@ export async function bookingRoutes(app: FastifyInstance, deps: BookingRouteDeps
           type: 'object',
           additionalProperties: false,
           required: ['campaignId', 'clinicId', 'date'],
-          properties: { campaignId: idParam, clinicId: idParam, date: dateField },
+          properties: { campaignId: idParam, clinicId: idParam, date: dateField, onBehalfOf: onBehalfOfSchema },
         },
         response: { 201: reservationSchema, '4xx': { $ref: 'Error#' } },
       },

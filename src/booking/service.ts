@@ -6,6 +6,7 @@ import type { Campaign } from '../campaigns/types.ts';
 import type { CampaignRegistry } from '../campaigns/registry.ts';
 import { addDays, isRealDay, localDay } from '../campaigns/time.ts';
 import { evaluateEligibility, type EligibilityResult } from '../eligibility/eligibility.ts';
+import type { PersonFacts } from '../campaigns/types.ts';
 import type { AvailabilityView } from '../availability/view.ts';
 import type { Session } from '../identity/session.ts';
 import { Batcher } from './batcher.ts';
@@ -15,6 +16,7 @@ import * as sql from './sql.ts';
 import { findIdempotent } from './idempotency.ts';
 import type { Holder, WaitingRoom } from '../waiting-room/service.ts';
 import type { Pass } from '../waiting-room/tokens.ts';
+import { findPersonId, parsePerson, PROXY_PEOPLE_MAX, upsertPerson, type NamedPerson, type OnBehalfOf, type ParsedPerson } from './proxy.ts';
 
 /** What a booking-path write carries for the waiting room's gate. */
 export interface Access {
@@ -27,6 +29,8 @@ export interface BookingServiceOptions {
   queueMax: number;
   /** Days between today and the earliest bookable dose-1 date (deliveries need notice). */
   leadDays: number;
+  /** Key of the RRN hash (YEYAK_RRN_SECRET): a proxy's or agent's beneficiary is found by it. */
+  rrnSecret: string;
   onBatch?: (size: number, ms: number) => void;
 }
 
@@ -34,6 +38,24 @@ export interface BookInput {
   campaignId: string;
   clinicId: string;
   date: string;
+  /** Proxy booking: the session's person books for this person (where the campaign allows it). */
+  onBehalfOf?: OnBehalfOf;
+}
+
+/** A call-centre agent (staff) booking for a citizen. */
+export interface AgentActor {
+  staffId: number | null;
+  name: string;
+}
+
+/** Who the booking is for, and who books it. */
+interface Booker {
+  personId: number;
+  facts: PersonFacts;
+  actor: string;
+  bookedBy: 'self' | 'proxy' | 'agent';
+  proxyPersonId?: number;
+  audit?: Record<string, unknown>;
 }
 
 /** Rules before the database, the database for the decision, then codes to answers. */
@@ -101,9 +123,10 @@ export class BookingService {
     return booked ? { ...result, bookingNumber: booked } : result;
   }
 
-  private async requireOpenWindow(c: Campaign, session: Session): Promise<void> {
-    const inRoster = await this.inRoster(c, session.personId);
-    const e = evaluateEligibility({ campaign: c, person: session.facts, inRoster, alreadyBooked: false, now: this.clock.now() });
+  /** Eligibility of the person the booking is FOR (a proxy's beneficiary, not the proxy). */
+  private async requireOpenWindow(c: Campaign, personId: number, facts: PersonFacts): Promise<void> {
+    const inRoster = await this.inRoster(c, personId);
+    const e = evaluateEligibility({ campaign: c, person: facts, inRoster, alreadyBooked: false, now: this.clock.now() });
     if (e.eligible) return;
     const hard = e.reasons.includes('BIRTH_OUT_OF_RANGE') || e.reasons.includes('NOT_IN_ROSTER');
     throw new YeyakError(hard ? 'YEYAK_E_NOT_ELIGIBLE' : 'YEYAK_E_WINDOW_CLOSED', e.message.en, {
@@ -133,29 +156,72 @@ export class BookingService {
 
   async book(session: Session, input: BookInput, idempotencyKey: string, access: Access): Promise<sql.ReservationBody> {
     const c = this.campaign(input.campaignId);
-    const idemHash = createHash('sha256').update(JSON.stringify([input.campaignId, input.clinicId, input.date])).digest('hex');
+    // Proxy booking: refused before anything is written where the campaign bans it (18–49 in 2021).
+    let beneficiary: ParsedPerson | null = null;
+    if (input.onBehalfOf) {
+      if (!c.proxyAllowed) throw new YeyakError('YEYAK_E_PROXY_NOT_ALLOWED');
+      beneficiary = parsePerson(input.onBehalfOf, this.opts.rrnSecret, this.clock);
+    }
+    const idemHash = createHash('sha256')
+      .update(JSON.stringify([input.campaignId, input.clinicId, input.date, ...(beneficiary && input.onBehalfOf ? [beneficiary.rrnHash, input.onBehalfOf.relationship] : [])]))
+      .digest('hex');
     let pass: Pass | null;
     try {
+      // The waiting-room pass of a proxy booking is the proxy's (the session's person's).
       pass = await this.admit(c, access);
     } catch (e) {
       // A retry of a booking that already went through answers as before, though its pass is spent.
       if (e instanceof YeyakError && e.code === 'YEYAK_E_PASS_USED') {
-        const prior = await findIdempotent(this.db, session.personId, idempotencyKey);
+        const keyOwner = beneficiary ? await findPersonId(this.db, beneficiary.rrnHash) : session.personId;
+        const prior = keyOwner === null ? null : await findIdempotent(this.db, keyOwner, idempotencyKey);
         if (prior?.requestHash === idemHash && prior.response) return prior.response;
       }
       throw e;
     }
-    const body = await this.bookAdmitted(c, session, input, idempotencyKey, idemHash);
+    let booker: Booker = { personId: session.personId, facts: session.facts, actor: `person:${session.personId}`, bookedBy: 'self' };
+    if (beneficiary && input.onBehalfOf) {
+      const personId = await upsertPerson(this.db, beneficiary, this.clock.now());
+      if (personId === session.personId) throw new YeyakError('YEYAK_E_VALIDATION', 'onBehalfOf names yourself: book without it.');
+      booker = {
+        personId,
+        facts: beneficiary.facts,
+        actor: `person:${session.personId}`,
+        bookedBy: 'proxy',
+        proxyPersonId: session.personId,
+        audit: { proxy: { personId: session.personId, relationship: input.onBehalfOf.relationship } },
+      };
+    }
+    const body = await this.bookAdmitted(c, booker, input, idempotencyKey, idemHash);
     if (pass) await this.gate?.revoke(pass);
     return body;
   }
 
-  private async bookAdmitted(c: Campaign, session: Session, input: BookInput, idempotencyKey: string, idemHash: string): Promise<sql.ReservationBody> {
-    await this.requireOpenWindow(c, session);
+  /**
+   * A call-centre agent books for a citizen by phone (phone booking stayed open in 2021): no
+   * waiting-room pass, but the same eligibility, capacity and one-booking rules; the agent is the
+   * actor of the audit row.
+   */
+  async bookAsAgent(agent: AgentActor, person: NamedPerson, input: Omit<BookInput, 'onBehalfOf'>, idempotencyKey: string | null): Promise<sql.ReservationBody> {
+    const c = this.campaign(input.campaignId);
+    const parsed = parsePerson(person, this.opts.rrnSecret, this.clock);
+    const personId = await upsertPerson(this.db, parsed, this.clock.now());
+    const idemHash = createHash('sha256').update(JSON.stringify(['agent', input.campaignId, input.clinicId, input.date, parsed.rrnHash])).digest('hex');
+    const actor = agent.staffId === null ? 'staff:admin-token' : `staff:${agent.staffId}`;
+    return this.bookAdmitted(
+      c,
+      { personId, facts: parsed.facts, actor, bookedBy: 'agent', audit: { agent: { staffId: agent.staffId, name: agent.name } } },
+      input,
+      idempotencyKey,
+      idempotencyKey === null ? null : idemHash,
+    );
+  }
+
+  private async bookAdmitted(c: Campaign, booker: Booker, input: Omit<BookInput, 'onBehalfOf'>, idempotencyKey: string | null, idemHash: string | null): Promise<sql.ReservationBody> {
+    await this.requireOpenWindow(c, booker.personId, booker.facts);
     const { day1, day2 } = this.slotDays(c, input.clinicId, input.date);
     for (let attempt = 0; attempt < 3; attempt++) {
       const outcome = await this.batcher.submit({
-        personId: session.personId,
+        personId: booker.personId,
         campaignId: c.id,
         clinicId: input.clinicId,
         day1,
@@ -163,8 +229,10 @@ export class BookingService {
         bookingNumber: newBookingNumber(),
         idemKey: idempotencyKey,
         idemHash,
-        actor: `person:${session.personId}`,
-        bookedBy: 'self',
+        actor: booker.actor,
+        bookedBy: booker.bookedBy,
+        ...(booker.proxyPersonId !== undefined ? { proxyPersonId: booker.proxyPersonId, proxyCap: PROXY_PEOPLE_MAX } : {}),
+        ...(booker.audit ? { audit: booker.audit } : {}),
       });
       if (outcome.code === 'BOOKING_NUMBER_TAKEN') continue;
       return this.bookingAnswer(c, outcome);
@@ -182,6 +250,8 @@ export class BookingService {
         throw new YeyakError('YEYAK_E_IDEMPOTENCY_MISMATCH');
       case 'ALREADY_BOOKED':
         throw new YeyakError('YEYAK_E_ALREADY_BOOKED');
+      case 'PROXY_CAP':
+        throw new YeyakError('YEYAK_E_PROXY_CAP_REACHED', undefined, { cap: PROXY_PEOPLE_MAX });
       case 'DOSE2_FULL':
         throw new YeyakError('YEYAK_E_DOSE2_FULL');
       case 'PERSON_UNKNOWN':

@@ -13,6 +13,11 @@ export interface BookingRow {
   idemHash: string | null;
   actor: string;
   bookedBy: 'self' | 'proxy' | 'agent';
+  /** Proxy booking: who books for personId, and the quota's cap (migrations/006). */
+  proxyPersonId?: number;
+  proxyCap?: number;
+  /** Merged into the audit row's detail (proxy + relationship, agent). */
+  audit?: Record<string, unknown>;
 }
 
 export type BookingCode =
@@ -23,7 +28,8 @@ export type BookingCode =
   | 'DOSE2_FULL'
   | 'ALREADY_BOOKED'
   | 'BOOKING_NUMBER_TAKEN'
-  | 'PERSON_UNKNOWN';
+  | 'PERSON_UNKNOWN'
+  | 'PROXY_CAP';
 
 export interface ReservationBody {
   bookingNumber: string;
@@ -59,6 +65,8 @@ export async function bookBatch(db: Db, rows: readonly BookingRow[], now: Date):
     idem_hash: r.idemHash,
     actor: r.actor,
     booked_by: r.bookedBy,
+    ...(r.proxyPersonId !== undefined ? { proxy_person_id: r.proxyPersonId, proxy_cap: r.proxyCap } : {}),
+    ...(r.audit ? { audit: r.audit } : {}),
   }));
   const result = await withDbRetry(() =>
     db.query<{ o_i: number; o_code: BookingCode; o_response: ReservationBody | null }>(

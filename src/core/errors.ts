@@ -56,6 +56,9 @@ export const errorCatalogue = {
   YEYAK_E_QUEUE_NOT_ENABLED: { status: 409, message: 'This campaign has no waiting room.', messageKo: '이 예약 사업에는 대기열이 없습니다.' },
   YEYAK_E_BUSY: { status: 429, message: 'The service is busy; try again shortly.', messageKo: '접속이 많아 잠시 후 다시 시도해 주세요.' },
   YEYAK_E_PROXY_NOT_ALLOWED: { status: 403, message: 'Booking for someone else is not allowed in this campaign.', messageKo: '이 예약은 대리 예약이 허용되지 않습니다.' },
+  YEYAK_E_PROXY_CAP_REACHED: { status: 409, message: 'You already book for the most people one proxy may book for in this campaign.', messageKo: '한 사람이 대리 예약할 수 있는 인원을 모두 채웠습니다.' },
+  YEYAK_E_FORBIDDEN: { status: 403, message: 'Your staff role does not allow this.', messageKo: '이 작업에 대한 권한이 없습니다.' },
+  YEYAK_E_CAPACITY_OUT_OF_RANGE: { status: 409, message: 'Capacity must cover the doses already booked and stay within confirmed supply.', messageKo: '접종 인원은 이미 예약된 수 이상, 확보된 물량 이하로만 정할 수 있습니다.' },
   YEYAK_E_INTERNAL: { status: 500, message: 'Internal error (a bug): it has been logged.', messageKo: '시스템 오류가 발생했습니다.' },
 } as const satisfies Record<string, { status: number; message: string; messageKo: string }>;
 

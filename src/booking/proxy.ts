@@ -1,0 +1,72 @@
+import type { Clock } from '../core/clock.ts';
+import type { Queryable } from '../core/db.ts';
+import { YeyakError } from '../core/errors.ts';
+import type { PersonFacts } from '../campaigns/types.ts';
+import { localDay } from '../campaigns/time.ts';
+import { hashRrn, parseRrn } from '../eligibility/rrn.ts';
+
+/**
+ * How many people one proxy may hold bookings for in one campaign. The database enforces it
+ * (proxy_quota, migrations/006_proxies_staff.sql): the value is stored with the proxy's row.
+ */
+export const PROXY_PEOPLE_MAX = 4;
+
+/** Relationships a proxy may state (recorded in the audit row). */
+export const proxyRelationships = ['parent', 'grandparent', 'spouse', 'child', 'sibling', 'relative', 'guardian', 'other'] as const;
+export type ProxyRelationship = (typeof proxyRelationships)[number];
+
+/** A person named by someone else: a proxy (onBehalfOf) or a call-centre agent. */
+export interface NamedPerson {
+  name: string;
+  rrn: string;
+  phone: string;
+}
+
+export interface OnBehalfOf extends NamedPerson {
+  relationship: ProxyRelationship;
+}
+
+const PHONE_PATTERN = /^01[016789]-?\d{3,4}-?\d{4}$/;
+
+export interface ParsedPerson {
+  rrnHash: string;
+  facts: PersonFacts;
+  name: string;
+  phone: string;
+}
+
+/** Validates a named person; pure (no write). The RRN leaves as its keyed hash only. */
+export function parsePerson(p: NamedPerson, rrnSecret: string, clock: Clock): ParsedPerson {
+  const parsed = parseRrn(p.rrn);
+  if (!parsed.ok) throw new YeyakError('YEYAK_E_RRN_INVALID', undefined, { reason: parsed.reason });
+  if (parsed.facts.birthDate > localDay(clock.now(), 'Asia/Seoul')) {
+    throw new YeyakError('YEYAK_E_RRN_INVALID', undefined, { reason: 'FUTURE_DATE' });
+  }
+  if (!PHONE_PATTERN.test(p.phone)) throw new YeyakError('YEYAK_E_PHONE_INVALID');
+  return { rrnHash: hashRrn(parsed.normalized, rrnSecret), facts: parsed.facts, name: p.name, phone: p.phone.replaceAll('-', '') };
+}
+
+/**
+ * The person's id, created when new (one statement; concurrent calls yield one row). An existing
+ * person's name and phone are NOT overwritten: they are the person's own (verified) data, and a
+ * proxy or agent must not redirect their notifications.
+ */
+export async function upsertPerson(q: Queryable, p: ParsedPerson, now: Date): Promise<number> {
+  const r = await q.query<{ id: number }>(
+    `INSERT INTO person (rrn_hash, birth_date, sex, foreign_resident, name, phone, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (rrn_hash) DO UPDATE SET rrn_hash = person.rrn_hash
+     RETURNING id`,
+    [p.rrnHash, p.facts.birthDate, p.facts.sex, p.facts.foreignResident, p.name, p.phone, now.toISOString()],
+  );
+  const id = r.rows[0]?.id;
+  if (id === undefined) throw new Error('invariant violated: person upsert returned no row');
+  return Number(id);
+}
+
+/** The person's id by RRN hash, or null (read only). */
+export async function findPersonId(q: Queryable, rrnHash: string): Promise<number | null> {
+  const r = await q.query<{ id: number }>('SELECT id FROM person WHERE rrn_hash = $1', [rrnHash]);
+  const id = r.rows[0]?.id;
+  return id === undefined ? null : Number(id);
+}
