@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
@@ -28,6 +27,9 @@ import { createWaitingRoom, memoryStore, type WaitingRoomParts } from './waiting
 import { HealthMonitor } from './waiting-room/health.ts';
 import type { QueueStore } from './waiting-room/store.ts';
 import { queueAdminRoutes, queueRoutes } from './waiting-room/routes.ts';
+import { StaffDirectory } from './staff/staff.ts';
+import { installStaffAuth } from './staff/auth.ts';
+import { staffRoutes } from './staff/routes.ts';
 import type { AvailabilityView as AvailabilityViewType } from './availability/view.ts';
 
 /** The app's parts, for tests and rehearsal tools that drive them directly. */
@@ -155,16 +157,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
 
   // Every path under /api/v1/admin — existing or not — needs the staff credential.
-  const adminToken = Buffer.from(config.adminToken);
-  app.addHook('onRequest', async (request, reply) => {
-    // Compare the decoded path, as the router sees it: '/api/v1/adm%69n' is '/api/v1/admin'.
-    if (!isAdminPath(request.url)) return;
-    const header = request.headers.authorization ?? '';
-    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
-    if (given.length !== adminToken.length || !timingSafeEqual(given, adminToken)) {
-      return sendError(reply, new YeyakError('YEYAK_E_ADMIN_UNAUTHENTICATED'));
-    }
-  });
+  // Staff roles (src/staff): YEYAK_ADMIN_TOKEN is an operator; other staff tokens resolve to a row
+  // with a role that decides which admin paths it may use (403 FORBIDDEN otherwise).
+  installStaffAuth(app, new StaffDirectory(db, config.adminToken), isAdminPath);
 
   await app.register(cookie);
   // Security headers. The CSP allows what /docs (Swagger UI: its own scripts and styles, inline
@@ -251,6 +246,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         secureCookies: config.nodeEnv === 'production',
       });
       await api.register(queueAdminRoutes, { room: waitingRoom.room, campaigns, clock });
+      await api.register(staffRoutes, { db, clock, booking });
     },
     { prefix: API_PREFIX },
   );

@@ -3,6 +3,7 @@ import cliProgress from 'cli-progress';
 import { ConfigError, loadConfig, type ConfigInput } from '../core/config.ts';
 import { clockFor, openStore, serve } from '../server.ts';
 import { seedScenario } from '../scenarios/seed.ts';
+import { addStaff, staffRoles, type StaffRole } from '../staff/staff.ts';
 
 const SCENARIOS = ['demo', 'korea-2021-08'];
 
@@ -85,6 +86,33 @@ storeOptions(program.command('migrate').description('apply the SQL migrations to
     await db.close();
   },
 );
+
+const staff = program.command('staff').description('staff credentials for /api/v1/admin (operator, clinic, agent)');
+storeOptions(
+  staff
+    .command('add')
+    .description('add a staff member and print their bearer token (shown once; only its hash is stored)')
+    .addOption(new Option('--role <role>', 'operator: everything; clinic: one clinic; agent: call-centre booking').choices([...staffRoles]).makeOptionMandatory())
+    .option('--clinic <clinicId>', 'the clinic (required for --role clinic, refused otherwise)')
+    .requiredOption('--name <name>', 'who this is (recorded with what they do)'),
+).action(async (opts: Record<string, unknown>) => {
+  const role = opts.role as StaffRole;
+  const clinicId = (opts.clinic as string | undefined) ?? null;
+  if ((role === 'clinic') !== (clinicId !== null)) throw new InvalidArgumentError('--clinic is required for --role clinic and only for it');
+  const config = loadConfig(flagsToConfig(opts));
+  const db = await openStore(config);
+  try {
+    if (clinicId !== null) {
+      const found = await db.query('SELECT 1 FROM clinic WHERE id = $1', [clinicId]);
+      if (found.rows.length === 0) throw new InvalidArgumentError(`no clinic ${clinicId}`);
+    }
+    const { staff: member, token } = await addStaff(db, { role, clinicId, name: opts.name as string }, clockFor(config).now());
+    console.log(JSON.stringify({ id: member.id, role: member.role, clinicId: member.clinicId, name: member.name }));
+    console.log(`token (shown once; send as Authorization: Bearer …): ${token}`);
+  } finally {
+    await db.close();
+  }
+});
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof ConfigError) {

@@ -1,0 +1,157 @@
+import type { FastifyInstance } from 'fastify';
+import type { Clock } from '../core/clock.ts';
+import type { Db } from '../core/db.ts';
+import { YeyakError } from '../core/errors.ts';
+import { isRealDay, localDay } from '../campaigns/time.ts';
+import type { BookingService } from '../booking/service.ts';
+import { dateField, idParam, namedPersonProperties } from '../booking/routes.ts';
+import { requireStaff } from './auth.ts';
+
+export interface StaffRouteDeps {
+  db: Db;
+  clock: Clock;
+  booking: BookingService;
+}
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,64}$/;
+const CLINIC_TIME_ZONE = 'Asia/Seoul';
+
+const clinicParams = { type: 'object', additionalProperties: false, required: ['clinicId'], properties: { clinicId: idParam } } as const;
+
+interface ClinicReservationRow {
+  booking_number: string;
+  campaign_id: string;
+  dose: number;
+  vaccine_id: string;
+  name: string;
+  birth_date: string;
+  booked_by: string;
+}
+
+/** Staff routes: clinic staff (their clinic only) and call-centre agents. Operators may use all. */
+export async function staffRoutes(app: FastifyInstance, deps: StaffRouteDeps): Promise<void> {
+  app.get<{ Params: { clinicId: string }; Querystring: { date?: string } }>(
+    '/admin/clinics/:clinicId/reservations',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: "The clinic's confirmed doses of a day (default: today in Korea) — clinic staff of that clinic, or an operator",
+        security: [{ admin: [] }],
+        params: clinicParams,
+        querystring: { type: 'object', additionalProperties: false, properties: { date: dateField } },
+      },
+    },
+    async (request) => {
+      const { clinicId } = request.params;
+      requireStaff(request, ['clinic'], clinicId);
+      const date = request.query.date ?? localDay(deps.clock.now(), CLINIC_TIME_ZONE);
+      if (!isRealDay(date)) throw new YeyakError('YEYAK_E_DATE_INVALID');
+      const r = await deps.db.query<ClinicReservationRow>(
+        `SELECT r.booking_number, r.campaign_id, d.dose, d.vaccine_id, p.name, p.birth_date, r.booked_by
+           FROM slot s
+           JOIN reservation_dose d ON d.slot_id = s.id
+           JOIN reservation r ON r.id = d.reservation_id AND r.status = 'confirmed'
+           JOIN person p ON p.id = r.person_id
+          WHERE s.clinic_id = $1 AND s.day = $2
+          ORDER BY d.dose, r.booking_number`,
+        [clinicId, date],
+      );
+      return {
+        clinicId,
+        date,
+        reservations: r.rows.map((row) => ({
+          bookingNumber: row.booking_number,
+          campaignId: row.campaign_id,
+          dose: row.dose,
+          vaccine: row.vaccine_id,
+          name: row.name,
+          birthDate: row.birth_date,
+          bookedBy: row.booked_by,
+        })),
+      };
+    },
+  );
+
+  app.patch<{ Params: { clinicId: string; date: string }; Body: { campaignId: string; capacity: number } }>(
+    '/admin/clinics/:clinicId/slots/:date',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: "Change a day's dose-1 capacity: never below what is booked, never beyond confirmed supply",
+        security: [{ admin: [] }],
+        params: { type: 'object', additionalProperties: false, required: ['clinicId', 'date'], properties: { clinicId: idParam, date: dateField } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['campaignId', 'capacity'],
+          properties: { campaignId: idParam, capacity: { type: 'integer', minimum: 0, maximum: 1_000_000 } },
+        },
+      },
+    },
+    async (request) => {
+      const { clinicId, date } = request.params;
+      requireStaff(request, ['clinic'], clinicId);
+      if (!isRealDay(date)) throw new YeyakError('YEYAK_E_DATE_INVALID');
+      const { campaignId, capacity } = request.body;
+      // One statement: the slot row locked, the supply's allocation moved by the difference only
+      // if it stays within the delivery (supply CHECK backs it), and the slot changed only if
+      // that happened and the new capacity covers what is booked (slot CHECK backs it).
+      const r = await deps.db.query<{ capacity: number; remaining: number }>(
+        `WITH s AS (
+           SELECT id, supply_id, capacity, remaining FROM slot
+            WHERE campaign_id = $1 AND clinic_id = $2 AND day = $3 AND dose = 1
+            ORDER BY vaccine_id LIMIT 1
+              FOR NO KEY UPDATE),
+         sup AS (
+           UPDATE supply p SET allocated = p.allocated + ($4 - s.capacity)
+             FROM s
+            WHERE p.id = s.supply_id AND s.capacity - s.remaining <= $4
+              AND p.allocated + ($4 - s.capacity) BETWEEN 0 AND p.doses
+           RETURNING p.id)
+         UPDATE slot t SET capacity = $4, remaining = t.remaining + ($4 - t.capacity)
+           FROM s, sup
+          WHERE t.id = s.id AND sup.id = s.supply_id
+         RETURNING t.capacity, t.remaining`,
+        [campaignId, clinicId, date, capacity],
+      );
+      const row = r.rows[0];
+      if (!row) {
+        const exists = await deps.db.query('SELECT 1 FROM slot WHERE campaign_id = $1 AND clinic_id = $2 AND day = $3 AND dose = 1', [campaignId, clinicId, date]);
+        if (exists.rows.length === 0) throw new YeyakError('YEYAK_E_DATE_NOT_OFFERED');
+        throw new YeyakError('YEYAK_E_CAPACITY_OUT_OF_RANGE');
+      }
+      return { campaignId, clinicId, date, dose: 1, capacity: row.capacity, remaining: row.remaining };
+    },
+  );
+
+  app.post<{ Body: { person: { name: string; rrn: string; phone: string }; campaignId: string; clinicId: string; date: string } }>(
+    '/admin/agent/reservations',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: "Call-centre booking for a citizen (agent or operator): no waiting-room pass; eligibility and capacity as online; the agent is recorded",
+        security: [{ admin: [] }],
+        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', description: 'Optional, 8–64 of [A-Za-z0-9_.:-]' } } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['person', 'campaignId', 'clinicId', 'date'],
+          properties: {
+            person: { type: 'object', additionalProperties: false, required: ['name', 'rrn', 'phone'], properties: namedPersonProperties },
+            campaignId: idParam,
+            clinicId: idParam,
+            date: dateField,
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const staff = requireStaff(request, ['agent']);
+      const key = request.headers['idempotency-key'];
+      if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) throw new YeyakError('YEYAK_E_IDEMPOTENCY_KEY_REQUIRED');
+      const { person, ...input } = request.body;
+      const body = await deps.booking.bookAsAgent({ staffId: staff.id, name: staff.name }, person, input, key ?? null);
+      return reply.status(201).send(body);
+    },
+  );
+}

@@ -1,0 +1,80 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Queryable } from '../core/db.ts';
+
+export const staffRoles = ['operator', 'clinic', 'agent'] as const;
+export type StaffRole = (typeof staffRoles)[number];
+
+/** A resolved staff credential. id null: YEYAK_ADMIN_TOKEN (an operator with no row). */
+export interface StaffMember {
+  readonly id: number | null;
+  readonly role: StaffRole;
+  readonly clinicId: string | null;
+  readonly name: string;
+}
+
+const API_ADMIN = '/api/v1/admin';
+const TOKEN_PREFIX = 'yks_';
+const TOKEN_LENGTH_MAX = 256;
+
+/** Tokens are 192 random bits: SHA-256 is enough (no slow hash needed), and lookups are by hash. */
+export function hashStaffToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Adds a staff member; the token is returned once and stored only as its hash. */
+export async function addStaff(
+  q: Queryable,
+  input: { role: StaffRole; clinicId: string | null; name: string },
+  now: Date,
+): Promise<{ staff: StaffMember; token: string }> {
+  if ((input.role === 'clinic') !== (input.clinicId !== null)) throw new Error('a clinic role needs a clinic, and only it has one');
+  const token = `${TOKEN_PREFIX}${randomBytes(24).toString('base64url')}`;
+  const r = await q.query<{ id: number }>(
+    'INSERT INTO staff (role, clinic_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+    [input.role, input.clinicId, input.name, hashStaffToken(token), now.toISOString()],
+  );
+  const id = r.rows[0]?.id;
+  if (id === undefined) throw new Error('invariant violated: staff insert returned no row');
+  return { staff: { id: Number(id), role: input.role, clinicId: input.clinicId, name: input.name }, token };
+}
+
+/** Resolves a bearer token to a staff member: YEYAK_ADMIN_TOKEN (operator), else a live staff row. */
+export class StaffDirectory {
+  private readonly adminToken: Buffer;
+
+  constructor(
+    private readonly db: Queryable,
+    adminToken: string,
+  ) {
+    this.adminToken = Buffer.from(adminToken);
+  }
+
+  async resolve(token: string): Promise<StaffMember | null> {
+    if (!token || token.length > TOKEN_LENGTH_MAX) return null;
+    const given = Buffer.from(token);
+    if (this.adminToken.length > 0 && given.length === this.adminToken.length && timingSafeEqual(given, this.adminToken)) {
+      return { id: null, role: 'operator', clinicId: null, name: 'YEYAK_ADMIN_TOKEN' };
+    }
+    if (!token.startsWith(TOKEN_PREFIX)) return null;
+    const r = await this.db.query<{ id: number; role: StaffRole; clinic_id: string | null; name: string }>(
+      'SELECT id, role, clinic_id, name FROM staff WHERE token_hash = $1 AND disabled_at IS NULL',
+      [hashStaffToken(token)],
+    );
+    const row = r.rows[0];
+    return row ? { id: Number(row.id), role: row.role, clinicId: row.clinic_id, name: row.name } : null;
+  }
+}
+
+/**
+ * Deny by default, on the decoded path (as the router sees it): an operator may use every admin
+ * path; clinic staff only /api/v1/admin/clinics/{their clinic}[/…]; an agent only
+ * /api/v1/admin/agent/…. Dot segments never pass for a restricted role.
+ */
+export function staffMayAccess(staff: StaffMember, decodedPath: string): boolean {
+  if (staff.role === 'operator') return true;
+  if (!decodedPath.startsWith(`${API_ADMIN}/`)) return false;
+  const segments = decodedPath.slice(API_ADMIN.length + 1).split('/');
+  if (segments.some((s) => s === '.' || s === '..' || s.includes('\\'))) return false;
+  if (staff.role === 'clinic') return segments[0] === 'clinics' && staff.clinicId !== null && segments[1] === staff.clinicId;
+  return segments[0] === 'agent' && segments.length >= 2;
+}
