@@ -60,6 +60,64 @@ export interface Holder {
   personId: number | undefined;
 }
 
+/** A person's place in a verify-first campaign's line. */
+export interface PersonPlace {
+  seq: number;
+  pre: boolean;
+  issuedAtMs: number;
+}
+
+interface PersonPlaces {
+  get(campaignId: string, personId: number): Promise<PersonPlace | null>;
+  /** Conditional insert: true when stored, false when the person already has a place. */
+  insert(campaignId: string, personId: number, place: PersonPlace): Promise<boolean>;
+  /** Removes the person's place only if it is still `seq` (a spent place, replaced). */
+  remove(campaignId: string, personId: number, seq: number): Promise<void>;
+}
+
+function dbPersonPlaces(db: Db): PersonPlaces {
+  return {
+    async get(campaignId, personId) {
+      const r = await db.query<{ seq: string | number; pre: boolean; issued_at: Date | string }>(
+        'SELECT seq, pre, issued_at FROM queue_person_ticket WHERE campaign_id = $1 AND person_id = $2',
+        [campaignId, personId],
+      );
+      const row = r.rows[0];
+      return row ? { seq: Number(row.seq), pre: row.pre, issuedAtMs: new Date(row.issued_at).getTime() } : null;
+    },
+    async insert(campaignId, personId, place) {
+      const r = await db.query(
+        `INSERT INTO queue_person_ticket (campaign_id, person_id, seq, pre, issued_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (campaign_id, person_id) DO NOTHING RETURNING seq`,
+        [campaignId, personId, place.seq, place.pre, new Date(place.issuedAtMs).toISOString()],
+      );
+      return r.rows.length > 0;
+    },
+    async remove(campaignId, personId, seq) {
+      await db.query('DELETE FROM queue_person_ticket WHERE campaign_id = $1 AND person_id = $2 AND seq = $3', [campaignId, personId, seq]);
+    },
+  };
+}
+
+/** Without a database (benchmarks): one process's map, same rules. */
+function memoryPersonPlaces(): PersonPlaces {
+  const places = new Map<string, PersonPlace>();
+  const key = (c: string, p: number) => `${c}\u0000${p}`;
+  return {
+    async get(c, p) {
+      return places.get(key(c, p)) ?? null;
+    },
+    async insert(c, p, place) {
+      if (places.has(key(c, p))) return false;
+      places.set(key(c, p), place);
+      return true;
+    },
+    async remove(c, p, seq) {
+      if (places.get(key(c, p))?.seq === seq) places.delete(key(c, p));
+    },
+  };
+}
+
 const DEVICE_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 
 export function isDeviceId(s: string | undefined): s is string {
@@ -89,7 +147,11 @@ export class WaitingRoom {
     private readonly opts: WaitingRoomOptions,
   ) {
     this.issuer = new Issuer(store, opts.db ? checkpointLedger(opts.db, () => clock.nowMs()) : volatileLedger());
+    this.personPlaces = opts.db ? dbPersonPlaces(opts.db) : memoryPersonPlaces();
   }
+
+  /** verify-first: each person's place per campaign. */
+  private readonly personPlaces: PersonPlaces;
 
   private campaign(id: string): Campaign {
     const c = this.campaigns.get(id);
@@ -153,6 +215,11 @@ export class WaitingRoom {
   async join(campaignId: string, holder: Holder, existingTicket: string | undefined): Promise<JoinAnswer> {
     const c = this.campaign(campaignId);
     if (!c.queueEnabled) throw new YeyakError('YEYAK_E_QUEUE_NOT_ENABLED');
+    // Verify first (August 2021): only a verified person joins, and the place is the person's.
+    if (c.queueOrder === 'verify-first') {
+      if (holder.personId === undefined) throw new YeyakError('YEYAK_E_UNAUTHENTICATED', 'Verify your identity first, then join the waiting room.');
+      return this.joinAsPerson(c, holder.personId, holder);
+    }
     if (existingTicket) {
       const t = this.tickets(existingTicket);
       if (t && this.keepsPlace(campaignId, t, holder)) {
@@ -178,6 +245,40 @@ export class WaitingRoom {
     const first = this.answer(c, ticket, state);
     const token = this.opts.tickets.sign({ ...ticket, e: first.etaSeconds });
     return { ticket: token, device, ...(await this.statusOf(c, { ...ticket, e: first.etaSeconds }, holder, state)) };
+  }
+
+  /**
+   * One place per person (verify-first): the first join of a person stores the number issued to
+   * them; every later join — from any device, with or without the ticket — is given that place
+   * again, re-signed for the asking device. The decision is the conditional INSERT's (primary key
+   * campaign + person, ON CONFLICT DO NOTHING): two first joins at once keep one place; the loser's
+   * number is left unused (admitted as a no-show). A place spent on a completed booking is
+   * replaced by a new one at the back (conditional DELETE of that very place, then a new INSERT).
+   */
+  private async joinAsPerson(c: Campaign, personId: number, holder: Holder): Promise<JoinAnswer> {
+    const device = isDeviceId(holder.device) ? holder.device : newDeviceId();
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let place = await this.personPlaces.get(c.id, personId);
+      if (!place) {
+        const opening = openingOf(c);
+        const pre = c.queue.shuffleAtOpening && opening !== null && this.clock.nowMs() < opening.getTime();
+        const joined = await this.issue(c.id, pre);
+        const mine = { seq: joined.seq, pre: joined.pre, issuedAtMs: this.clock.nowMs() };
+        place = (await this.personPlaces.insert(c.id, personId, mine)) ? mine : await this.personPlaces.get(c.id, personId);
+        if (!place) throw new Error('invariant violated: a person place neither inserted nor found');
+      }
+      const ticket: Ticket = { c: c.id, s: place.seq, t: place.issuedAtMs, d: device, pre: place.pre, p: personId };
+      const state = await this.state(c.id);
+      const first = this.answer(c, ticket, state);
+      const signed = { ...ticket, e: first.etaSeconds };
+      const status = await this.statusOf(c, signed, holder, state);
+      if (status.used && attempt === 0) {
+        await this.personPlaces.remove(c.id, personId, place.seq);
+        continue;
+      }
+      return { ticket: this.opts.tickets.sign(signed), device, ...status };
+    }
+    throw new Error('invariant violated: a new person place was spent at once');
   }
 
   /**
