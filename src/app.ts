@@ -1,6 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './core/config.ts';
@@ -8,6 +7,7 @@ import { systemClock, type Clock } from './core/clock.ts';
 import type { Db } from './core/db.ts';
 import { YeyakError } from './core/errors.ts';
 import { errorSchema, installErrorHandling, sendError } from './core/http.ts';
+import { installSecurityHeaders } from './core/security-headers.ts';
 import { CampaignRegistry } from './campaigns/registry.ts';
 import { campaignRoutes } from './campaigns/routes.ts';
 import { AvailabilityView } from './availability/view.ts';
@@ -164,7 +164,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   await app.register(cookie);
   // Security headers. The CSP allows what /docs (Swagger UI: its own scripts and styles, inline
   // styles, data: images) and the home page (one inline <style>) need, and nothing else.
-  await app.register(helmet, {
+  installSecurityHeaders(app, {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
