@@ -36,6 +36,11 @@ const reservationSchema = {
     campaignId: { type: 'string' },
     status: { type: 'string', enum: ['confirmed', 'cancelled'] },
     vaccine: { type: 'string' },
+    person: {
+      type: 'object',
+      description: 'on look-up: whose booking it is; the RRN only masked',
+      properties: { name: { type: 'string' }, rrnMasked: { type: 'string', example: '900829-1******' } },
+    },
     doses: {
       type: 'array',
       items: {

@@ -1,5 +1,6 @@
 import type { Db, Queryable } from '../core/db.ts';
 import { withDbRetry } from '../core/retry.ts';
+import { maskedRrnFromFacts } from '../eligibility/rrn.ts';
 
 /** One booking as sent to book_batch (see migrations/002_booking_functions.sql). */
 export interface BookingRow {
@@ -37,6 +38,8 @@ export interface ReservationBody {
   status: 'confirmed' | 'cancelled';
   vaccine: string;
   doses: { dose: number; date: string; clinicId: string }[];
+  /** On look-up only: whose booking it is, with the RRN masked (`900829-1******`). */
+  person?: { name: string; rrnMasked: string };
 }
 
 export interface BookingOutcome {
@@ -126,17 +129,27 @@ export async function cancelReservation(
 
 /** The person's own reservation (any status), or null. */
 export async function findReservation(q: Queryable, bookingNumber: string, personId: number): Promise<ReservationBody | null> {
-  const r = await q.query<{ booking_number: string; campaign_id: string; status: 'confirmed' | 'cancelled'; doses: ReservationBody['doses']; vaccine: string }>(
-    `SELECT r.booking_number, r.campaign_id, r.status,
+  const r = await q.query<{
+    booking_number: string; campaign_id: string; status: 'confirmed' | 'cancelled'; doses: ReservationBody['doses']; vaccine: string;
+    name: string; birth_date: string; sex: 'M' | 'F'; foreign_resident: boolean;
+  }>(
+    `SELECT r.booking_number, r.campaign_id, r.status, p.name, p.birth_date, p.sex, p.foreign_resident,
             (SELECT min(vaccine_id) FROM reservation_dose WHERE reservation_id = r.id) AS vaccine,
             (SELECT jsonb_agg(jsonb_build_object('dose', dose, 'date', day, 'clinicId', clinic_id) ORDER BY dose)
                FROM reservation_dose WHERE reservation_id = r.id) AS doses
-     FROM reservation r WHERE r.booking_number = $1 AND r.person_id = $2`,
+     FROM reservation r JOIN person p ON p.id = r.person_id WHERE r.booking_number = $1 AND r.person_id = $2`,
     [bookingNumber, personId],
   );
   const row = r.rows[0];
   if (!row) return null;
-  return { bookingNumber: row.booking_number, campaignId: row.campaign_id, status: row.status, vaccine: row.vaccine, doses: row.doses };
+  return {
+    bookingNumber: row.booking_number,
+    campaignId: row.campaign_id,
+    status: row.status,
+    vaccine: row.vaccine,
+    doses: row.doses,
+    person: { name: row.name, rrnMasked: maskedRrnFromFacts({ birthDate: row.birth_date, sex: row.sex, foreignResident: row.foreign_resident }) },
+  };
 }
 
 export async function hasLiveReservation(q: Queryable, campaignId: string, personId: number): Promise<string | null> {

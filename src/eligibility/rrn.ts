@@ -72,3 +72,18 @@ export function hashRrn(normalized13Digits: string, secret: string): string {
   if (secret.length === 0) throw new RangeError('hashRrn: secret must not be empty');
   return createHmac('sha256', secret).update(normalized13Digits).digest('hex');
 }
+
+/**
+ * The masked form shown to a person (`900829-1******`), rebuilt from what is stored — the birth
+ * date and the derived sex/residency — since the number itself is never kept.
+ */
+export function maskedRrnFromFacts(facts: { birthDate: string; sex: 'M' | 'F'; foreignResident: boolean }): string {
+  const [y, m, d] = facts.birthDate.split('-') as [string, string, string];
+  const year = Number(y);
+  const male = facts.sex === 'M';
+  let digit: number;
+  if (year < 1900) digit = male ? 9 : 0;
+  else if (year < 2000) digit = facts.foreignResident ? (male ? 5 : 6) : male ? 1 : 2;
+  else digit = facts.foreignResident ? (male ? 7 : 8) : male ? 3 : 4;
+  return `${y.slice(2)}${m}${d}-${digit}******`;
+}

@@ -190,6 +190,8 @@ describe('book → read → change → cancel', () => {
     const got = await getReservation(token, r.bookingNumber);
     expect(got.statusCode).toBe(200);
     expect(got.json()).toMatchObject({ bookingNumber: r.bookingNumber, campaignId: 'demo', status: 'confirmed', doses: r.doses });
+    // The holder is shown with the RRN masked: birth date and the 7th digit only.
+    expect(got.json().person.rrnMasked).toMatch(/^\d{6}-[0-9]\*{6}$/);
 
     // Eligibility now says ALREADY_BOOKED and points at the booking.
     const e = (await eligibility(token)).json() as { eligible: boolean; reasons: string[]; bookingNumber?: string };

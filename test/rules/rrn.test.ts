@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hashRrn, maskRrn, parseRrn } from '../../src/eligibility/rrn.ts';
+import { hashRrn, maskedRrnFromFacts, maskRrn, parseRrn } from '../../src/eligibility/rrn.ts';
 
 describe('parseRrn: valid numbers', () => {
   const valid: Array<[raw: string, birthDate: string, sex: 'M' | 'F', foreign: boolean]> = [
@@ -113,5 +113,22 @@ describe('hashRrn', () => {
   it('refuses non-normalized input and an empty secret', () => {
     expect(() => hashRrn('900829-1234567', secret)).toThrow(RangeError);
     expect(() => hashRrn('9008291234567', '')).toThrow(RangeError);
+  });
+});
+
+describe('maskedRrnFromFacts (the masked display, rebuilt without the number)', () => {
+  it.each([
+    ['900829-1234567'],
+    ['851231-2000001'],
+    ['040229-3000001'],
+    ['050101-4000001'],
+    ['900829-5000001'],
+    ['030303-8000001'],
+    ['991231-9000001'],
+  ])('%s → the same masked form as maskRrn', (rrn) => {
+    const parsed = parseRrn(rrn);
+    if (!parsed.ok) throw new Error(`bad fixture ${rrn}`);
+    expect(maskedRrnFromFacts(parsed.facts)).toBe(maskRrn(rrn));
+    expect(maskedRrnFromFacts(parsed.facts)).not.toContain(rrn.slice(8));
   });
 });
