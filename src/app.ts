@@ -181,7 +181,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     },
     // HSTS only where cookies are Secure (production, behind TLS).
     hsts: config.nodeEnv === 'production' ? { maxAge: 31_536_000, includeSubDomains: true } : false,
-  });
+  }, `${API_PREFIX}/`);
   // Writes authenticated by the session cookie carry X-CSRF-Token (identity/auth.ts).
   installCsrfProtection(app, signer, [`${API_PREFIX}/identity/challenges`]);
   // Per-address limits (the join route sets its own); the address honours YEYAK_TRUST_PROXY.

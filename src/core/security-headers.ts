@@ -27,10 +27,26 @@ export function securityHeaders(options: Readonly<HelmetOptions>): Readonly<Reco
   return Object.freeze(headers);
 }
 
-export function installSecurityHeaders(app: FastifyInstance, options: Readonly<HelmetOptions>): void {
-  const headers = securityHeaders(options);
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers);
+/**
+ * JSON answers are never rendered as documents, so they get the short set OWASP recommends for
+ * APIs — nothing may load, nothing may frame them — instead of the page set: ~200 bytes instead
+ * of ~700 on every status poll.
+ */
+export const apiSecurityHeaders: Readonly<Record<string, string>> = Object.freeze({
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'SAMEORIGIN',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-resource-policy': 'same-origin',
+});
+
+/** Page headers (helmet's set) everywhere, except the short API set under `apiPrefix`. */
+export function installSecurityHeaders(app: FastifyInstance, options: Readonly<HelmetOptions>, apiPrefix: string): void {
+  const pageHeaders = securityHeaders(options);
+  const hsts = pageHeaders['strict-transport-security'];
+  const apiHeaders = hsts ? Object.freeze({ ...apiSecurityHeaders, 'strict-transport-security': hsts }) : apiSecurityHeaders;
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(request.url.startsWith(apiPrefix) ? apiHeaders : pageHeaders);
     done();
   });
 }
