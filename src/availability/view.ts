@@ -49,6 +49,10 @@ export interface DateAvailability {
 
 const CHANGE_BATCH_MAX = 50_000; // rows per poll; a bigger backlog is read over several polls
 const LOAD_LOOKBACK_CHANGES = 100_000; // change rows re-read after a load
+// The feed keeps this many rows behind the newest (2 per booking): far more than any poll re-reads
+// (overlapMs) or a load looks back, so pruning never removes a row a view still needs.
+export const FEED_KEEP_CHANGES = 1_000_000;
+const PRUNE_EVERY_POLLS = 120; // ~1 min at the default 500 ms
 
 export class AvailabilityView {
   private readonly clinics = new Map<string, ClinicInfo>();
@@ -57,6 +61,7 @@ export class AvailabilityView {
   private readonly seqHistory: { atMs: number; seq: number }[] = [];
   private highSeq = 0;
   private timer: NodeJS.Timeout | null = null;
+  private polls = 0;
   private polling: Promise<void> | null = null;
   lastRefreshMs = 0;
 
@@ -120,7 +125,9 @@ export class AvailabilityView {
     if (this.timer) return;
     this.timer = setInterval(() => {
       if (!this.polling) {
+        const prune = ++this.polls % PRUNE_EVERY_POLLS === 0;
         this.polling = this.refresh()
+          .then(() => (prune ? this.prune() : 0))
           .then(() => undefined, () => undefined)
           .finally(() => (this.polling = null));
       }
@@ -154,6 +161,20 @@ export class AvailabilityView {
     this.seqHistory.push({ atMs: now, seq: this.highSeq });
     this.lastRefreshMs = now;
     return read;
+  }
+
+  /**
+   * Deletes feed rows more than `keep` behind the newest this view has seen. Several nodes may
+   * prune at once: the deletes overlap harmlessly. Returns the rows deleted.
+   */
+  async prune(keep: number = FEED_KEEP_CHANGES): Promise<number> {
+    const below = this.highSeq - keep;
+    if (below <= 0) return 0;
+    const r = await this.db.query<{ n: number }>(
+      'WITH gone AS (DELETE FROM slot_change WHERE seq <= $1 RETURNING 1) SELECT count(*)::int AS n FROM gone',
+      [below],
+    );
+    return r.rows[0]?.n ?? 0;
   }
 
   /** The high-water mark as it was overlapMs ago: every change at or below it has committed. */

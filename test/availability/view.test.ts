@@ -53,6 +53,34 @@ describe('availability view on PGlite', () => {
   });
 });
 
+describe('availability view feed pruning', () => {
+  it('deletes only rows far behind the newest, and keeps following changes after', async () => {
+    const db = await openDb({ databaseUrl: null, dataDir: 'memory:' });
+    try {
+      await migrate(db);
+      await seedScenario(db, { scenario: 'demo', clock, seed: 3, clinics: 5 });
+      let monotonic = 0;
+      const view = new AvailabilityView(db, { refreshMs: 500, overlapMs: 6_000, monotonicMs: () => monotonic });
+      await view.load(await loadCampaigns(db));
+      const [a] = await firstSlots(db, 1);
+      if (!a) throw new Error('no slot');
+      for (let i = 0; i < 10; i++) await db.query('UPDATE slot SET remaining = remaining - 1 WHERE id = $1', [a.id]);
+      monotonic += 500;
+      await view.refresh();
+      expect(await view.prune(4)).toBe(6);
+      const left = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM slot_change');
+      expect(left.rows[0]?.n).toBe(4);
+      await db.query('UPDATE slot SET remaining = remaining - 1 WHERE id = $1', [a.id]);
+      monotonic += 500;
+      await view.refresh();
+      expect(view.dates('demo', a.clinic_id, '2000-01-01')?.find((d) => d.date === a.day)?.remaining).toBe(a.remaining - 11);
+      expect(await view.prune()).toBe(0); // far fewer rows than the default keep
+    } finally {
+      await db.close();
+    }
+  });
+});
+
 describe.skipIf(!process.env.DATABASE_URL)('availability view on PostgreSQL', () => {
   let db: Db;
   let drop: () => Promise<void>;
