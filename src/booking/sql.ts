@@ -2,7 +2,7 @@ import type { Db, Queryable } from '../core/db.ts';
 import { withDbRetry } from '../core/retry.ts';
 import { maskedRrnFromFacts } from '../eligibility/rrn.ts';
 
-/** One booking as sent to book_batch (see migrations/002_booking_functions.sql). */
+/** One booking as sent to book_batch (see migrations/006_proxies_staff.sql). */
 export interface BookingRow {
   personId: number;
   campaignId: string;
