@@ -37,8 +37,17 @@ interface CampaignView {
   readonly slots: Map<number, SlotEntry>;
   /** clinicId → day → dose-1 slot */
   readonly dose1ByClinic: Map<string, Map<string, SlotEntry>>;
-  /** Bumped on every applied change: the serialisation caches key on it. */
+  /** Sorted once at load. */
+  readonly clinicIds: readonly string[];
+  /** Bumped on every applied change: the totals cache keys on it. */
   version: number;
+}
+
+interface Totals {
+  readonly version: number;
+  readonly fromDay: string;
+  readonly byClinic: ReadonlyMap<string, number>;
+  readonly total: number;
 }
 
 export interface DateAvailability {
@@ -57,6 +66,7 @@ const PRUNE_EVERY_POLLS = 120; // ~1 min at the default 500 ms
 export class AvailabilityView {
   private readonly clinics = new Map<string, ClinicInfo>();
   private readonly campaigns = new Map<string, CampaignView>();
+  private readonly totals = new Map<string, Totals>();
   /** Highest seq seen, and when: the poll re-reads from the high-water mark of overlapMs ago. */
   private readonly seqHistory: { atMs: number; seq: number }[] = [];
   private highSeq = 0;
@@ -88,6 +98,7 @@ export class AvailabilityView {
       this.clinics.set(c.id, { id: c.id, name: c.name, sidoCode: c.sido_code, sigunguCode: c.sigungu_code, address: c.address });
     }
     this.campaigns.clear();
+    this.totals.clear();
     for (const campaign of campaigns) this.campaigns.set(campaign.id, await this.loadCampaign(campaign));
     this.lastRefreshMs = this.nowMs();
   }
@@ -118,7 +129,7 @@ export class AvailabilityView {
         }
       }
     }
-    return { campaign, slots, dose1ByClinic, version: 0 };
+    return { campaign, slots, dose1ByClinic, clinicIds: [...dose1ByClinic.keys()].sort(), version: 0 };
   }
 
   start(): void {
@@ -223,25 +234,49 @@ export class AvailabilityView {
     return out.sort((a, b) => (a.date < b.date ? -1 : 1));
   }
 
-  /** Bookable first doses per clinic from `fromDay` on. */
-  clinicRemaining(campaignId: string, clinicId: string, fromDay: string): number | null {
-    const days = this.campaigns.get(campaignId)?.dose1ByClinic.get(clinicId);
-    if (!days) return null;
-    let total = 0;
-    for (const e of days.values()) if (e.day >= fromDay) total += effective(e);
-    return total;
+  /** True when the clinic offers dose 1 in this campaign. */
+  hasClinic(campaignId: string, clinicId: string): boolean {
+    return this.campaigns.get(campaignId)?.dose1ByClinic.has(clinicId) ?? false;
   }
 
-  clinicIds(campaignId: string): string[] {
-    return [...(this.campaigns.get(campaignId)?.dose1ByClinic.keys() ?? [])].sort();
+  /** True when the clinic offers dose 1 on `day` (on or after `fromDay`). */
+  offers(campaignId: string, clinicId: string, day: string, fromDay: string): boolean {
+    return day >= fromDay && (this.campaigns.get(campaignId)?.dose1ByClinic.get(clinicId)?.has(day) ?? false);
+  }
+
+  /** Bookable first doses per clinic from `fromDay` on. */
+  clinicRemaining(campaignId: string, clinicId: string, fromDay: string): number | null {
+    return this.totalsFor(campaignId, fromDay)?.byClinic.get(clinicId) ?? null;
+  }
+
+  clinicIds(campaignId: string): readonly string[] {
+    return this.campaigns.get(campaignId)?.clinicIds ?? [];
   }
 
   campaignRemaining(campaignId: string, fromDay: string): number {
+    return this.totalsFor(campaignId, fromDay)?.total ?? 0;
+  }
+
+  /**
+   * Per-clinic and campaign totals, summed once per view version: the landing page and the clinic
+   * list ask for them on every request, and a korea-sized campaign has ~390,000 dose-1 slots.
+   */
+  private totalsFor(campaignId: string, fromDay: string): Totals | null {
     const view = this.campaigns.get(campaignId);
-    if (!view) return 0;
+    if (!view) return null;
+    const cached = this.totals.get(campaignId);
+    if (cached && cached.version === view.version && cached.fromDay === fromDay) return cached;
+    const byClinic = new Map<string, number>();
     let total = 0;
-    for (const days of view.dose1ByClinic.values()) for (const e of days.values()) if (e.day >= fromDay) total += effective(e);
-    return total;
+    for (const [clinicId, days] of view.dose1ByClinic) {
+      let sum = 0;
+      for (const e of days.values()) if (e.day >= fromDay) sum += effective(e);
+      byClinic.set(clinicId, sum);
+      total += sum;
+    }
+    const fresh = { version: view.version, fromDay, byClinic, total };
+    this.totals.set(campaignId, fresh);
+    return fresh;
   }
 }
 

@@ -139,10 +139,10 @@ export class BookingService {
   /** Validates the clinic and dose-1 date and derives the dose-2 date. */
   private slotDays(c: Campaign, clinicId: string, date: string): { day1: string; day2: string | null } {
     if (!isRealDay(date)) throw new YeyakError('YEYAK_E_DATE_INVALID');
-    if (!this.availability.clinic(clinicId) || this.availability.clinicRemaining(c.id, clinicId, c.firstShotDay) === null) {
+    if (!this.availability.hasClinic(c.id, clinicId)) {
       throw new YeyakError('YEYAK_E_CLINIC_NOT_FOUND');
     }
-    const offered = this.availability.dates(c.id, clinicId, this.firstBookableDay(c))?.some((d) => d.date === date);
+    const offered = this.availability.offers(c.id, clinicId, date, this.firstBookableDay(c));
     if (!offered || date > c.lastShotDay) throw new YeyakError('YEYAK_E_DATE_NOT_OFFERED');
     const day2 = c.doses === 2 && c.dose2IntervalDays !== null ? dose2Day(date, c.dose2IntervalDays, c.blackoutDays, c.blackoutShiftDays) : null;
     return { day1: date, day2 };
