@@ -21,12 +21,12 @@
  *
  * The same file is the HTTP server child: `--serve bare|yeyak [--db URL]` (prints READY <port>).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { fmtMs, fmtRate, fmtRatio, formatTable, loadAverage, machineDescription, median, runClosedLoop } from './lib.ts';
+import { fmtMs, fmtRate, fmtRatio, formatTable, loadAverage, machineDescription, median, runClosedLoop, spawnReadyServer } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -138,23 +138,8 @@ async function providerLayer(durationMs: number, clients: number): Promise<void>
 // ---------------------------------------------------------------------------------------------
 // HTTP
 
-function startServer(mode: string, db?: string): Promise<{ child: ChildProcess; port: number }> {
-  return new Promise((resolve, reject) => {
-    const args = ['bin/run-ts.js', 'bench/identity.ts', '--serve', mode, ...(db ? ['--db', db] : [])];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`server ${mode} did not start in 180 s`)), 180_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /READY (\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(m[1]) });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`server ${mode} exited with ${code}`)));
-  });
-}
+const startServer = (mode: string, db?: string) =>
+  spawnReadyServer(['bench/identity.ts', '--serve', mode, ...(db ? ['--db', db] : [])]);
 
 interface Ctx {
   challengeId?: string | undefined;

@@ -2,6 +2,7 @@
  * Shared benchmark helpers: a description of the machine, order statistics, closed-loop client
  * runs and plain-text tables. No database code here; each bench owns its setup.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 
 /** One line: CPU model × count, memory, OS and Node version. */
@@ -111,4 +112,25 @@ export function fmtRatio(x: number): string {
 /** '1.23 / 0.98 / 0.50' (1, 5 and 15 minutes): other work on a shared machine shows here. */
 export function loadAverage(): string {
   return os.loadavg().map((x) => x.toFixed(2)).join(' / ');
+}
+
+/**
+ * Starts `node bin/run-ts.js <args>` as a child that prints `READY <port>` once listening; the
+ * bench then drives it from this process, so server and load generator each get a core.
+ */
+export function spawnReadyServer(args: readonly string[], startMs = 180_000): Promise<{ child: ChildProcess; port: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/run-ts.js', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server ${args.join(' ')} did not start in ${startMs / 1000} s`)), startMs);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /READY (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(m[1]) });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`server ${args.join(' ')} exited with ${code}`)));
+  });
 }

@@ -8,10 +8,10 @@
  * Then the memory per waiting citizen with 1,000,000 tickets issued.
  * Flags: --duration-s 5 --rounds 3 --connections 50 --tickets 1000000 --redis redis://…
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { machineDescription, median } from './lib.ts';
+import { machineDescription, median, spawnReadyServer } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
@@ -26,22 +26,7 @@ const durationS = Number(values['duration-s']);
 const rounds = Number(values.rounds);
 const connections = Number(values.connections);
 
-function startServer(args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/run-ts.js', 'bench/queue-server.ts', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`server ${args.join(' ')} did not start in 180 s`)), 180_000);
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /READY (\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(m[1]) });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-}
+const startServer = (args: string[]) => spawnReadyServer(['bench/queue-server.ts', ...args]);
 
 interface Run {
   rps: number;

@@ -1,6 +1,5 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { FastifyInstance } from 'fastify';
 import client from 'prom-client';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
@@ -131,9 +130,3 @@ function registerQueueGauges(metrics: Metrics, room: WaitingRoom, campaigns: Cam
     },
   });
 }
-
-export function deriveKey(secret: string, label: string): string {
-  return createHmac('sha256', secret).update(label).digest('base64url');
-}
-
-export type { FastifyInstance };
