@@ -59,6 +59,14 @@ export const errorCatalogue = {
   YEYAK_E_PROXY_CAP_REACHED: { status: 409, message: 'You already book for the most people one proxy may book for in this campaign.', messageKo: '한 사람이 대리 예약할 수 있는 인원을 모두 채웠습니다.' },
   YEYAK_E_FORBIDDEN: { status: 403, message: 'Your staff role does not allow this.', messageKo: '이 작업에 대한 권한이 없습니다.' },
   YEYAK_E_CAPACITY_OUT_OF_RANGE: { status: 409, message: 'Capacity must cover the doses already booked and stay within confirmed supply.', messageKo: '접종 인원은 이미 예약된 수 이상, 확보된 물량 이하로만 정할 수 있습니다.' },
+  YEYAK_E_PASS_IN_USE: { status: 409, message: 'This admission pass is being used by another booking request right now; wait for its answer.', messageKo: '이 입장권으로 다른 예약 요청이 처리 중입니다. 결과를 기다려 주세요.' },
+  YEYAK_E_TICKET_LAPSED: { status: 409, message: 'Your turn came and passed without being taken up; join the waiting room again (at the back of the line).', messageKo: '입장 순서가 지나 입장하지 않으셨습니다. 대기열에 다시 들어가 주세요(맨 뒤로 배정됩니다).' },
+  YEYAK_E_POW_REUSED: { status: 409, message: 'This join challenge answer was already used; get a new challenge.', messageKo: '이미 사용된 접속 확인 답입니다. 새 확인 문제를 받아 주세요.' },
+  YEYAK_E_DEVICE_MISMATCH: { status: 403, message: 'This request comes from another device than the one you verified on.', messageKo: '본인인증을 하신 기기와 다른 기기에서 보낸 요청입니다.' },
+  YEYAK_E_IDENTITY_MISMATCH: { status: 403, message: 'The resident registration number does not belong to the person the verification vouched for.', messageKo: '입력하신 주민등록번호가 본인인증된 정보와 일치하지 않습니다.' },
+  YEYAK_E_CAMPAIGN_CLOSED: { status: 409, message: 'This campaign is not open for booking now; see when it opens.', messageKo: '지금은 예약 기간이 아닙니다. 예약 시작 시각을 확인해 주세요.' },
+  YEYAK_E_IDEMPOTENCY_KEY_INVALID: { status: 400, message: 'The Idempotency-Key header must be 8–64 characters of A–Z, a–z, 0–9 and _ . : -', messageKo: 'Idempotency-Key 헤더는 영문·숫자와 _ . : - 로 된 8~64자여야 합니다.' },
+  YEYAK_E_HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.', messageKo: '요청 헤더가 너무 큽니다.' },
   YEYAK_E_INTERNAL: { status: 500, message: 'Internal error (a bug): it has been logged.', messageKo: '시스템 오류가 발생했습니다.' },
 } as const satisfies Record<string, { status: number; message: string; messageKo: string }>;
 
