@@ -28,7 +28,7 @@ import { HealthMonitor } from './waiting-room/health.ts';
 import type { QueueStore } from './waiting-room/store.ts';
 import { queueAdminRoutes, queueRoutes } from './waiting-room/routes.ts';
 import { StaffDirectory } from './staff/staff.ts';
-import { installStaffAuth } from './staff/auth.ts';
+import { installStaffAuth, looksLikeAdminPath } from './staff/auth.ts';
 import { staffRoutes } from './staff/routes.ts';
 import type { AvailabilityView as AvailabilityViewType } from './availability/view.ts';
 
@@ -67,19 +67,6 @@ const API_PREFIX = '/api/v1';
 // Log lines never carry bodies; these headers are redacted too (session tokens, passes, RRNs in URLs are never used).
 const redactPaths = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["yeyak-pass"]'];
 
-/** True for every path under /api/v1/admin, however it is percent-encoded (or mis-encoded). */
-export function isAdminPath(rawUrl: string): boolean {
-  const rawPath = rawUrl.split('?')[0] ?? '';
-  let path: string;
-  try {
-    path = decodeURIComponent(rawPath);
-  } catch {
-    // Undecodable: decode what can be decoded, so '/api/v1/admin/%' still counts as admin.
-    path = rawPath.replace(/%[0-9A-Fa-f]{2}/g, (h) => String.fromCharCode(parseInt(h.slice(1), 16)));
-  }
-  return path === `${API_PREFIX}/admin` || path.startsWith(`${API_PREFIX}/admin/`);
-}
-
 /** Builds the whole app on a migrated store. The caller listens (src/server.ts) or injects (tests). */
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock;
@@ -91,7 +78,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     return503OnClosing: true,
     // Fastify's own routing errors (a broken percent-escape) answer with a catalogue code too.
     frameworkErrors: (error, request, reply) => {
-      const code = isAdminPath(request.url) ? 'YEYAK_E_ADMIN_UNAUTHENTICATED' : 'YEYAK_E_BAD_REQUEST';
+      const code = looksLikeAdminPath(request.url) ? 'YEYAK_E_ADMIN_UNAUTHENTICATED' : 'YEYAK_E_BAD_REQUEST';
       sendError(reply, new YeyakError(code, code === 'YEYAK_E_BAD_REQUEST' ? `Malformed URL (${error.code ?? 'bad url'})` : undefined));
     },
     // Strict validation: unknown fields are errors (not silently dropped), no type coercion.
@@ -156,10 +143,9 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
-  // Every path under /api/v1/admin — existing or not — needs the staff credential.
-  // Staff roles (src/staff): YEYAK_ADMIN_TOKEN is an operator; other staff tokens resolve to a row
-  // with a role that decides which admin paths it may use (403 FORBIDDEN otherwise).
-  installStaffAuth(app, new StaffDirectory(db, config.adminToken), isAdminPath);
+  // Staff access is decided on the matched route's declared policy (src/staff/auth.ts), deny by
+  // default; every path under /api/v1/admin — existing or not — needs a staff credential.
+  installStaffAuth(app, new StaffDirectory(db, config.adminToken));
 
   await app.register(cookie);
   // Security headers. The CSP allows what /docs (Swagger UI: its own scripts and styles, inline

@@ -66,6 +66,7 @@ export async function adminRoutes(app: FastifyInstance, deps: OperationsDeps): P
   app.get(
     '/admin/overview',
     {
+      config: { staff: { roles: ['operator'] } },
       schema: {
         tags: ['admin'],
         summary: 'Live counts per campaign (staff only)',

@@ -33,6 +33,7 @@ export async function staffRoutes(app: FastifyInstance, deps: StaffRouteDeps): P
   app.get<{ Params: { clinicId: string }; Querystring: { date?: string } }>(
     '/admin/clinics/:clinicId/reservations',
     {
+      config: { staff: { roles: ['operator', 'clinic'], clinicParam: 'clinicId' } },
       schema: {
         tags: ['admin'],
         summary: "The clinic's confirmed doses of a day (default: today in Korea) — clinic staff of that clinic, or an operator",
@@ -75,6 +76,7 @@ export async function staffRoutes(app: FastifyInstance, deps: StaffRouteDeps): P
   app.patch<{ Params: { clinicId: string; date: string }; Body: { campaignId: string; capacity: number } }>(
     '/admin/clinics/:clinicId/slots/:date',
     {
+      config: { staff: { roles: ['operator', 'clinic'], clinicParam: 'clinicId' } },
       schema: {
         tags: ['admin'],
         summary: "Change a day's dose-1 capacity: never below what is booked, never beyond confirmed supply",
@@ -127,6 +129,7 @@ export async function staffRoutes(app: FastifyInstance, deps: StaffRouteDeps): P
   app.post<{ Body: { person: { name: string; rrn: string; phone: string }; campaignId: string; clinicId: string; date: string } }>(
     '/admin/agent/reservations',
     {
+      config: { staff: { roles: ['operator', 'agent'] } },
       schema: {
         tags: ['admin'],
         summary: "Call-centre booking for a citizen (agent or operator): no waiting-room pass; eligibility and capacity as online; the agent is recorded",

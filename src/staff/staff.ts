@@ -12,7 +12,6 @@ export interface StaffMember {
   readonly name: string;
 }
 
-const API_ADMIN = '/api/v1/admin';
 const TOKEN_PREFIX = 'yks_';
 const TOKEN_LENGTH_MAX = 256;
 
@@ -63,18 +62,4 @@ export class StaffDirectory {
     const row = r.rows[0];
     return row ? { id: Number(row.id), role: row.role, clinicId: row.clinic_id, name: row.name } : null;
   }
-}
-
-/**
- * Deny by default, on the decoded path (as the router sees it): an operator may use every admin
- * path; clinic staff only /api/v1/admin/clinics/{their clinic}[/…]; an agent only
- * /api/v1/admin/agent/…. Dot segments never pass for a restricted role.
- */
-export function staffMayAccess(staff: StaffMember, decodedPath: string): boolean {
-  if (staff.role === 'operator') return true;
-  if (!decodedPath.startsWith(`${API_ADMIN}/`)) return false;
-  const segments = decodedPath.slice(API_ADMIN.length + 1).split('/');
-  if (segments.some((s) => s === '.' || s === '..' || s.includes('\\'))) return false;
-  if (staff.role === 'clinic') return segments[0] === 'clinics' && staff.clinicId !== null && segments[1] === staff.clinicId;
-  return segments[0] === 'agent' && segments.length >= 2;
 }

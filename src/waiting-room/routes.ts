@@ -176,7 +176,7 @@ export async function queueAdminRoutes(app: FastifyInstance, deps: { room: Waiti
 
   app.get<{ Params: { campaignId: string } }>(
     '/admin/queue/:campaignId',
-    { schema: { tags: ['admin'], summary: 'Waiting-room counters and settings', security: [{ admin: [] }], params } },
+    { config: { staff: { roles: ['operator'] } }, schema: { tags: ['admin'], summary: 'Waiting-room counters and settings', security: [{ admin: [] }], params } },
     async (request) => {
       known(request.params.campaignId);
       return view(request.params.campaignId);
@@ -186,6 +186,7 @@ export async function queueAdminRoutes(app: FastifyInstance, deps: { room: Waiti
   app.patch<{ Params: { campaignId: string }; Body: { ratePerS?: number; activeMax?: number; paused?: boolean; notice?: { ko: string; en: string } | null; powBits?: number } }>(
     '/admin/queue/:campaignId',
     {
+      config: { staff: { roles: ['operator'] } },
       schema: {
         tags: ['admin'],
         summary: 'Steer admission: rate, cap on active passes, pause/resume, public notice, proof-of-work difficulty',
