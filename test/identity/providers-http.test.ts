@@ -73,20 +73,41 @@ describe('HTTP adapter: happy path', () => {
 });
 
 describe('HTTP adapter: timeout', () => {
+  /** Lets pending I/O callbacks and promise reactions run (setImmediate is not faked). */
+  const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  // On the injected timer (vitest's fake setTimeout, which the policy's timeout uses), not the
+  // wall clock: the call is still waiting 1 ms before timeoutMs and is abandoned exactly at it.
   it('a service that never answers is abandoned at timeoutMs: 429 UNAVAILABLE (timeout), the connection is dropped, it counts toward the breaker', async () => {
+    const timeoutMs = 150;
     fake.behave({ kind: 'hang' });
-    const p = provider({ timeoutMs: 150, breakerFailures: 2 });
+    fake.hold();
+    const p = provider({ timeoutMs, breakerFailures: 2 });
     const abortedBefore = fake.aborted();
-    const t0 = performance.now();
-    const e = await failure(p.start(req(3)));
-    const took = performance.now() - t0;
-    expect(e.code).toBe('YEYAK_E_IDENTITY_UNAVAILABLE');
-    expect(e.status).toBe(429);
-    expect(e.details).toMatchObject({ method: 'pass', reason: 'timeout' });
-    expect(took).toBeGreaterThanOrEqual(140);
-    expect(took).toBeLessThan(5_000);
-    await vi.waitFor(() => expect(fake.aborted()).toBe(abortedBefore + 1)); // the request was cancelled, not left open
-    expect((await failure(p.start(req(4)))).details?.reason).toBe('timeout');
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      let settled = false;
+      const first = failure(p.start(req(3))).finally(() => {
+        settled = true;
+      });
+      await fake.whenHeld(1); // the request reached the service, which holds it
+      vi.advanceTimersByTime(timeoutMs - 1);
+      await settle();
+      expect(settled).toBe(false);
+      vi.advanceTimersByTime(1);
+      const e = await first;
+      expect(e.code).toBe('YEYAK_E_IDENTITY_UNAVAILABLE');
+      expect(e.status).toBe(429);
+      expect(e.details).toMatchObject({ method: 'pass', reason: 'timeout' });
+
+      const second = failure(p.start(req(4)));
+      await fake.whenHeld(2);
+      vi.advanceTimersByTime(timeoutMs);
+      expect((await second).details?.reason).toBe('timeout');
+    } finally {
+      vi.useRealTimers();
+    }
+    await vi.waitFor(() => expect(fake.aborted()).toBe(abortedBefore + 2)); // the requests were cancelled, not left open
     expect(p.status()).toMatchObject({ breaker: 'open', light: 'grey' });
   });
 });
