@@ -1,18 +1,33 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import type { Config } from './core/config.ts';
-import { offsetClock, systemClock, type Clock } from './core/clock.ts';
+import { createServer } from 'node:net';
+import { StartableClock, systemClock, type Clock } from './core/clock.ts';
 import { openDb, type Db } from './core/db.ts';
+import { ensureDatabase } from './core/ensure-database.ts';
 import { migrate } from './core/migrate.ts';
-import { isStoreEmpty, seedScenario } from './scenarios/seed.ts';
+import { SCENARIOS, seedScenario, type ScenarioName, type SeedStep } from './scenarios/seed.ts';
+import { rollDemoForward } from './scenarios/demo-refresh.ts';
 import { CampaignRegistry } from './campaigns/registry.ts';
 import { createQueueStore } from './waiting-room/factory.ts';
 
-export function clockFor(config: Config): Clock {
-  return config.now ? offsetClock(new Date(config.now)) : systemClock;
+/**
+ * With YEYAK_NOW: a clock that reads that instant until the server begins to serve (serve()
+ * starts it after seeding and building the app), then runs forward. Commands that do not serve
+ * (seed, staff) read the instant itself.
+ */
+export function clockFor(config: Config, base: Clock = systemClock): Clock {
+  return config.now ? new StartableClock(new Date(config.now), base) : base;
 }
 
-export async function openStore(config: Config): Promise<Db> {
+/** A start-up failure with its fix in the message: the CLI prints it without a stack trace. */
+export class StartError extends Error {
+  override name = 'StartError';
+}
+
+/** Opens the configured store (creating a missing PostgreSQL database) and migrates it. */
+export async function openStore(config: Config, log: (line: string) => void = console.log): Promise<Db> {
+  if (config.databaseUrl) await ensureDatabase(config.databaseUrl, log);
   const db = await openDb({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -23,15 +38,32 @@ export async function openStore(config: Config): Promise<Db> {
   return db;
 }
 
-/** Opens the store, seeds the scenario when empty, listens, and drains on SIGTERM/SIGINT. */
-export async function serve(config: Config, log: (line: string) => void = console.log): Promise<FastifyInstance> {
-  const clock = clockFor(config);
-  const db = await openStore(config);
-  if (await isStoreEmpty(db)) {
-    const scenario = config.scenario as 'demo' | 'korea-2021-08';
-    log(`Empty store: seeding scenario "${scenario}"…`);
-    const summary = await seedScenario(db, { scenario, clock });
-    log(`Seeded ${summary.campaignId}: ${summary.clinics} clinics, ${summary.slots} slots.`);
+export interface ServeOptions {
+  log?: (line: string) => void;
+  /** --scenario or YEYAK_SCENARIO was given: a store that does not hold it is refused. */
+  scenarioExplicit?: boolean;
+  /** Clinics to seed into an empty store (default: the scenario's). */
+  seedClinics?: number;
+  onSeedProgress?: (step: SeedStep, done: number, total: number) => void;
+  /** The clock YEYAK_NOW runs on (tests); default the system clock. */
+  baseClock?: Clock;
+}
+
+/**
+ * Opens the store, seeds the scenario when empty (or checks that the store holds it), rolls the
+ * demo forward to today, builds the app, listens — and only then starts a YEYAK_NOW clock.
+ * Drains on SIGTERM/SIGINT.
+ */
+export async function serve(config: Config, opts: ServeOptions = {}): Promise<FastifyInstance> {
+  const log = opts.log ?? console.log;
+  const clock = clockFor(config, opts.baseClock);
+  await assertPortFree(config.host, config.port);
+  const db = await openStore(config, log);
+  try {
+    await prepareStore(db, config, clock, opts, log);
+  } catch (e) {
+    await db.close();
+    throw e;
   }
   const campaigns = new CampaignRegistry();
   await campaigns.load(db);
@@ -61,10 +93,80 @@ export async function serve(config: Config, log: (line: string) => void = consol
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
-  await app.listen({ port: config.port, host: config.host });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (e) {
+    await app.close().catch(() => undefined);
+    await queue.close().catch(() => undefined);
+    await db.close().catch(() => undefined);
+    throw listenError(e, config.port);
+  }
+  if (clock instanceof StartableClock) clock.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  log(`yeyak is serving on http://localhost:${port}  (store: ${db.describe()}, waiting room: ${queue.store.kind}${config.now ? `, clock from ${config.now}` : ''})`);
+  log(`yeyak is serving on http://localhost:${port}  (store: ${db.describe()}, waiting room: ${queue.store.kind}${config.now ? `, clock started at ${config.now}` : ''})`);
   if (config.adminTokenGenerated) log(`Admin token for /api/v1/admin (set YEYAK_ADMIN_TOKEN to choose one): ${config.adminToken}`);
   return app;
 }
+
+async function prepareStore(db: Db, config: Config, clock: Clock, opts: ServeOptions, log: (line: string) => void): Promise<void> {
+  const scenario = config.scenario as ScenarioName;
+  if (!(SCENARIOS as readonly string[]).includes(scenario)) {
+    throw new StartError(`unknown scenario "${config.scenario}"; known: ${SCENARIOS.join(', ')}`);
+  }
+  let held = await campaignIds(db);
+  if (held.length === 0) {
+    log(`Empty store: seeding scenario "${scenario}"…`);
+    const summary = await seedScenario(db, {
+      scenario,
+      clock,
+      ...(opts.seedClinics !== undefined ? { clinics: opts.seedClinics } : {}),
+      ...(opts.onSeedProgress ? { onProgress: opts.onSeedProgress } : {}),
+    });
+    log(`Seeded ${summary.campaignId}: ${summary.clinics} clinics, ${summary.slots} slots.`);
+    held = await campaignIds(db);
+  }
+  log(`Store ${db.describe()} holds: ${held.join(', ')}`);
+  if (opts.scenarioExplicit && !held.includes(scenario)) throw new StartError(missingScenario(db, config, held, scenario));
+  if (held.includes('demo')) {
+    const rolled = await rollDemoForward(db, clock);
+    if (rolled) {
+      log(`Demo rolled forward to today: bookable until ${rolled.lastShotDay} (${rolled.daysAdded} new days × ${rolled.clinics} clinics).`);
+    }
+  }
+}
+
+async function campaignIds(db: Db): Promise<string[]> {
+  const r = await db.query<{ id: string }>('SELECT id FROM campaign ORDER BY id');
+  return r.rows.map((row) => row.id);
+}
+
+function missingScenario(db: Db, config: Config, held: string[], scenario: string): string {
+  const elsewhere = config.databaseUrl
+    ? `DATABASE_URL=postgres://…/${scenario.replace(/-/g, '_')} npx yeyak serve --scenario ${scenario}`
+    : `YEYAK_DATA_DIR=./.yeyak-${scenario} npx yeyak serve --scenario ${scenario}  (or YEYAK_DATA_DIR=memory:)`;
+  return (
+    `store ${db.describe()} holds ${held.join(', ')}, not ${scenario}. ` +
+    `Serve it from its own store: ${elsewhere}; or add it to this store first: npx yeyak seed --scenario ${scenario}`
+  );
+}
+
+/** Fails before seeding (which can take a minute) when the port is taken. */
+async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (e) => reject(listenError(e, port)));
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
+function listenError(e: unknown, port: number): Error {
+  const code = typeof e === 'object' && e !== null && 'code' in e ? (e as { code: unknown }).code : undefined;
+  const other = port < 65535 ? port + 1 : 8080;
+  const pick = `pick another: PORT=${other} npm start, or npx yeyak serve --port ${other}`;
+  if (code === 'EADDRINUSE') return new StartError(`port ${port} is already in use (another yeyak, or another program, listens there); ${pick}`);
+  if (code === 'EACCES') return new StartError(`not allowed to listen on port ${port} (ports below 1024 need privileges); ${pick}`);
+  return e instanceof Error ? e : new Error(String(e));
+}
+

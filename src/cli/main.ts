@@ -1,8 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import cliProgress from 'cli-progress';
 import { ConfigError, loadConfig, type ConfigInput } from '../core/config.ts';
-import { clockFor, openStore, serve } from '../server.ts';
+import { clockFor, openStore, serve, StartError } from '../server.ts';
 import { seedScenario } from '../scenarios/seed.ts';
+import { seedProgressBar } from './progress.ts';
 import { addStaff, staffRoles, type StaffRole } from '../staff/staff.ts';
 
 const SCENARIOS = ['demo', 'korea-2021-08'];
@@ -19,6 +19,16 @@ function storeOptions(cmd: Command): Command {
     .option('--database-url <url>', 'postgres://… (env DATABASE_URL); default: embedded PGlite')
     .option('--data-dir <dir>', 'embedded store directory, or memory: (env YEYAK_DATA_DIR)')
     .option('--now <instant>', 'start the clock at this ISO-8601 instant (env YEYAK_NOW)');
+}
+
+/** --clinics, else YEYAK_SEED_CLINICS (quick trials and the README test seed small stores). */
+function seedClinicsOf(opts: Record<string, unknown>): number | undefined {
+  if (opts.clinics !== undefined) return opts.clinics as number;
+  const env = process.env.YEYAK_SEED_CLINICS;
+  if (env === undefined || env === '') return undefined;
+  const n = Number(env);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`YEYAK_SEED_CLINICS must be a positive integer, got ${env}`);
+  return n;
 }
 
 function flagsToConfig(opts: Record<string, unknown>): ConfigInput {
@@ -38,11 +48,20 @@ storeOptions(
   program
     .command('serve')
     .description('serve the whole system (HTTP API, docs, metrics)')
-    .addOption(new Option('--scenario <name>', 'scenario to seed when the store is empty').choices(SCENARIOS))
+    .addOption(new Option('--scenario <name>', 'scenario to seed when the store is empty; a store without it is refused (env YEYAK_SCENARIO)').choices(SCENARIOS))
+    .option('--clinics <n>', 'clinics to seed into an empty store (env YEYAK_SEED_CLINICS; default: the scenario’s)', positiveInt)
     .option('--port <port>', 'HTTP port (env PORT)', positiveInt)
     .option('--trust-proxy <list>', 'addresses whose X-Forwarded-For is believed (env YEYAK_TRUST_PROXY)'),
 ).action(async (opts: Record<string, unknown>) => {
-  await serve(loadConfig(flagsToConfig(opts)));
+  const config = loadConfig(flagsToConfig(opts));
+  const progress = seedProgressBar();
+  const explicit = opts.scenario !== undefined || (process.env.YEYAK_SCENARIO ?? '') !== '';
+  const seedClinics = seedClinicsOf(opts);
+  try {
+    await serve(config, { scenarioExplicit: explicit, onSeedProgress: progress.onProgress, ...(seedClinics !== undefined ? { seedClinics } : {}) });
+  } finally {
+    progress.stop();
+  }
 });
 
 storeOptions(
@@ -51,29 +70,24 @@ storeOptions(
     .description('load a scenario into the configured store (deterministic for a given seed)')
     .addOption(new Option('--scenario <name>', 'scenario').choices(SCENARIOS).makeOptionMandatory())
     .option('--seed <n>', 'random seed', positiveInt, 1)
-    .option('--clinics <n>', 'number of clinics (default: the scenario’s)', positiveInt),
+    .option('--clinics <n>', 'number of clinics (env YEYAK_SEED_CLINICS; default: the scenario’s)', positiveInt),
 ).action(async (opts: Record<string, unknown>) => {
   const config = loadConfig(flagsToConfig(opts));
+  const clinics = seedClinicsOf(opts);
   const db = await openStore(config);
-  const bar = new cliProgress.SingleBar({ format: ' {step} [{bar}] {percentage}% | {value}/{total}' }, cliProgress.Presets.shades_classic);
-  let current = '';
+  const progress = seedProgressBar();
   try {
     const summary = await seedScenario(db, {
       scenario: opts.scenario as 'demo' | 'korea-2021-08',
       seed: opts.seed as number,
-      ...(opts.clinics !== undefined ? { clinics: opts.clinics as number } : {}),
+      ...(clinics !== undefined ? { clinics } : {}),
       clock: clockFor(config),
-      onProgress: (step, done, total) => {
-        if (step !== current) {
-          if (current) bar.stop();
-          current = step;
-          bar.start(total, done, { step: step.padEnd(8) });
-        } else bar.update(done, { step: step.padEnd(8) });
-      },
+      onProgress: progress.onProgress,
     });
-    if (current) bar.stop();
+    progress.stop();
     console.log(JSON.stringify(summary, null, 2));
   } finally {
+    progress.stop();
     await db.close();
   }
 });
@@ -117,6 +131,10 @@ storeOptions(
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof ConfigError) {
     console.error(`yeyak: configuration error: ${e.message}`);
+    process.exit(2);
+  }
+  if (e instanceof StartError) {
+    console.error(`yeyak: ${e.message}`);
     process.exit(2);
   }
   console.error(e instanceof Error ? e.message : e);

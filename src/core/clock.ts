@@ -1,7 +1,7 @@
 /**
  * Time is injected: domain code never reads the machine's clock directly, it takes a Clock.
- * Tests use a FakeClock; rehearsals and demos use an offset clock (`YEYAK_NOW`) that starts at a
- * given instant and runs forward in real time.
+ * Tests use a FakeClock; rehearsals and demos use an offset clock (`YEYAK_NOW`) that reads a
+ * given instant until the server begins to serve, then runs forward in real time.
  */
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
@@ -21,6 +21,40 @@ export function offsetClock(startAt: Date, base: Clock = systemClock): Clock {
     nowMs: () => base.nowMs() + offsetMs,
     now: () => new Date(base.nowMs() + offsetMs),
   };
+}
+
+/**
+ * An offset clock that is started later: until `start()` it reads `startAt` (standing still), then
+ * it runs forward from `startAt` with real time. The server starts it when it begins to serve, so
+ * a rehearsal's first second is not spent seeding (`YEYAK_NOW`, contract: "when the server begins
+ * to serve").
+ */
+export class StartableClock implements Clock {
+  private offsetMs: number | null = null;
+
+  constructor(
+    private readonly startAt: Date,
+    private readonly base: Clock = systemClock,
+  ) {
+    if (Number.isNaN(startAt.getTime())) throw new Error('StartableClock: invalid start instant');
+  }
+
+  get started(): boolean {
+    return this.offsetMs !== null;
+  }
+
+  /** From now on the clock runs; a second call changes nothing. */
+  start(): void {
+    if (this.offsetMs === null) this.offsetMs = this.startAt.getTime() - this.base.nowMs();
+  }
+
+  nowMs(): number {
+    return this.offsetMs === null ? this.startAt.getTime() : this.base.nowMs() + this.offsetMs;
+  }
+
+  now(): Date {
+    return new Date(this.nowMs());
+  }
 }
 
 /** A clock that only moves when told to. */

@@ -61,7 +61,7 @@ const DEMO_CAPACITY_MAX = 60;
 /** Capital region (서울, 인천, 경기): Pfizer in the first two weeks while the rest got Moderna. */
 const CAPITAL_SIDO = ['11', '28', '41'];
 
-interface ScenarioPlan {
+export interface ScenarioPlan {
   campaign: Campaign;
   defaultClinics: number;
   blackoutLabels: Record<string, string>;
@@ -123,7 +123,8 @@ function koreaPlan(): ScenarioPlan {
   };
 }
 
-function demoPlan(clock: Clock): ScenarioPlan {
+/** The demo is relative to today (Seoul): open since yesterday, shots from tomorrow for 3 weeks. */
+export function demoPlan(clock: Clock): ScenarioPlan {
   const tz = 'Asia/Seoul';
   const today = localDay(clock.now(), tz);
   const campaign: Campaign = {
@@ -240,7 +241,7 @@ export async function seedScenario(db: Db, opts: SeedOptions): Promise<SeedSumma
   });
 }
 
-function dose1DaysOf(plan: ScenarioPlan): string[] {
+export function dose1DaysOf(plan: ScenarioPlan): string[] {
   const { firstShotDay, lastShotDay } = plan.campaign;
   const days: string[] = [];
   const span = daysBetween(firstShotDay, lastShotDay);
@@ -435,7 +436,13 @@ async function insertRules(tx: Queryable, campaignId: string, rules: VaccineRule
  * the first matching campaign_vaccine_rule (resolved once per 시/도 × day, then joined) and the
  * Monday week of both doses. Dropped at commit.
  */
-async function stageDose1(tx: Queryable, campaignId: string, clinics: SyntheticClinic[], days: string[], days2: string[]): Promise<void> {
+export async function stageDose1(
+  tx: Queryable,
+  campaignId: string,
+  clinics: readonly Pick<SyntheticClinic, 'id' | 'capacity'>[],
+  days: string[],
+  days2: string[],
+): Promise<void> {
   await tx.query(`CREATE TEMP TABLE seed_clinic (clinic_id text PRIMARY KEY, capacity int NOT NULL) ON COMMIT DROP`);
   await tx.query(`INSERT INTO seed_clinic SELECT * FROM unnest($1::text[], $2::int[])`, [clinics.map((c) => c.id), clinics.map((c) => c.capacity)]);
   await tx.query(`CREATE TEMP TABLE seed_day (day date PRIMARY KEY, day2 date NOT NULL) ON COMMIT DROP`);
@@ -466,8 +473,11 @@ async function stageDose1(tx: Queryable, campaignId: string, clinics: SyntheticC
   await tx.query('ANALYZE seed_dose1');
 }
 
-/** One supply row per clinic × vaccine × Monday week, backing exactly the slots of that week. */
-async function insertSupply(tx: Queryable, campaignId: string): Promise<void> {
+/**
+ * One supply row per clinic × vaccine × Monday week, backing exactly the slots of that week. A week
+ * that already has supply (the demo rolled forward into a week it had begun) gets these doses added.
+ */
+export async function insertSupply(tx: Queryable, campaignId: string): Promise<void> {
   await tx.query(
     `INSERT INTO supply (campaign_id, clinic_id, vaccine_id, week_start, doses)
      SELECT $1::text, clinic_id, vaccine_id, week_start, sum(capacity)
@@ -475,7 +485,8 @@ async function insertSupply(tx: Queryable, campaignId: string): Promise<void> {
              UNION ALL
              SELECT clinic_id, vaccine_id, week2, capacity FROM seed_dose1) w
       GROUP BY clinic_id, vaccine_id, week_start
-      ORDER BY clinic_id, week_start, vaccine_id`,
+      ORDER BY clinic_id, week_start, vaccine_id
+     ON CONFLICT (campaign_id, clinic_id, vaccine_id, week_start) DO UPDATE SET doses = supply.doses + EXCLUDED.doses`,
     [campaignId],
   );
 }
@@ -485,7 +496,7 @@ async function insertSupply(tx: Queryable, campaignId: string): Promise<void> {
  * that maps onto it (same clinic and vaccine), so every dose 1 booked has its dose 2 behind it.
  * The slot trigger adds each statement's capacity to supply.allocated (CHECK allocated <= doses).
  */
-async function insertSlots(tx: Queryable, campaignId: string): Promise<void> {
+export async function insertSlots(tx: Queryable, campaignId: string): Promise<void> {
   // One statement for both doses: the statement-level supply trigger then runs once (it costs
   // ~3 s per run on 780k slots); input in key order keeps the unique-index inserts local.
   await tx.query(
