@@ -3,18 +3,20 @@
  * to serve (not while it seeds), a busy port that says how to pick another, and a store that does
  * not hold the scenario asked for.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
 import { loadConfig, type ConfigInput } from '../../src/core/config.ts';
 import { FakeClock, StartableClock } from '../../src/core/clock.ts';
 import { openPglite } from '../../src/core/db.ts';
 import { migrate } from '../../src/core/migrate.ts';
 import { seedScenario } from '../../src/scenarios/seed.ts';
-import { serve, StartError } from '../../src/server.ts';
+import { openStore, serve, StartError } from '../../src/server.ts';
 
 const REHEARSAL = '2021-08-09T19:59:30+09:00';
 const apps: FastifyInstance[] = [];
@@ -121,5 +123,29 @@ describe('serve', () => {
       expect(lines).toContainEqual(expect.stringContaining('holds: demo'));
       expect(lines).toContainEqual(expect.stringMatching(/Demo rolled forward to today: bookable until 2026-03-23/));
     });
+  });
+});
+
+describe.skipIf(!process.env.DATABASE_URL)('on PostgreSQL', () => {
+  it('migrate/serve create the database DATABASE_URL names when it does not exist, with a log line', async () => {
+    const name = `yeyak_test_created_${randomBytes(6).toString('hex')}`;
+    const url = new URL(process.env.DATABASE_URL as string);
+    url.pathname = `/${name}`;
+    const lines: string[] = [];
+    try {
+      const db = await openStore(configOf({ databaseUrl: url.toString() }), (l) => lines.push(l));
+      const r = await db.query<{ db: string }>('SELECT current_database() AS db');
+      await db.close();
+      expect(r.rows[0]?.db).toBe(name);
+      expect(lines).toEqual([`Created database ${name} on ${url.hostname}:${url.port || 5432} (it did not exist).`]);
+      const again: string[] = [];
+      await (await openStore(configOf({ databaseUrl: url.toString() }), (l) => again.push(l))).close();
+      expect(again).toEqual([]);
+    } finally {
+      const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    }
   });
 });
