@@ -24,6 +24,7 @@ const room = new WaitingRoom(store, clock, registry, {
   tickets: new TokenSigner(keys, 'ticket'),
   passes: new TokenSigner(keys, 'pass'),
   passTtlMs: 600_000,
+  claimWindowMs: 300_000,
   stateRefreshMs: 250,
 });
 await room.join(campaign.id, { device: undefined, personId: undefined }, undefined); // warm up

@@ -229,6 +229,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         signer,
         powSigner: waitingRoom.powSigner,
         joinPerIpPerMin: config.joinPerIpPerMin,
+        joinLeadMs: config.queueJoinLeadMs,
         secureCookies: config.nodeEnv === 'production',
       });
       await api.register(queueAdminRoutes, { room: waitingRoom.room, campaigns, clock });

@@ -17,8 +17,11 @@ export interface BatcherOptions<Req, Res> {
   queueMax: number;
   /** Batches in flight at once. 1 keeps lock order simple; more helps only spread load. */
   inFlightMax: number;
-  /** Called with each batch's size (metrics). */
-  onBatch?: (size: number, ms: number) => void;
+  /**
+   * Called after each batch with its size, its duration and whether it failed (the run threw: a
+   * database error, every request of the batch rejected) — metrics and the health monitor.
+   */
+  onBatch?: (size: number, ms: number, failed: boolean) => void;
   /** Injected for tests; defaults to performance.now. */
   nowMs?: () => number;
 }
@@ -72,6 +75,7 @@ export class Batcher<Req, Res> {
   private async runBatch(batch: Pending<Req, Res>[]): Promise<void> {
     const now = this.opts.nowMs ?? (() => performance.now());
     const started = now();
+    let failed = false;
     try {
       const results = await this.opts.run(batch.map((p) => p.request));
       if (results.length !== batch.length) {
@@ -79,6 +83,7 @@ export class Batcher<Req, Res> {
       }
       batch.forEach((p, i) => p.resolve(results[i] as Res));
     } catch (e) {
+      failed = true;
       for (const p of batch) p.reject(e);
     } finally {
       // inFlight stays counted until then, so drain() cannot return before this runs.
@@ -86,7 +91,7 @@ export class Batcher<Req, Res> {
         this.inFlight--;
         this.pump();
       });
-      this.opts.onBatch?.(batch.length, now() - started);
+      this.opts.onBatch?.(batch.length, now() - started, failed);
     }
   }
 }

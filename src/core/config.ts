@@ -40,6 +40,8 @@ export interface Config {
   readonly queueStateRefreshMs: number;
   readonly queueTickMs: number;
   readonly joinPerIpPerMin: number;
+  /** Joins are taken from this long before a window opens (src/campaigns/join-window.ts); earlier → CAMPAIGN_CLOSED. */
+  readonly queueJoinLeadMs: number;
   /** One device at a time: after a verification, other devices of that person are refused this long (0 = off). */
   readonly deviceLockMs: number;
   /** Identity starts (POST /identity/challenges) per client address per minute. */
@@ -86,6 +88,7 @@ export const defaults = {
   queueStateRefreshMs: 250, // a node re-reads the line's counters at least this often
   queueTickMs: 250, // the admission controller steps this often
   joinPerIpPerMin: 30, // joins per client address per minute
+  queueJoinLeadMs: 60 * 60 * 1000, // 1 h: the pre-queue forms in the hour before the opening
   deviceLockMs: 10 * 60 * 1000, // 10 min: the August 2021 one-device rule
   challengesPerIpPerMin: 600, // 600/min per address: carrier NAT puts many phones behind one address
   challengesPerPhonePerHour: 60, // 60/h per phone: a family phone verifies several people (sandbox: off)
@@ -112,6 +115,7 @@ const envNames: Partial<Record<keyof Config, string>> = {
   logLevel: 'YEYAK_LOG_LEVEL',
   queueKeys: 'YEYAK_QUEUE_KEYS',
   joinPerIpPerMin: 'YEYAK_JOIN_PER_IP_PER_MIN',
+  queueJoinLeadMs: 'YEYAK_QUEUE_JOIN_LEAD_MS',
   deviceLockMs: 'YEYAK_DEVICE_LOCK_MS',
   challengesPerIpPerMin: 'YEYAK_CHALLENGES_PER_IP_PER_MIN',
   challengesPerPhonePerHour: 'YEYAK_CHALLENGES_PER_PHONE_PER_HOUR',
@@ -225,6 +229,7 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     queueStateRefreshMs: int('queueStateRefreshMs', get('queueStateRefreshMs'), defaults.queueStateRefreshMs, 10, 250),
     queueTickMs: int('queueTickMs', get('queueTickMs'), defaults.queueTickMs, 10, 5_000),
     joinPerIpPerMin: int('joinPerIpPerMin', get('joinPerIpPerMin'), defaults.joinPerIpPerMin, 1, 1_000_000),
+    queueJoinLeadMs: int('queueJoinLeadMs', get('queueJoinLeadMs'), defaults.queueJoinLeadMs, 0, 7 * 24 * 3600 * 1000),
     deviceLockMs: int('deviceLockMs', get('deviceLockMs'), defaults.deviceLockMs, 0, 24 * 3600 * 1000),
     challengesPerIpPerMin: int('challengesPerIpPerMin', get('challengesPerIpPerMin'), defaults.challengesPerIpPerMin, 1, 1_000_000),
     challengesPerPhonePerHour: int(

@@ -12,7 +12,9 @@ import { openingOf } from './service.ts';
  * moves the admitted-up-to counter forward by what the target rate allows, scaled by the health
  * of what the line protects, within the cap on active passes. Unclaimed admissions (people who
  * left) never hold an active slot, so they cannot stall the line; their share is measured (the
- * no-show rate) and compensated by admitting proportionally more.
+ * no-show rate) and compensated by admitting proportionally more. A place not claimed within the
+ * claim window of its admission lapses (the store refuses its claim) and stays unclaimed: it counts
+ * as a no-show, like one who never came back.
  *
  * States of a campaign's line: before the opening nobody is admitted (a pre-queue may fill);
  * at the opening the pre-queue is frozen and shuffled once; then admission runs, unless paused.
@@ -28,6 +30,8 @@ export interface ControllerOptions {
   tickMs: number;
   /** Counter checkpoints to the database are written ahead by this many seconds of admissions. */
   checkpointAheadS: number;
+  /** Admission steps are kept this long (the claim window): older unclaimed places have lapsed. */
+  claimWindowMs: number;
   health: () => HealthSample;
   log: (msg: string, fields: Record<string, unknown>) => void;
   onAdmit?: (campaignId: string, n: number) => void;
@@ -122,7 +126,7 @@ export class AdmissionController {
     if (dtMs > 0) tr.observedRatePerS = ewma(tr.observedRatePerS, (n * 1000) / dtMs, dtMs, RATE_TAU_MS);
     const to = state.admittedUpTo + n;
     await this.checkpoint(c.id, state, tr, to, now);
-    await this.store.advance(c.id, to, tr.observedRatePerS, tr.noShowRate);
+    await this.store.advance(c.id, to, tr.observedRatePerS, tr.noShowRate, { atMs: now, keepMs: this.opts.claimWindowMs });
     if (n > 0) this.opts.onAdmit?.(c.id, n);
   }
 

@@ -42,6 +42,7 @@ export function createRedisQueueStore(
   return new RedisQueueStore(redis, {
     ...(deps.prefix !== undefined ? { prefix: deps.prefix } : {}),
     defaults: queueDefaults(deps.campaigns),
+    nowMs: () => deps.clock.nowMs(),
     restoreFrom: deps.restoreFrom ?? ((id) => readCheckpoint(deps.db, id)),
     settingsFrom: async (id) => {
       const c = await loadCampaign(deps.db, id);

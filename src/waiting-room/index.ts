@@ -70,6 +70,7 @@ export async function createWaitingRoom(
     tickets: new TokenSigner(keys, 'ticket'),
     passes: new TokenSigner(keys, 'pass'),
     passTtlMs: config.passTtlMs,
+    claimWindowMs: config.queueClaimWindowMs,
     stateRefreshMs: config.queueStateRefreshMs,
     db: deps.db,
   });
@@ -78,6 +79,7 @@ export async function createWaitingRoom(
     nodeId,
     tickMs: config.queueTickMs,
     checkpointAheadS: 2,
+    claimWindowMs: config.queueClaimWindowMs,
     health: deps.health,
     log: deps.log,
     onAdmit: (campaign, n) => deps.metrics.queueAdmissions.inc({ campaign }, n),

@@ -1,7 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { YeyakError } from '../core/errors.ts';
-import { defaultState, type ClaimOutcome, type JoinOutcome, type QueueSettings, type QueueState, type QueueStore } from './store.ts';
+import {
+  defaultState,
+  type AdmissionStep,
+  type ClaimAt,
+  type ClaimOutcome,
+  type ClaimResult,
+  type JoinOutcome,
+  type PassUseOutcome,
+  type PassUseRequest,
+  type QueueSettings,
+  type QueueState,
+  type QueueStore,
+} from './store.ts';
 
 /**
  * The waiting room in Redis: every node shares one line per campaign.
@@ -9,9 +21,15 @@ import { defaultState, type ClaimOutcome, type JoinOutcome, type QueueSettings, 
  * Layout (one hash slot per campaign: the `{campaignId}` hash tag):
  *   <prefix>{<campaignId>}:state   hash: counters, ceilings, settings, estimates, the `init` marker
  *   <prefix>{<campaignId>}:active  zset: position → pass expiry (ms)
+ *   <prefix>{<campaignId>}:holder  hash: position → the person the pass is bound to (first use)
+ *   <prefix>{<campaignId>}:lease   hash: position → `<token>|<untilMs>`, the booking using the pass
  *   <prefix>{<campaignId>}:spent   string used as a bitset: bit n = position n completed a booking
+ *   <prefix>{<campaignId>}:steps   zset: admission steps `<upTo>:<atMs>` scored by upTo, kept for
+ *                                  the claim window (older ones raise the state's `lapsedUpTo`)
+ *   <prefix>{<campaignId>}:pow:<id> string: a solved proof-of-work challenge, PX until it expires
  *   <prefix>{<campaignId>}:lead    string: the admission leader's node id, PX lease
- * with <prefix> = `yeyak:q:` by default.
+ * with <prefix> = `yeyak:q:` by default. Holder and lease entries live and die with the position's
+ * active entry (pruned with it, dropped when it is spent), so they are bounded by the cap too.
  *
  * The counters live in the state hash, next to the `init` marker, not in keys of their own: a
  * hash disappears as a whole (restart without persistence, FLUSHDB, eviction), so "marker present"
@@ -33,10 +51,15 @@ import { defaultState, type ClaimOutcome, type JoinOutcome, type QueueSettings, 
  * reached the fresh hash.
  *
  * Not restored (lost with Redis memory unless Redis persists it): the active-pass set (the cap
- * undercounts until passes issued before the loss expire), the spent-position bitset (a pass whose
- * booking completed is accepted by the gate again until it expires, and a spent position can be
- * given a new pass; the one-reservation-per-person rule in PostgreSQL still refuses a second
- * booking of the same person), the leader lease and the estimates.
+ * undercounts until passes issued before the loss expire or are used: a booking with a pass whose
+ * entry is gone puts it back), the holders and leases of passes (a pass in use at the loss may be
+ * used once more at once, by its device; the one-reservation-per-person rule in PostgreSQL still
+ * refuses a second booking of the same person), the spent-position bitset (a pass whose booking
+ * completed is accepted by the gate again until it expires, and a spent position can be given a
+ * new pass — same backstop), the admission steps (the restore writes one step at the restored
+ * admittedUpTo: every admitted place gets a fresh claim window from the restore, nobody lapses
+ * because of the loss), the recorded proof-of-work solutions (one may be reused once within its
+ * two minutes), the leader lease and the estimates.
  */
 export interface QueueFloor {
   lastSeq: number;
@@ -62,6 +85,8 @@ export interface RedisQueueStoreOptions {
   ownsConnection?: boolean;
   /** Told after every restore from a checkpoint (for the operator's log). */
   onRestore?: (campaignId: string, floor: QueueFloor | null) => void;
+  /** The campaign clock: a restore starts the claim window of every admitted place now. */
+  nowMs: () => number;
 }
 
 const NOINIT = -1;
@@ -98,16 +123,33 @@ raise('preCeil', ARGV[2])
 return 1
 `;
 
-/** ARGV: to, observedRatePerS, noShowRate. Returns admittedUpTo after, or -1 (not initialised). */
+/** Steps dropped per advance at most (the rest go on the next one): bounded work per script. */
+const STEP_PRUNE_MAX = 1_000;
+
+/**
+ * KEYS: state, steps; ARGV: to, observedRatePerS, noShowRate, atMs, keepMs. Records the step when
+ * the counter moves and drops steps older than keepMs, raising `lapsedUpTo` to each one's upTo.
+ * Returns admittedUpTo after, or -1 (not initialised).
+ */
 const ADVANCE = `
 local st = KEYS[1]
 if redis.call('HEXISTS', st, 'init') == 0 then return -1 end
 local cur = tonumber(redis.call('HGET', st, 'admittedUpTo') or '0')
 local to = tonumber(ARGV[1])
+local at = tonumber(ARGV[4])
 if to > cur then
   redis.call('HINCRBY', st, 'admittedTotal', to - cur)
   redis.call('HSET', st, 'admittedUpTo', ARGV[1])
+  redis.call('ZADD', KEYS[2], to, ARGV[1] .. ':' .. ARGV[4])
   cur = to
+end
+for i = 1, ${STEP_PRUNE_MAX} do
+  local first = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
+  if not first then break end
+  local upTo, stepAt = string.match(first, '^(%d+):(%d+)$')
+  if tonumber(stepAt) + tonumber(ARGV[5]) > at then break end
+  if tonumber(upTo) > tonumber(redis.call('HGET', st, 'lapsedUpTo') or '0') then redis.call('HSET', st, 'lapsedUpTo', upTo) end
+  redis.call('ZREM', KEYS[2], first)
 end
 redis.call('HSET', st, 'observedRatePerS', ARGV[2], 'noShowRate', ARGV[3])
 return cur
@@ -124,30 +166,91 @@ redis.call('HSET', st, 'seed', ARGV[1], 'frozen', pre)
 return {ARGV[1], pre, 1}
 `;
 
-/**
- * KEYS: state, active, spent; ARGV: position, expMs. 1 on the first claim of that position, 0 on
- * a later one, -1 when the position is spent (nothing marked).
- * GT, not NX: a later poll re-issues the pass with a later expiry, and the active slot follows it
- * (as in the in-process store); a new member is still "added", which is what counts as first.
- */
-const CLAIM = `
-if redis.call('GETBIT', KEYS[3], ARGV[1]) == 1 then return -1 end
-local added = redis.call('ZADD', KEYS[2], 'GT', ARGV[2], ARGV[1])
-if added == 1 then redis.call('HINCRBY', KEYS[1], 'claimedTotal', 1) end
-return added
+/** Expired active entries dropped per script at most (their holder and lease with them). */
+const ACTIVE_PRUNE_MAX = 1_000;
+
+/** Lua: drops expired active entries (≤ now) with their holder and lease. */
+const PRUNE = (active: string, holder: string, lease: string, now: string) => `
+local gone = redis.call('ZRANGEBYSCORE', ${active}, '-inf', ${now}, 'LIMIT', 0, ${ACTIVE_PRUNE_MAX})
+if #gone > 0 then
+  redis.call('ZREM', ${active}, unpack(gone))
+  redis.call('HDEL', ${holder}, unpack(gone))
+  redis.call('HDEL', ${lease}, unpack(gone))
+end
 `;
 
-/** KEYS: active, spent; ARGV: position. */
-const SPEND = `
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('SETBIT', KEYS[2], ARGV[1], 1)
+const CLAIM_SPENT = -1;
+const CLAIM_LAPSED = -3;
+const CLAIM_FULL = -4;
+
+/**
+ * KEYS: state, active, spent, steps, holder, lease; ARGV: position, expMs, nowMs, claimWindowMs,
+ * default activeMax. Returns {1, expMs} on the first claim, {0, expMs} while the pass's entry lives
+ * (the first claim's expiry), {-1} spent, {-3} lapsed (admitted longer ago than the window), {-4}
+ * the unexpired active passes are at activeMax — nothing marked for these.
+ */
+const CLAIM = `
+local p = tonumber(ARGV[1])
+local now = tonumber(ARGV[3])
+if redis.call('GETBIT', KEYS[3], ARGV[1]) == 1 then return {-1, 0} end
+${PRUNE('KEYS[2]', 'KEYS[5]', 'KEYS[6]', 'ARGV[3]')}
+local exp = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if exp then return {0, exp} end
+if p <= tonumber(redis.call('HGET', KEYS[1], 'lapsedUpTo') or '0') then return {-3, 0} end
+local step = redis.call('ZRANGEBYSCORE', KEYS[4], p, '+inf', 'LIMIT', 0, 1)[1]
+if step then
+  local at = tonumber(string.match(step, ':(%d+)$'))
+  if at + tonumber(ARGV[4]) <= now then return {-3, 0} end
+end
+local max = tonumber(redis.call('HGET', KEYS[1], 'activeMax') or ARGV[5])
+if redis.call('ZCOUNT', KEYS[2], '(' .. ARGV[3], '+inf') >= max then return {-4, 0} end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+redis.call('HINCRBY', KEYS[1], 'claimedTotal', 1)
+return {1, ARGV[2]}
+`;
+
+const USE_SPENT = -1;
+const USE_WRONG_HOLDER = -2;
+const USE_IN_USE = -3;
+
+/**
+ * KEYS: active, spent, holder, lease; ARGV: position, personId, token, leaseUntilMs, nowMs,
+ * passExpMs. 1 when leased to this use (bound to the person on first use), -1 spent, -2 bound to
+ * another person, -3 leased to another use that has not ended. A pass whose active entry is gone
+ * (lost with Redis memory) is counted active again, until its expiry.
+ */
+const BEGIN_USE = `
+if redis.call('GETBIT', KEYS[2], ARGV[1]) == 1 then return -1 end
+local holder = redis.call('HGET', KEYS[3], ARGV[1])
+if holder and holder ~= ARGV[2] then return -2 end
+local lease = redis.call('HGET', KEYS[4], ARGV[1])
+if lease and tonumber(string.match(lease, '|(%d+)$')) > tonumber(ARGV[5]) then return -3 end
+redis.call('ZADD', KEYS[1], 'NX', ARGV[6], ARGV[1])
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[3] .. '|' .. ARGV[4])
 return 1
 `;
 
-/** KEYS: active; ARGV: nowMs. */
+/** KEYS: lease; ARGV: position, token. Ends the lease only if it is still this use's. */
+const END_USE = `
+local lease = redis.call('HGET', KEYS[1], ARGV[1])
+if lease and string.sub(lease, 1, #ARGV[2] + 1) == ARGV[2] .. '|' then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 1
+`;
+
+/** KEYS: active, spent, holder, lease; ARGV: position. */
+const SPEND = `
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('SETBIT', KEYS[2], ARGV[1], 1)
+redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('HDEL', KEYS[4], ARGV[1])
+return 1
+`;
+
+/** KEYS: active, holder, lease; ARGV: nowMs. Unexpired active passes (> now). */
 const ACTIVE = `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-return redis.call('ZCARD', KEYS[1])
+${PRUNE('KEYS[1]', 'KEYS[2]', 'KEYS[3]', 'ARGV[1]')}
+return redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[1], '+inf')
 `;
 
 /** KEYS: lead; ARGV: nodeId, ttlMs. Take a free lease, or renew our own. */
@@ -173,8 +276,11 @@ return redis.call('HGET', st, 'pending')
 `;
 
 /**
- * ARGV: nonce ('' = only raise an initialised line), lastSeq, preCount, admittedUpTo, seed ('' =
- * none), frozenPreCount ('' = unknown), then settings as field/value pairs. Raises counters to the
+ * KEYS: state, steps. ARGV: nonce ('' = only raise an initialised line), lastSeq, preCount,
+ * admittedUpTo, seed ('' = none), frozenPreCount ('' = unknown), nowMs, then settings as
+ * field/value pairs. On initialisation, one admission step (admittedUpTo, nowMs): admission
+ * instants are not checkpointed, so every place admitted so far gets its claim window from the
+ * restore. Raises counters to the
  * floor (max), a ceiling below its counter to the counter (which lets no number through), sets the
  * shuffle only if absent, and sets `init` — only while the nonce read before the checkpoint is
  * still there; settings are written on initialisation only, each unless already present (a newer
@@ -202,7 +308,9 @@ if ARGV[5] ~= '' and redis.call('HEXISTS', st, 'seed') == 0 then
   redis.call('HSET', st, 'seed', ARGV[5], 'frozen', frozen)
 end
 if not init then
-  for i = 7, #ARGV, 2 do redis.call('HSETNX', st, ARGV[i], ARGV[i + 1]) end
+  for i = 8, #ARGV, 2 do redis.call('HSETNX', st, ARGV[i], ARGV[i + 1]) end
+  local upTo = redis.call('HGET', st, 'admittedUpTo') or '0'
+  if tonumber(upTo) > 0 then redis.call('ZADD', KEYS[2], upTo, upTo .. ':' .. ARGV[7]) end
   redis.call('HSET', st, 'init', '1')
   redis.call('HDEL', st, 'pending')
 end
@@ -212,14 +320,16 @@ return 1
 const SCRIPTS = {
   yeyakQJoin: { keys: 1, lua: JOIN },
   yeyakQRaiseCeiling: { keys: 1, lua: RAISE_CEILING },
-  yeyakQAdvance: { keys: 1, lua: ADVANCE },
+  yeyakQAdvance: { keys: 2, lua: ADVANCE },
   yeyakQFreeze: { keys: 1, lua: FREEZE },
-  yeyakQClaim: { keys: 3, lua: CLAIM },
-  yeyakQSpend: { keys: 2, lua: SPEND },
-  yeyakQActive: { keys: 1, lua: ACTIVE },
+  yeyakQClaim: { keys: 6, lua: CLAIM },
+  yeyakQBeginUse: { keys: 4, lua: BEGIN_USE },
+  yeyakQEndUse: { keys: 1, lua: END_USE },
+  yeyakQSpend: { keys: 4, lua: SPEND },
+  yeyakQActive: { keys: 3, lua: ACTIVE },
   yeyakQLead: { keys: 1, lua: LEAD },
   yeyakQBeginRestore: { keys: 1, lua: BEGIN_RESTORE },
-  yeyakQRestore: { keys: 1, lua: RESTORE },
+  yeyakQRestore: { keys: 2, lua: RESTORE },
 } as const;
 
 type ScriptName = keyof typeof SCRIPTS;
@@ -346,12 +456,14 @@ export class RedisQueueStore implements QueueStore {
     const r = await this.run(
       'yeyakQRestore',
       this.key(campaignId, 'state'),
+      this.key(campaignId, 'steps'),
       nonce,
       String(Math.max(0, Math.floor(floor.lastSeq))),
       String(Math.max(0, Math.floor(floor.preCount))),
       String(Math.max(0, Math.floor(floor.admittedUpTo))),
       floor.shuffleSeed === null ? '' : String(floor.shuffleSeed),
       floor.frozenPreCount === null ? '' : String(floor.frozenPreCount),
+      String(Math.floor(this.opts.nowMs())),
       ...(settings ? Object.entries(settingsFields(settings)).flat() : []),
     );
     return Number(r);
@@ -420,10 +532,12 @@ export class RedisQueueStore implements QueueStore {
     await this.cmd(() => this.redis.hset(this.key(campaignId, 'state'), fields));
   }
 
-  async advance(campaignId: string, to: number, observedRatePerS: number, noShowRate: number): Promise<void> {
+  async advance(campaignId: string, to: number, observedRatePerS: number, noShowRate: number, step: AdmissionStep): Promise<void> {
     const st = this.key(campaignId, 'state');
+    const steps = this.key(campaignId, 'steps');
+    const args = [String(Math.floor(to)), String(observedRatePerS), String(noShowRate), String(Math.floor(step.atMs)), String(Math.max(0, Math.floor(step.keepMs)))];
     await this.initialised(campaignId, async () => {
-      const r = Number(await this.run('yeyakQAdvance', st, String(Math.floor(to)), String(observedRatePerS), String(noShowRate)));
+      const r = Number(await this.run('yeyakQAdvance', st, steps, ...args));
       return r === NOINIT ? NOINIT_RESULT : r;
     });
   }
@@ -437,22 +551,57 @@ export class RedisQueueStore implements QueueStore {
     });
   }
 
-  async claimPass(campaignId: string, position: number, expMs: number): Promise<ClaimOutcome> {
+  async claimPass(campaignId: string, position: number, at: ClaimAt): Promise<ClaimResult> {
+    const k = (part: string) => this.key(campaignId, part);
+    const [code, exp] = (await this.run(
+      'yeyakQClaim',
+      ...['state', 'active', 'spent', 'steps', 'holder', 'lease'].map(k),
+      String(position),
+      String(Math.floor(at.expMs)),
+      String(Math.floor(at.nowMs)),
+      String(Math.max(0, Math.floor(at.claimWindowMs))),
+      String(this.opts.defaults(campaignId).activeMax),
+    )) as [number, string | number];
+    const outcome: ClaimOutcome =
+      code === 1 ? 'claimed' : code === 0 ? 'renewed' : code === CLAIM_SPENT ? 'spent' : code === CLAIM_LAPSED ? 'lapsed' : code === CLAIM_FULL ? 'full' : 'spent';
+    return { outcome, expMs: Number(exp) };
+  }
+
+  async beginUse(campaignId: string, position: number, use: PassUseRequest): Promise<PassUseOutcome> {
+    const k = (part: string) => this.key(campaignId, part);
     const r = Number(
       await this.run(
-        'yeyakQClaim',
-        this.key(campaignId, 'state'),
-        this.key(campaignId, 'active'),
-        this.key(campaignId, 'spent'),
+        'yeyakQBeginUse',
+        ...['active', 'spent', 'holder', 'lease'].map(k),
         String(position),
-        String(expMs),
+        String(use.personId),
+        use.token,
+        String(Math.floor(use.leaseUntilMs)),
+        String(Math.floor(use.nowMs)),
+        String(Math.floor(use.passExpMs)),
       ),
     );
-    return r === 1 ? 'claimed' : r === 0 ? 'renewed' : 'spent';
+    if (r === 1) return 'ok';
+    if (r === USE_SPENT) return 'spent';
+    if (r === USE_WRONG_HOLDER) return 'wrong-holder';
+    if (r === USE_IN_USE) return 'in-use';
+    throw new Error(`invariant violated: begin-use script answered ${r}`);
+  }
+
+  async endUse(campaignId: string, position: number, token: string): Promise<void> {
+    await this.run('yeyakQEndUse', this.key(campaignId, 'lease'), String(position), token);
   }
 
   async spendPosition(campaignId: string, position: number): Promise<void> {
-    await this.run('yeyakQSpend', this.key(campaignId, 'active'), this.key(campaignId, 'spent'), String(position));
+    const k = (part: string) => this.key(campaignId, part);
+    await this.run('yeyakQSpend', ...['active', 'spent', 'holder', 'lease'].map(k), String(position));
+  }
+
+  async recordSolution(campaignId: string, solutionId: string, untilMs: number, nowMs: number): Promise<boolean> {
+    const ttlMs = Math.max(1, Math.ceil(untilMs - nowMs));
+    // SET NX: one atomic command, so two nodes given the same solution at once record it once.
+    const r = await this.cmd(() => this.redis.set(this.key(campaignId, `pow:${solutionId}`), '1', 'PX', ttlMs, 'NX'));
+    return r === 'OK';
   }
 
   async isSpent(campaignId: string, position: number): Promise<boolean> {
@@ -460,7 +609,8 @@ export class RedisQueueStore implements QueueStore {
   }
 
   async activeCount(campaignId: string, nowMs: number): Promise<number> {
-    return Number(await this.run('yeyakQActive', this.key(campaignId, 'active'), String(nowMs)));
+    const k = (part: string) => this.key(campaignId, part);
+    return Number(await this.run('yeyakQActive', ...['active', 'holder', 'lease'].map(k), String(Math.floor(nowMs))));
   }
 
   async lead(campaignId: string, nodeId: string, ttlMs: number): Promise<boolean> {

@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.ts';
 import { YeyakError } from '../core/errors.ts';
 import { SESSION_COOKIE, type SessionSigner } from '../identity/session.ts';
 import type { CampaignRegistry } from '../campaigns/registry.ts';
+import { closedForJoin, QUEUE_JOIN_LEAD_MS_DEFAULT } from '../campaigns/join-window.ts';
 import { checkSolution, issueChallenge } from './pow.ts';
 import type { TokenSigner } from './tokens.ts';
 import type { Holder, WaitingRoom } from './service.ts';
@@ -18,6 +19,8 @@ export interface QueueRouteDeps {
   signer: SessionSigner;
   powSigner: TokenSigner;
   joinPerIpPerMin: number;
+  /** Joins open this long before a window (default 1 h); earlier, or after the last → CAMPAIGN_CLOSED. */
+  joinLeadMs?: number;
   secureCookies: boolean;
 }
 
@@ -120,7 +123,10 @@ export async function queueRoutes(app: FastifyInstance, deps: QueueRouteDeps): P
       const holder = holderOf(request, deps.signer, true);
       const existing = (request.headers['yeyak-ticket'] as string | undefined) ?? request.cookies?.[TICKET_COOKIE];
       // Unknown campaigns stop here: the store would otherwise keep a line for every id tried.
-      if (!deps.campaigns.get(campaignId)) throw new YeyakError('YEYAK_E_CAMPAIGN_NOT_FOUND');
+      const campaign = deps.campaigns.get(campaignId);
+      if (!campaign) throw new YeyakError('YEYAK_E_CAMPAIGN_NOT_FOUND');
+      const closed = closedForJoin(campaign, deps.clock.nowMs(), deps.joinLeadMs ?? QUEUE_JOIN_LEAD_MS_DEFAULT);
+      if (closed) throw new YeyakError('YEYAK_E_CAMPAIGN_CLOSED', undefined, { ...closed });
       const state = await deps.room.state(campaignId).catch(() => null);
       // Only a ticket that really keeps a place skips the work; any other string is no excuse.
       const rejoin = existing !== undefined && (await deps.room.holdsPlace(campaignId, existing, holder).catch(() => false));

@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import type { Db } from '../core/db.ts';
 import { YeyakError } from '../core/errors.ts';
 import { updateQueueSettings } from '../campaigns/store.ts';
 import type { Campaign } from '../campaigns/types.ts';
 import type { CampaignRegistry } from '../campaigns/registry.ts';
-import { estimateWait, POLL_FAR_MS, type Estimate } from './estimate.ts';
+import { estimateWait, POLL_FAR_MS, POLL_NEAR_MS, type Estimate } from './estimate.ts';
 import { checkpointLedger, Issuer, volatileLedger } from './issuer.ts';
 import { shuffledPosition } from './permutation.ts';
 import type { JoinResult, QueueSettings, QueueState, QueueStore } from './store.ts';
@@ -19,8 +19,13 @@ import { isPass, isTicket, type Pass, type Ticket, type TokenSigner } from './to
 export interface WaitingRoomOptions {
   tickets: TokenSigner;
   passes: TokenSigner;
-  /** How long a pass admits its holder to the booking API. */
+  /** How long a pass admits its holder to the booking API, from its first claim. */
   passTtlMs: number;
+  /**
+   * An admitted place must be claimed (its first status poll after admission) within this long of
+   * its admission; after it the place has lapsed (a no-show) and its holder joins again.
+   */
+  claimWindowMs: number;
   /** Counters are re-read from the store this often. */
   stateRefreshMs: number;
   /**
@@ -46,7 +51,29 @@ export interface StatusAnswer extends Estimate {
    * gives a new place at the back of the line.
    */
   used?: true;
+  /**
+   * Present (true) when the place is admitted but the passes in use are at the cap: no pass yet;
+   * ask again after pollAfterMs (short). The claim window still runs from the admission.
+   */
+  passPending?: true;
 }
+
+/** Internal: a place whose claim window passed unclaimed (status answers 409 TICKET_LAPSED). */
+type PlaceAnswer = StatusAnswer & { lapsed?: true };
+
+/** A booking-path write holding a pass (WaitingRoom.beginUse): spent or ended by its caller. */
+export interface PassUse {
+  pass: Pass;
+  token: string;
+}
+
+/**
+ * How long one booking-path write holds its pass, at most: a node that dies mid-booking frees it
+ * after this. Well above a booking's worst case (a full batch queue plus the 5 s statement
+ * timeout); should a write outlive it, a second use can only be the same person's (the pass is
+ * bound to them), and PostgreSQL's one reservation per person refuses a second booking.
+ */
+export const PASS_USE_LEASE_MS = 60_000;
 
 export interface JoinAnswer extends StatusAnswer {
   ticket: string;
@@ -223,9 +250,9 @@ export class WaitingRoom {
     if (existingTicket) {
       const t = this.tickets(existingTicket);
       if (t && this.keepsPlace(campaignId, t, holder)) {
-        const kept = await this.statusOf(c, t, holder);
-        // A place spent on a completed booking is not kept: the holder gets a new one.
-        if (!kept.used) return { ticket: existingTicket, device: t.d, ...kept };
+        const { lapsed, ...kept } = await this.statusOf(c, t, holder);
+        // A place spent on a completed booking, or lapsed unclaimed, is not kept: a new one.
+        if (!kept.used && !lapsed) return { ticket: existingTicket, device: t.d, ...kept };
       }
     }
     const device = isDeviceId(holder.device) ? holder.device : newDeviceId();
@@ -244,7 +271,8 @@ export class WaitingRoom {
     // The promise made at join travels in the ticket, so the ETA error can be measured statelessly.
     const first = this.answer(c, ticket, state);
     const token = this.opts.tickets.sign({ ...ticket, e: first.etaSeconds });
-    return { ticket: token, device, ...(await this.statusOf(c, { ...ticket, e: first.etaSeconds }, holder, state)) };
+    const { lapsed: _new, ...status } = await this.statusOf(c, { ...ticket, e: first.etaSeconds }, holder, state);
+    return { ticket: token, device, ...status };
   }
 
   /**
@@ -252,8 +280,9 @@ export class WaitingRoom {
    * them; every later join — from any device, with or without the ticket — is given that place
    * again, re-signed for the asking device. The decision is the conditional INSERT's (primary key
    * campaign + person, ON CONFLICT DO NOTHING): two first joins at once keep one place; the loser's
-   * number is left unused (admitted as a no-show). A place spent on a completed booking is
-   * replaced by a new one at the back (conditional DELETE of that very place, then a new INSERT).
+   * number is left unused (admitted as a no-show). A place spent on a completed booking, or
+   * lapsed (admitted and not claimed within the claim window), is replaced by a new one at the
+   * back (conditional DELETE of that very place, then a new INSERT).
    */
   private async joinAsPerson(c: Campaign, personId: number, holder: Holder): Promise<JoinAnswer> {
     const device = isDeviceId(holder.device) ? holder.device : newDeviceId();
@@ -271,8 +300,8 @@ export class WaitingRoom {
       const state = await this.state(c.id);
       const first = this.answer(c, ticket, state);
       const signed = { ...ticket, e: first.etaSeconds };
-      const status = await this.statusOf(c, signed, holder, state);
-      if (status.used && attempt === 0) {
+      const { lapsed, ...status } = await this.statusOf(c, signed, holder, state);
+      if ((status.used || lapsed) && attempt === 0) {
         await this.personPlaces.remove(c.id, personId, place.seq);
         continue;
       }
@@ -283,15 +312,18 @@ export class WaitingRoom {
 
   /**
    * True when rejoining with `token` keeps a place: a valid ticket for this campaign, of this
-   * holder, whose place is not spent (a spent ticket's rejoin is a new join, proof of work and all).
+   * holder, whose place is neither spent nor lapsed (such a rejoin is a new join, proof of work
+   * and all).
    */
   async holdsPlace(campaignId: string, token: string, holder: Holder): Promise<boolean> {
     const t = this.tickets(token);
     if (t === null || !this.keepsPlace(campaignId, t, holder)) return false;
     const state = await this.state(campaignId);
     const position = this.position(t, state);
-    // Only an admitted place can have been spent.
-    return position === null || position > state.admittedUpTo || !(await this.store.isSpent(campaignId, position));
+    // Only an admitted place can have been spent or have lapsed.
+    if (position === null || position > state.admittedUpTo) return true;
+    const answer = await this.statusOf(this.campaign(campaignId), t, holder, state);
+    return !answer.used && !answer.lapsed;
   }
 
   private keepsPlace(campaignId: string, t: Ticket, holder: Holder): boolean {
@@ -307,7 +339,9 @@ export class WaitingRoom {
     const t = this.tickets(ticketToken);
     if (!t) throw new YeyakError('YEYAK_E_TICKET_INVALID');
     if (t.p !== undefined && holder.personId !== undefined && t.p !== holder.personId) throw new YeyakError('YEYAK_E_TICKET_INVALID');
-    return this.statusOf(this.campaign(t.c), t, holder);
+    const { lapsed, ...answer } = await this.statusOf(this.campaign(t.c), t, holder);
+    if (lapsed) throw new YeyakError('YEYAK_E_TICKET_LAPSED');
+    return answer;
   }
 
   /** Position in the line, or null while a pre-queue ticket waits for the opening shuffle. */
@@ -337,16 +371,25 @@ export class WaitingRoom {
     };
   }
 
-  private async statusOf(c: Campaign, t: Ticket & { e?: number }, holder: Holder, known?: QueueState): Promise<StatusAnswer> {
+  /**
+   * The place's answer; for an admitted place, its claim (store.claimPass): the pass, or why none.
+   * Lapsed places come back marked `lapsed` (callers decide: status refuses, a join replaces).
+   */
+  private async statusOf(c: Campaign, t: Ticket & { e?: number }, holder: Holder, known?: QueueState): Promise<PlaceAnswer> {
     const state = known ?? (await this.state(c.id));
     const a = this.answer(c, t, state);
     if (a.state !== 'admitted' || a.position === null) return a;
-    const exp = this.clock.nowMs() + this.opts.passTtlMs;
-    const claim = await this.store.claimPass(c.id, a.position, exp);
+    const now = this.clock.nowMs();
+    const claim = await this.store.claimPass(c.id, a.position, { expMs: now + this.opts.passTtlMs, nowMs: now, claimWindowMs: this.opts.claimWindowMs });
+    const none = { etaSeconds: 0, etaLowSeconds: 0, etaHighSeconds: 0 };
     // Spent on a completed booking: admitted still (the place was real), but never a pass again.
     // Nothing to wait for either: the next poll may come late.
-    if (claim === 'spent') return { ...a, pollAfterMs: POLL_FAR_MS, etaSeconds: 0, etaLowSeconds: 0, etaHighSeconds: 0, used: true };
-    if (claim === 'claimed' && t.e !== undefined) this.onAdmittedClaim?.((this.clock.nowMs() - t.t) / 1000 - t.e);
+    if (claim.outcome === 'spent') return { ...a, ...none, pollAfterMs: POLL_FAR_MS, used: true };
+    if (claim.outcome === 'lapsed') return { ...a, ...none, pollAfterMs: POLL_FAR_MS, lapsed: true };
+    // The passes in use are at the cap: the pass comes when one frees (expiry or a booking).
+    if (claim.outcome === 'full') return { ...a, ...none, pollAfterMs: POLL_NEAR_MS, passPending: true };
+    const exp = claim.expMs;
+    if (claim.outcome === 'claimed' && t.e !== undefined) this.onAdmittedClaim?.((now - t.t) / 1000 - t.e);
     // Bound to the ticket's device, and to the person: the ticket's, or the session's that asks.
     const personId = t.p ?? holder.personId;
     const pass: Pass = { c: c.id, n: a.position, d: t.d, exp, ...(personId !== undefined ? { p: personId } : {}) };
@@ -370,10 +413,40 @@ export class WaitingRoom {
   }
 
   /**
+   * Takes a checked pass for one booking-path write (atomically, in the line's store): refused
+   * with PASS_USED when spent, PASS_WRONG_HOLDER when another person used it first, PASS_IN_USE
+   * while another write holds it. The first use binds the pass to the person; the caller ends
+   * the use (endUse: the pass may be used again) or spends it (revoke: a write committed).
+   */
+  async beginUse(pass: Pass, personId: number): Promise<PassUse> {
+    const now = this.clock.nowMs();
+    const token = randomBytes(12).toString('base64url');
+    const r = await this.store.beginUse(pass.c, pass.n, { personId, token, leaseUntilMs: now + PASS_USE_LEASE_MS, nowMs: now, passExpMs: pass.exp });
+    if (r === 'spent') throw new YeyakError('YEYAK_E_PASS_USED');
+    if (r === 'wrong-holder') throw new YeyakError('YEYAK_E_PASS_WRONG_HOLDER');
+    if (r === 'in-use') throw new YeyakError('YEYAK_E_PASS_IN_USE');
+    return { pass, token };
+  }
+
+  /** A write refused before anything committed: its pass may be used again (another date). */
+  async endUse(use: PassUse): Promise<void> {
+    await this.store.endUse(use.pass.c, use.pass.n, use.token);
+  }
+
+  /**
    * After a completed booking: the active slot frees at once, and the position is spent for the
    * life of the campaign — every pass for it is refused, and none is issued for it again.
    */
   async revoke(pass: Pass): Promise<void> {
     await this.store.spendPosition(pass.c, pass.n);
+  }
+
+  /**
+   * One proof-of-work solution buys one join: true the first time a challenge is presented solved
+   * (recorded in the line's store until it expires), false on a reuse.
+   */
+  recordSolution(campaignId: string, challenge: string, untilMs: number): Promise<boolean> {
+    const id = createHash('sha256').update(challenge).digest('base64url').slice(0, 22);
+    return this.store.recordSolution(campaignId, id, untilMs, this.clock.nowMs());
   }
 }

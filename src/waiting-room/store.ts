@@ -1,7 +1,11 @@
+import { YeyakError } from '../core/errors.ts';
+
 /**
  * Where a campaign's line lives: in-process (one node) or Redis (many nodes, one line). Only
  * counters and bounded sets are kept — nothing per waiting ticket. Per admitted-and-claimed pass
- * there is one entry, bounded by the active-pass cap; per spent position one bit.
+ * there is one entry (its expiry, its holder, its booking lease), bounded by the active-pass cap;
+ * per spent position one bit; per admission step within the claim window one (upTo, at) pair;
+ * per proof-of-work solution one entry until its challenge expires.
  *
  * Numbers are issued only below a ceiling (`seqCeiling`, `preCeiling`) that is raised only after
  * the database checkpoint has recorded at least that much (see issuer.ts): a store restored from
@@ -67,9 +71,48 @@ export function isRefused(r: JoinOutcome): r is JoinRefused {
 
 /**
  * What a status poll of an admitted position finds: the first claim of the position, a later one
- * (same active slot, later expiry), or a position spent on a completed booking (no pass again).
+ * (same active slot, same expiry), a position spent on a completed booking (no pass again), a
+ * position whose claim window passed unclaimed (a no-show: no pass, ever), or a first claim
+ * refused because the active passes are at the cap (no pass yet; ask again shortly).
  */
-export type ClaimOutcome = 'claimed' | 'renewed' | 'spent';
+export type ClaimOutcome = 'claimed' | 'renewed' | 'spent' | 'lapsed' | 'full';
+
+export interface ClaimResult {
+  outcome: ClaimOutcome;
+  /** The pass's expiry (the first claim's: a later poll re-issues the same pass), else 0. */
+  expMs: number;
+}
+
+export interface ClaimAt {
+  /** Expiry of a pass issued by this claim, if it is the first. */
+  expMs: number;
+  nowMs: number;
+  /** An admitted position may first be claimed this long after its admission. */
+  claimWindowMs: number;
+}
+
+/** One booking-path write taking an admitted position's pass (QueueStore.beginUse). */
+export interface PassUseRequest {
+  /** The verified person using it: the first binds the pass, any other is refused. */
+  personId: number;
+  /** Names this use: only it can release its lease. */
+  token: string;
+  /** The lease ends then, released or not (a node that died mid-booking). */
+  leaseUntilMs: number;
+  nowMs: number;
+  /** The pass's expiry: a use of a pass whose entry was lost (Redis) counts it active again. */
+  passExpMs: number;
+}
+
+/** 'ok' (leased to this use), or why not: spent, bound to another person, leased to another use. */
+export type PassUseOutcome = 'ok' | 'spent' | 'wrong-holder' | 'in-use';
+
+/** Written by each advance: positions ≤ upTo are admitted at atMs; kept for the claim window. */
+export interface AdmissionStep {
+  atMs: number;
+  /** Steps older than this are dropped: their unclaimed positions have lapsed. */
+  keepMs: number;
+}
 
 export interface QueueStore {
   readonly kind: 'memory' | 'redis';
@@ -85,20 +128,38 @@ export interface QueueStore {
   raiseCeiling(campaignId: string, to: { lastSeq?: number; preCount?: number }): Promise<void>;
   read(campaignId: string): Promise<QueueState>;
   configure(campaignId: string, patch: Partial<QueueSettings>): Promise<void>;
-  /** Leader only: moves admittedUpTo forward (never back) and records the estimates. */
-  advance(campaignId: string, to: number, observedRatePerS: number, noShowRate: number): Promise<void>;
+  /**
+   * Leader only: moves admittedUpTo forward (never back), records the step (when it moves) and the
+   * estimates, and drops steps older than step.keepMs (their positions lapse unless claimed).
+   */
+  advance(campaignId: string, to: number, observedRatePerS: number, noShowRate: number, step: AdmissionStep): Promise<void>;
   /** Freezes the pre-queue with `seed` unless already frozen; returns the state after. */
   freezePreQueue(campaignId: string, seed: number): Promise<{ seed: number; preCount: number; frozenNow: boolean }>;
   /**
-   * Marks a pass active until expMs: 'claimed' on the first claim of that position, 'renewed' on
-   * a later one; 'spent' (and nothing marked) when the position completed a booking.
+   * Marks a pass active, in one atomic step: 'renewed' (with the first claim's expiry) while its
+   * entry lives; else 'spent' when the position completed a booking, 'lapsed' when its claim
+   * window (from its admission step) has passed, 'full' when the unexpired active passes are at
+   * the cap (activeMax) — nothing marked for any of these; else 'claimed' until at.expMs.
    */
-  claimPass(campaignId: string, position: number, expMs: number): Promise<ClaimOutcome>;
+  claimPass(campaignId: string, position: number, at: ClaimAt): Promise<ClaimResult>;
   /**
-   * A completed booking spends its position for the life of the campaign: its active slot frees
-   * at once, every pass for it is refused and no new pass is issued for it.
+   * Takes the position's pass for one booking-path write, in one atomic step: refused when spent,
+   * bound to another person, or leased to another unexpired use; else binds it to the person (on
+   * first use) and leases it to this use until leaseUntilMs.
+   */
+  beginUse(campaignId: string, position: number, use: PassUseRequest): Promise<PassUseOutcome>;
+  /** Ends the lease of use `token` (only that one's): the pass may be used again. */
+  endUse(campaignId: string, position: number, token: string): Promise<void>;
+  /**
+   * A completed booking spends its position for the life of the campaign: its active slot, holder
+   * and lease go at once, every pass for it is refused and no new pass is issued for it.
    */
   spendPosition(campaignId: string, position: number): Promise<void>;
+  /**
+   * Records a solved proof-of-work challenge until untilMs: true the first time, false when it was
+   * already recorded (a reused solution), atomically.
+   */
+  recordSolution(campaignId: string, solutionId: string, untilMs: number, nowMs: number): Promise<boolean>;
   isSpent(campaignId: string, position: number): Promise<boolean>;
   activeCount(campaignId: string, nowMs: number): Promise<number>;
   /** A lease for the admission controller: true while `nodeId` holds it. */
@@ -157,14 +218,42 @@ export class Bitset {
   }
 }
 
+/** An active pass: its expiry, the person it is bound to, the booking-path write holding it. */
+interface ActivePass {
+  expMs: number;
+  holder: number | null;
+  lease: { token: string; untilMs: number } | null;
+}
+
 interface MemoryCampaign {
   state: QueueState;
-  /** position → pass expiry (ms) */
-  active: Map<number, number>;
+  /** position → its active pass */
+  active: Map<number, ActivePass>;
   /** Positions that completed a booking. */
   spent: Bitset;
+  /** Admission steps within the claim window, oldest first (upTo strictly increasing). */
+  steps: { upTo: number; atMs: number }[];
+  /** Positions ≤ this were admitted before every kept step: lapsed unless claimed. */
+  lapsedUpTo: number;
+  /** Proof-of-work solution id → recorded until (ms). */
+  solutions: Map<string, number>;
   leader: { nodeId: string; untilMs: number } | null;
 }
+
+/** Positions admitted by the first step with upTo ≥ position; null when no kept step covers it. */
+export function admittedAtMs(steps: readonly { upTo: number; atMs: number }[], position: number): number | null {
+  let lo = 0;
+  let hi = steps.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((steps[mid] as { upTo: number }).upTo >= position) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo < steps.length ? (steps[lo] as { atMs: number }).atMs : null;
+}
+
+/** Solutions kept at most, per campaign, in process (a cap on memory; Redis keeps them by TTL). */
+const SOLUTIONS_MAX = 1_000_000;
 
 /**
  * The embedded store: one process, one line per campaign. It lives and dies with the process; a
@@ -183,7 +272,7 @@ export class MemoryQueueStore implements QueueStore {
   private get(campaignId: string): MemoryCampaign {
     let c = this.campaigns.get(campaignId);
     if (!c) {
-      c = { state: defaultState(this.defaults(campaignId)), active: new Map(), spent: new Bitset(), leader: null };
+      c = { state: defaultState(this.defaults(campaignId)), active: new Map(), spent: new Bitset(), steps: [], lapsedUpTo: 0, solutions: new Map(), leader: null };
       this.campaigns.set(campaignId, c);
     }
     return c;
@@ -213,11 +302,16 @@ export class MemoryQueueStore implements QueueStore {
     Object.assign(this.get(campaignId).state, patch);
   }
 
-  async advance(campaignId: string, to: number, observedRatePerS: number, noShowRate: number): Promise<void> {
-    const { state } = this.get(campaignId);
+  async advance(campaignId: string, to: number, observedRatePerS: number, noShowRate: number, step: AdmissionStep): Promise<void> {
+    const c = this.get(campaignId);
+    const { state } = c;
     if (to > state.admittedUpTo) {
       state.admittedTotal += to - state.admittedUpTo;
       state.admittedUpTo = to;
+      c.steps.push({ upTo: to, atMs: step.atMs });
+    }
+    while (c.steps.length > 0 && (c.steps[0] as { atMs: number }).atMs + step.keepMs <= step.atMs) {
+      c.lapsedUpTo = Math.max(c.lapsedUpTo, (c.steps.shift() as { upTo: number }).upTo);
     }
     state.observedRatePerS = observedRatePerS;
     state.noShowRate = noShowRate;
@@ -231,13 +325,41 @@ export class MemoryQueueStore implements QueueStore {
     return { seed, preCount: state.preCount, frozenNow: true };
   }
 
-  async claimPass(campaignId: string, position: number, expMs: number): Promise<ClaimOutcome> {
+  async claimPass(campaignId: string, position: number, at: ClaimAt): Promise<ClaimResult> {
+    const c = this.get(campaignId);
+    if (c.spent.has(position)) return { outcome: 'spent', expMs: 0 };
+    const prev = c.active.get(position);
+    if (prev && prev.expMs > at.nowMs) return { outcome: 'renewed', expMs: prev.expMs };
+    if (prev) c.active.delete(position);
+    const admittedAt = position <= c.lapsedUpTo ? -Infinity : admittedAtMs(c.steps, position);
+    // No kept step covers it (a restored line without steps): admitted now, as far as we know.
+    if (admittedAt !== null && admittedAt + at.claimWindowMs <= at.nowMs) return { outcome: 'lapsed', expMs: 0 };
+    // Pruning walks the set: only when the count says it may be full.
+    if (c.active.size >= c.state.activeMax) this.prune(c, at.nowMs);
+    if (c.active.size >= c.state.activeMax) return { outcome: 'full', expMs: 0 };
+    c.state.claimedTotal++;
+    c.active.set(position, { expMs: at.expMs, holder: null, lease: null });
+    return { outcome: 'claimed', expMs: at.expMs };
+  }
+
+  async beginUse(campaignId: string, position: number, use: PassUseRequest): Promise<PassUseOutcome> {
     const c = this.get(campaignId);
     if (c.spent.has(position)) return 'spent';
-    const prev = c.active.get(position);
-    if (prev === undefined) c.state.claimedTotal++;
-    c.active.set(position, Math.max(prev ?? 0, expMs));
-    return prev === undefined ? 'claimed' : 'renewed';
+    let entry = c.active.get(position);
+    if (!entry) {
+      entry = { expMs: use.passExpMs, holder: null, lease: null };
+      c.active.set(position, entry);
+    }
+    if (entry.holder !== null && entry.holder !== use.personId) return 'wrong-holder';
+    if (entry.lease && entry.lease.untilMs > use.nowMs) return 'in-use';
+    entry.holder = use.personId;
+    entry.lease = { token: use.token, untilMs: use.leaseUntilMs };
+    return 'ok';
+  }
+
+  async endUse(campaignId: string, position: number, token: string): Promise<void> {
+    const entry = this.get(campaignId).active.get(position);
+    if (entry?.lease?.token === token) entry.lease = null;
   }
 
   async spendPosition(campaignId: string, position: number): Promise<void> {
@@ -246,13 +368,30 @@ export class MemoryQueueStore implements QueueStore {
     c.spent.add(position);
   }
 
+  async recordSolution(campaignId: string, solutionId: string, untilMs: number, nowMs: number): Promise<boolean> {
+    const { solutions } = this.get(campaignId);
+    const until = solutions.get(solutionId);
+    if (until !== undefined && until > nowMs) return false;
+    if (solutions.size >= SOLUTIONS_MAX) {
+      for (const [id, u] of solutions) if (u <= nowMs) solutions.delete(id);
+      // Still full of live solutions: refuse rather than forget one (a reuse would slip through).
+      if (solutions.size >= SOLUTIONS_MAX) throw new YeyakError('YEYAK_E_BUSY');
+    }
+    solutions.set(solutionId, untilMs);
+    return true;
+  }
+
+  private prune(c: MemoryCampaign, nowMs: number): void {
+    for (const [pos, entry] of c.active) if (entry.expMs <= nowMs) c.active.delete(pos);
+  }
+
   async isSpent(campaignId: string, position: number): Promise<boolean> {
     return this.get(campaignId).spent.has(position);
   }
 
   async activeCount(campaignId: string, nowMs: number): Promise<number> {
     const c = this.get(campaignId);
-    for (const [pos, exp] of c.active) if (exp <= nowMs) c.active.delete(pos);
+    this.prune(c, nowMs);
     return c.active.size;
   }
 
@@ -267,10 +406,15 @@ export class MemoryQueueStore implements QueueStore {
   }
 
   async restore(campaignId: string, floor: Parameters<QueueStore['restore']>[1]): Promise<void> {
-    const { state } = this.get(campaignId);
+    const c = this.get(campaignId);
+    const { state } = c;
     state.lastSeq = Math.max(state.lastSeq, floor.lastSeq);
     state.preCount = Math.max(state.preCount, floor.preCount);
     state.admittedUpTo = Math.max(state.admittedUpTo, floor.admittedUpTo);
+    // Admission instants are not checkpointed: every place admitted so far gets its claim window
+    // from now (generous: nobody lapses because of a restart).
+    const lastStep = c.steps[c.steps.length - 1]?.upTo ?? c.lapsedUpTo;
+    if (state.admittedUpTo > lastStep) c.steps.push({ upTo: state.admittedUpTo, atMs: this.nowMs() });
     // A restored counter starts at its ceiling: the first join reserves a block.
     state.seqCeiling = Math.max(state.seqCeiling, state.lastSeq);
     state.preCeiling = Math.max(state.preCeiling, state.preCount);

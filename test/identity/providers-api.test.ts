@@ -215,7 +215,7 @@ describe('identity saturation slows the waiting room', () => {
       await controller.tickAll();
       room.invalidate(CAMPAIGN);
       const after = (await store.read(CAMPAIGN)).admittedUpTo;
-      for (let n = before + 1; n <= after; n++) await store.claimPass(CAMPAIGN, n, t.clock.nowMs() + t.config.passTtlMs);
+      for (let n = before + 1; n <= after; n++) await store.claimPass(CAMPAIGN, n, { expMs: t.clock.nowMs() + t.config.passTtlMs, nowMs: t.clock.nowMs(), claimWindowMs: t.config.queueClaimWindowMs });
     }
     return (await store.read(CAMPAIGN)).admittedUpTo - start;
   }

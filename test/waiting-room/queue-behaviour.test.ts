@@ -17,7 +17,7 @@ const API = '/api/v1';
 const CAMPAIGN = 'korea-2021-08';
 const OPENED = '2021-08-09T20:00:05+09:00';
 const TICK_MS = 250;
-const ADMIN = { authorization: 'Bearer test-admin-token-123' };
+const ADMIN = { authorization: 'Bearer test-admin-token-5f0c9e2b7d41a836' };
 
 interface Status {
   state: 'waiting' | 'admitted';
@@ -80,7 +80,9 @@ function queueApp() {
         q.t.clock.advance(TICK_MS);
         await q.tick();
         const after = (await q.read()).admittedUpTo;
-        if (claim) for (let n = before + 1; n <= after; n++) await q.parts.store.claimPass(CAMPAIGN, n, q.t.clock.nowMs() + q.t.config.passTtlMs);
+        const now = q.t.clock.nowMs();
+        const at = { expMs: now + q.t.config.passTtlMs, nowMs: now, claimWindowMs: q.t.config.queueClaimWindowMs };
+        if (claim) for (let n = before + 1; n <= after; n++) await q.parts.store.claimPass(CAMPAIGN, n, at);
       }
       return (await q.read()).admittedUpTo - start;
     },

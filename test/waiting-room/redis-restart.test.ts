@@ -32,7 +32,7 @@ import { redisTestUrl, startRedisServer, type PrivateRedis } from '../helpers/re
 const API = '/api/v1';
 const CAMPAIGN = 'korea-2021-08';
 const NOW = '2021-08-09T20:00:05+09:00'; // the 9 Aug window (birth days ending in 9) is open
-const ADMIN = { authorization: 'Bearer test-admin-token-123' };
+const ADMIN = { authorization: 'Bearer test-admin-token-5f0c9e2b7d41a836' };
 
 interface StatusBody {
   state: 'waiting' | 'admitted';
@@ -139,6 +139,7 @@ describe.skipIf(!redisTestUrl)('waiting room on Redis: a Redis crash mid-queue',
       nodeId: 'node-b',
       tickMs: 250,
       checkpointAheadS: 2,
+      claimWindowMs: t.config.queueClaimWindowMs,
       health: () => ({ factor: 1, reasons: [] }),
       log: () => {},
     });
