@@ -211,7 +211,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         secureCookies: config.nodeEnv === 'production',
         devices,
         revocations,
-        deviceSecret: config.sessionSecret,
         limits: {
           perIpPerMin: config.challengesPerIpPerMin,
           perPhonePerHour: config.challengesPerPhonePerHour,

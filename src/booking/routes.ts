@@ -7,16 +7,20 @@ import { bookingNumberPattern } from './booking-number.ts';
 import { proxyRelationships } from './proxy.ts';
 import type { Metrics } from '../operations/metrics.ts';
 import type { FastifyRequest } from 'fastify';
-import { DEVICE_COOKIE } from '../waiting-room/routes.ts';
+import { deviceOfSessionWrite } from '../identity/devices.ts';
 import type { Access } from './service.ts';
 import type { Session } from '../identity/session.ts';
 
-function accessOf(request: FastifyRequest, session: Session): Access {
+/**
+ * The pass and the holder of a booking write. The device is the session's: none sent counts as
+ * the session's own; a forged id, or another device's, is refused (403 DEVICE_MISMATCH) — so the
+ * pass check below sees the resolved device, never a string the client chose.
+ */
+function accessOf(request: FastifyRequest, signer: SessionSigner, session: Session): Access {
   const pass = request.headers['yeyak-pass'];
-  const device = request.headers['yeyak-device'];
   return {
     pass: typeof pass === 'string' ? pass : undefined,
-    holder: { device: typeof device === 'string' ? device : request.cookies?.[DEVICE_COOKIE], personId: session.personId },
+    holder: { device: deviceOfSessionWrite(request, signer.deviceIds, session), personId: session.personId },
   };
 }
 
@@ -89,7 +93,7 @@ export async function bookingRoutes(app: FastifyInstance, deps: BookingRouteDeps
           properties: {
             'idempotency-key': { type: 'string', description: 'Client-generated, 8–64 of [A-Za-z0-9_.:-]; reuse it on retry' },
             'yeyak-pass': { type: 'string', description: 'Admission pass from the waiting room (required where the queue is on)' },
-            'yeyak-device': { type: 'string', description: 'The device id the pass was issued to (or the yeyak_device cookie)' },
+            'yeyak-device': { type: 'string', description: 'Your device id as the server minted it (or the yeyak_device cookie); without one, the session\'s device. Another device\'s, or one the server did not sign → 403 YEYAK_E_DEVICE_MISMATCH' },
           },
         },
         body: {
@@ -103,10 +107,11 @@ export async function bookingRoutes(app: FastifyInstance, deps: BookingRouteDeps
     },
     async (request, reply) => {
       const session = requireSession(request, deps.signer);
+      const access = accessOf(request, deps.signer, session);
       const key = request.headers['idempotency-key'];
       if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) throw new YeyakError('YEYAK_E_IDEMPOTENCY_KEY_REQUIRED');
       try {
-        const body = await deps.booking.book(session, request.body, key, accessOf(request, session));
+        const body = await deps.booking.book(session, request.body, key, access);
         deps.metrics.bookings.inc({ outcome: 'ok' });
         return reply.status(201).send(body);
       } catch (e) {
@@ -149,7 +154,7 @@ export async function bookingRoutes(app: FastifyInstance, deps: BookingRouteDeps
     },
     async (request) => {
       const session = requireSession(request, deps.signer);
-      return deps.booking.change(session, request.params.bookingNumber, request.body, accessOf(request, session));
+      return deps.booking.change(session, request.params.bookingNumber, request.body, accessOf(request, deps.signer, session));
     },
   );
 
@@ -169,7 +174,7 @@ export async function bookingRoutes(app: FastifyInstance, deps: BookingRouteDeps
     },
     async (request) => {
       const session = requireSession(request, deps.signer);
-      return deps.booking.cancel(session, request.params.bookingNumber, accessOf(request, session));
+      return deps.booking.cancel(session, request.params.bookingNumber, accessOf(request, deps.signer, session));
     },
   );
 }

@@ -5,9 +5,9 @@ import { CSRF_HEADER, SESSION_COOKIE, type Session, type SessionSigner } from '.
 /**
  * Reads the session from `Authorization: Bearer …` (apps) or the session cookie (the web page).
  * A logged-out session is refused (SESSION_REVOKED): the revocation check is an in-memory Set
- * lookup (revocations.ts), no query. The session's device is carried but not compared with the
- * request's: apps that send no device id keep working; the one-device rule is enforced at
- * verification (devices.ts), where a second device is refused while the first holds the lock.
+ * lookup (revocations.ts), no query. The session carries the device it was verified on; writes
+ * compare it with the request's (devices.ts: another device → 403 DEVICE_MISMATCH, none sent →
+ * the session's own), and verification refuses a second device while the first holds the lock.
  */
 export function requireSession(request: FastifyRequest, signer: SessionSigner): Session {
   const header = request.headers.authorization;

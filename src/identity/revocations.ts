@@ -18,12 +18,26 @@ export const REVOCATION_REFRESH_MS = 1_000; // other nodes see a logout within 1
 const REFRESH_OVERLAP_MS = 10_000; // re-read 10 s back: covers commits later than their timestamp
 const PRUNE_EVERY_MS = 60_000; // delete expired rows once a minute (any node; idempotent)
 
+/** Runs `tick` from time to time until the returned stop function is called. */
+export type Schedule = (tick: () => Promise<void>) => () => void;
+
+/** The production schedule: every `ms`, on a timer that does not keep the process alive. */
+export function every(ms: number): Schedule {
+  return (tick) => {
+    const timer = setInterval(() => {
+      tick().catch(() => {}); // a missed refresh is retried on the next tick
+    }, ms);
+    timer.unref();
+    return () => clearInterval(timer);
+  };
+}
+
 export class SessionRevocations implements RevocationCheck {
   /** sid → session expiry (ms). */
   private readonly revoked = new Map<string, number>();
   private readSinceMs = 0;
   private lastPruneMs = 0;
-  private timer: NodeJS.Timeout | null = null;
+  private stopPolling: (() => void) | null = null;
   private refreshing: Promise<void> | null = null;
 
   constructor(
@@ -75,17 +89,15 @@ export class SessionRevocations implements RevocationCheck {
     return this.refreshing;
   }
 
-  start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => {
-      this.refresh().catch(() => {}); // a missed refresh is retried on the next tick
-    }, REVOCATION_REFRESH_MS);
-    this.timer.unref();
+  /** Polls with `schedule` (tests inject one they drive by hand: no sleeping). */
+  start(schedule: Schedule = every(REVOCATION_REFRESH_MS)): void {
+    if (this.stopPolling) return;
+    this.stopPolling = schedule(() => this.refresh());
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.stopPolling?.();
+    this.stopPolling = null;
     await this.refreshing?.catch(() => {});
   }
 

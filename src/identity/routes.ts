@@ -6,11 +6,11 @@ import { CSRF_COOKIE, SESSION_COOKIE, type SessionSigner } from './session.ts';
 import { identityMethods, type IdentityService, type ChallengeInput } from './challenges.ts';
 import type { ProviderRegistry } from './providers/registry.ts';
 import { requireSession } from './auth.ts';
-import { deviceOf, type DeviceLock } from './devices.ts';
+import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_S, deviceOf, type DeviceLock } from './devices.ts';
 import type { SessionRevocations } from './revocations.ts';
 import type { CampaignRegistry } from '../campaigns/registry.ts';
 import type { WaitingRoom } from '../waiting-room/service.ts';
-import { DEVICE_COOKIE, holderOf } from '../waiting-room/routes.ts';
+import { holderOf } from '../waiting-room/routes.ts';
 
 /** Limits on identity start (POST /identity/challenges), each counted separately. */
 export interface ChallengeLimits {
@@ -27,8 +27,6 @@ export interface IdentityRouteDeps {
   secureCookies: boolean;
   devices: DeviceLock;
   revocations: SessionRevocations;
-  /** Key for minted device ids (devices.ts). */
-  deviceSecret: string;
   limits: ChallengeLimits;
   /** For identity start on a queue-first campaign's booking path: its admission pass. */
   room: WaitingRoom;
@@ -37,7 +35,6 @@ export interface IdentityRouteDeps {
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
-const DEVICE_COOKIE_MAX_AGE_S = 7 * 24 * 3600; // 7 days, as the waiting room sets it
 const RATE_LIMIT_RAN = 'fastify.request.rateLimitRan';
 
 /**
@@ -159,7 +156,7 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDe
           type: 'object',
           properties: {
             'yeyak-pass': { type: 'string', description: 'admission pass (queue-first campaigns, with campaignId)' },
-            'yeyak-device': { type: 'string', description: 'your device id (also the yeyak_device cookie)' },
+            'yeyak-device': { type: 'string', description: 'your device id, as the server minted it (also the yeyak_device cookie)' },
           },
         },
         response: {
@@ -196,7 +193,7 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDe
         summary: 'Complete verification with the code → session token (also set as a cookie) and the CSRF token for cookie writes. One device at a time: another device of the same person is refused (423 YEYAK_E_OTHER_DEVICE_ACTIVE) for 10 minutes',
         headers: {
           type: 'object',
-          properties: { 'yeyak-device': { type: 'string', description: 'your device id (also the yeyak_device cookie); minted when absent' } },
+          properties: { 'yeyak-device': { type: 'string', description: 'your device id as the server minted it (also the yeyak_device cookie); when absent or not one the server signed, one is minted and set as the cookie' } },
         },
         params: {
           type: 'object',
@@ -226,7 +223,7 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDe
       },
     },
     async (request, reply) => {
-      const { device, minted } = deviceOf(request, deps.deviceSecret);
+      const { device, minted } = deviceOf(request, deps.signer.deviceIds);
       const person = await withRetryAfter(reply, () => deps.identity.verify(request.params.challengeId, request.body.code, device));
       if (!('personId' in person)) return person;
       const { token, session } = deps.signer.issue(person.personId, person.facts, device);

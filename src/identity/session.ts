@@ -1,11 +1,15 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import type { PersonFacts } from '../campaigns/types.ts';
+import { DeviceIds } from './devices.ts';
 
 /**
- * Sessions are signed tokens (HMAC-SHA256), so a booking request needs no session lookup: the
- * token carries the person id and the facts eligibility needs (birth date, sex), never the RRN.
- * Format: base64url(JSON payload) "." base64url(signature).
+ * Sessions are sealed tokens, so a booking request needs no session lookup: the token carries the
+ * person id and the facts eligibility needs (birth date, sex), never the RRN — encrypted, so a
+ * token that leaks (a log, a screenshot, a shared device) tells nobody who it belongs to.
+ * AES-256-GCM with a key derived (HKDF-SHA256) from the session secret, a random 96-bit IV per
+ * token, and the purpose as additional data: tampering, another key or another kind of token
+ * fails authentication. Format: "s1." base64url(IV ‖ ciphertext ‖ tag), ~220 characters.
  */
 export interface Session {
   /** Session id (random): lets a later issue revoke or lock out one device. */
@@ -14,7 +18,10 @@ export interface Session {
   readonly facts: PersonFacts;
   /** Expiry, ms since epoch. */
   readonly expMs: number;
-  /** The device that verified (yeyak_device cookie / Yeyak-Device header); absent in old tokens. */
+  /**
+   * The device that verified (a server-signed id, devices.ts). Every session the verify route
+   * issues has one; a write from another device is refused (DEVICE_MISMATCH).
+   */
   readonly device?: string;
 }
 
@@ -38,17 +45,28 @@ export const SESSION_COOKIE = 'yeyak_session';
 /** Readable by the page (not httpOnly): its value goes back as X-CSRF-Token on cookie writes. */
 export const CSRF_COOKIE = 'yeyak_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
-const TOKEN_LENGTH_MAX = 512; // bytes: a token is ~200; anything longer is not ours
+const TOKEN_LENGTH_MAX = 512; // bytes: a token is ~220; anything longer is not ours
+const TOKEN_PREFIX = 's1.';
+const AAD = Buffer.from('yeyak session token v1');
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 export class SessionSigner {
   /** Logged-out session ids; set once by the app (none: nothing is revoked). */
   revocations: RevocationCheck | null = null;
+  /** Device ids are keyed from the same secret (their own derived key): devices.ts. */
+  readonly deviceIds: DeviceIds;
+  private readonly key: Buffer;
 
   constructor(
     private readonly secret: string,
     private readonly clock: Clock,
     private readonly ttlMs: number,
-  ) {}
+  ) {
+    this.key = Buffer.from(hkdfSync('sha256', secret, 'yeyak', 'yeyak session token v1 aes-256-gcm', 32));
+    this.deviceIds = new DeviceIds(secret);
+  }
 
   issue(personId: number, facts: PersonFacts, device?: string): { token: string; session: Session } {
     const payload: Payload = {
@@ -61,8 +79,7 @@ export class SessionSigner {
       exp: this.clock.nowMs() + this.ttlMs,
       ...(device !== undefined ? { dv: device } : {}),
     };
-    const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
-    return { token: `${body}.${this.sign(body)}`, session: toSession(payload) };
+    return { token: this.seal(payload), session: toSession(payload) };
   }
 
   /** Returns the session, 'expired', or null for anything forged, malformed or logged out. */
@@ -73,20 +90,8 @@ export class SessionSigner {
 
   /** As verify, but tells a logged-out session ('revoked') from a forged one (null). */
   inspect(token: string): Session | 'expired' | 'revoked' | null {
-    if (token.length > TOKEN_LENGTH_MAX) return null;
-    const dot = token.indexOf('.');
-    if (dot <= 0) return null;
-    const body = token.slice(0, dot);
-    const given = Buffer.from(token.slice(dot + 1), 'base64url');
-    const expected = Buffer.from(this.sign(body), 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-    let payload: Payload;
-    try {
-      payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Payload;
-    } catch {
-      return null;
-    }
-    if (payload.v !== 1 || typeof payload.pid !== 'number' || typeof payload.exp !== 'number') return null;
+    const payload = this.open(token);
+    if (!isPayload(payload)) return null;
     if (payload.exp <= this.clock.nowMs()) return 'expired';
     if (this.revocations?.isRevoked(payload.sid)) return 'revoked';
     return toSession(payload);
@@ -109,9 +114,44 @@ export class SessionSigner {
     return a.length === b.length && timingSafeEqual(a, b);
   }
 
-  private sign(body: string): string {
-    return createHmac('sha256', this.secret).update('session.v1.').update(body).digest('base64url');
+  private seal(payload: Payload): string {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv).setAAD(AAD);
+    const sealed = Buffer.concat([iv, cipher.update(JSON.stringify(payload), 'utf8'), cipher.final(), cipher.getAuthTag()]);
+    return `${TOKEN_PREFIX}${sealed.toString('base64url')}`;
   }
+
+  /** The claims of a token this server sealed, or null (forged, tampered, garbage, too long). */
+  private open(token: string): unknown {
+    if (token.length > TOKEN_LENGTH_MAX || !token.startsWith(TOKEN_PREFIX)) return null;
+    const body = token.slice(TOKEN_PREFIX.length);
+    if (!BASE64URL.test(body)) return null;
+    const sealed = Buffer.from(body, 'base64url');
+    if (sealed.length <= IV_BYTES + TAG_BYTES) return null;
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.key, sealed.subarray(0, IV_BYTES)).setAAD(AAD);
+      decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+      const plain = Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]);
+      return JSON.parse(plain.toString('utf8')) as unknown;
+    } catch {
+      return null; // authentication failed (or, impossibly for our own claims, not JSON)
+    }
+  }
+}
+
+function isPayload(p: unknown): p is Payload {
+  if (typeof p !== 'object' || p === null) return false;
+  const o = p as Record<string, unknown>;
+  return (
+    o.v === 1 &&
+    typeof o.sid === 'string' &&
+    typeof o.pid === 'number' &&
+    typeof o.bd === 'string' &&
+    (o.sx === 'M' || o.sx === 'F') &&
+    typeof o.fr === 'boolean' &&
+    typeof o.exp === 'number' &&
+    (o.dv === undefined || typeof o.dv === 'string')
+  );
 }
 
 function toSession(p: Payload): Session {

@@ -3,13 +3,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../core/clock.ts';
 import { YeyakError } from '../core/errors.ts';
 import { SESSION_COOKIE, type SessionSigner } from '../identity/session.ts';
+import { DEVICE_COOKIE, deviceOfHolder } from '../identity/devices.ts';
 import type { CampaignRegistry } from '../campaigns/registry.ts';
 import { closedForJoin, QUEUE_JOIN_LEAD_MS_DEFAULT } from '../campaigns/join-window.ts';
 import { checkSolution, issueChallenge } from './pow.ts';
 import type { TokenSigner } from './tokens.ts';
 import type { Holder, WaitingRoom } from './service.ts';
 
-export const DEVICE_COOKIE = 'yeyak_device';
+export { DEVICE_COOKIE }; // the device concept lives in identity/devices.ts
 export const TICKET_COOKIE = 'yeyak_ticket';
 
 export interface QueueRouteDeps {
@@ -44,15 +45,21 @@ const estimateProps = {
   },
 } as const;
 
-/** The device and (optional) person behind a request. */
+/**
+ * The device and (optional) person behind a request. The device is always one the server signed
+ * (identity/devices.ts): with a session, the session's own (a genuine id of another device on a
+ * write → 403 DEVICE_MISMATCH; a forged one is ignored); without, the genuine id presented or a
+ * fresh one.
+ */
 export function holderOf(request: FastifyRequest, signer: SessionSigner, sessionFromBearer: boolean): Holder {
-  const header = request.headers['yeyak-device'];
-  const device = (typeof header === 'string' ? header : undefined) ?? request.cookies?.[DEVICE_COOKIE];
   let token = request.cookies?.[SESSION_COOKIE];
   const auth = request.headers.authorization;
   if (sessionFromBearer && auth?.startsWith('Bearer ')) token = auth.slice(7).trim();
-  const session = token ? signer.verify(token) : null;
-  return { device, personId: session && session !== 'expired' ? session.personId : undefined };
+  const verified = token ? signer.verify(token) : null;
+  const session = verified && verified !== 'expired' ? verified : null;
+  const write = request.method !== 'GET' && request.method !== 'HEAD';
+  const { device } = deviceOfHolder(request, signer.deviceIds, session, write);
+  return { device, personId: session?.personId };
 }
 
 export async function queueRoutes(app: FastifyInstance, deps: QueueRouteDeps): Promise<void> {

@@ -3,25 +3,29 @@
  * another device is refused for 10 minutes — decided by one conditional UPDATE.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, deferred, syntheticRrn, type TestApp } from '../helpers/app.ts';
+import { createTestApp, deferred, phoneOf, syntheticRrn, type TestApp } from '../helpers/app.ts';
+import { DeviceIds } from '../../src/identity/devices.ts';
 
 const API = '/api/v1';
 const TEN_MIN_MS = 10 * 60 * 1000;
 let t: TestApp;
 let serial = 9300;
 
+// Two phones, each with a device id the server minted (a chosen id is no device: devices.test.ts).
+let deviceA: string;
+let deviceB: string;
+
 beforeAll(async () => {
   t = await createTestApp();
+  const ids = new DeviceIds(t.config.sessionSecret);
+  [deviceA, deviceB] = [ids.mint(), ids.mint()];
 });
 afterAll(async () => {
   await t?.close();
 });
 
-const deviceA = 'device-A-aaaaaaaaaaaaaaaa';
-const deviceB = 'device-B-bbbbbbbbbbbbbbbb';
-
 async function start(rrn: string): Promise<string> {
-  const res = await t.app.inject({ method: 'POST', url: `${API}/identity/challenges`, payload: { method: 'phone', name: '이', rrn, phone: '010-2222-3333' } });
+  const res = await t.app.inject({ method: 'POST', url: `${API}/identity/challenges`, payload: { method: 'phone', name: '이', rrn, phone: phoneOf(rrn) } });
   expect(res.statusCode, res.body).toBe(201);
   return res.json().challengeId as string;
 }
