@@ -20,7 +20,6 @@ interface Reservation { bookingNumber: string; doses: { dose: number; date: stri
 
 let t: TestApp;
 const originalTz = process.env.TZ;
-let seedMs = 0;
 
 let serial = 1;
 const rrn = (born: string) => syntheticRrn(born, serial++);
@@ -33,12 +32,12 @@ const eligibility = async (token: string): Promise<Eligibility> => {
 };
 
 // Booking goes through the waiting room first, as a citizen would; before the opening nobody is
-// admitted, so the booking is tried without a pass.
-const book = async (token: string, clinicId: string, date: string) =>
+// admitted, so the booking is tried without a pass. `admitted`: headers of an earlier admission.
+const book = async (token: string, clinicId: string, date: string, admitted?: Record<string, string> | null) =>
   t.app.inject({
     method: 'POST',
     url: `${API}/reservations`,
-    headers: { ...bearer(token), 'idempotency-key': `korea-${serial}-${date}`, ...(await admit(t, token, CAMPAIGN)) },
+    headers: { ...bearer(token), 'idempotency-key': `korea-${serial}-${date}`, ...(admitted ?? (await admit(t, token, CAMPAIGN))) },
     payload: { campaignId: CAMPAIGN, clinicId, date },
   });
 
@@ -67,9 +66,7 @@ async function pickSlot(): Promise<{ clinicId: string; date: string }> {
 beforeAll(async () => {
   // A zone where 20:00 Seoul is the next calendar day: a local-time bug shows up as a wrong day.
   process.env.TZ = 'Pacific/Kiritimati';
-  const started = performance.now();
   t = await createTestApp({ scenario: 'korea-2021-08', clinics: 50, now: BEFORE_OPENING });
-  seedMs = performance.now() - started;
 });
 
 afterAll(async () => {
@@ -78,9 +75,9 @@ afterAll(async () => {
   else process.env.TZ = originalTz;
 });
 
-it('runs under a process time zone far from Seoul, and the korea store with 50 clinics builds in seconds', () => {
+// How long seeding takes is measured by `npm run bench:seed`, not asserted here.
+it('runs under a process time zone far from Seoul', () => {
   expect(new Date(Date.parse(OPENING)).getTimezoneOffset()).toBe(-14 * 60);
-  expect(seedMs).toBeLessThan(30_000);
 });
 
 it('opens at 20:00:00 sharp: at 19:59:59 WINDOW_NOT_YET_OPEN and no admission (403 PASS_REQUIRED); one second later admitted, eligible and booked', async () => {
@@ -191,12 +188,18 @@ describe('the window closes at 18:00 the next day', () => {
   ])('born $born: eligible at 17:59:59, then WINDOW_NOT_YET_OPEN until the catch-up $catchUp', async ({ born, catchUp }) => {
     const person = rrn(born);
     t.clock.set('2021-08-10T17:59:59+09:00');
-    expect(await eligibility(await t.login(person))).toMatchObject({ eligible: true, window: { seq: 1 } });
-    t.clock.set('2021-08-10T18:00:00+09:00');
     const token = await t.login(person);
+    expect(await eligibility(token)).toMatchObject({ eligible: true, window: { seq: 1 } });
+    const slot = await pickSlot();
+    const admitted = await admit(t, token, CAMPAIGN); // admitted in the last second of the window
+    expect(admitted).not.toBeNull();
+    t.clock.set('2021-08-10T18:00:00+09:00');
     const e = await eligibility(token);
     expect(e).toMatchObject({ eligible: false, reasons: ['WINDOW_NOT_YET_OPEN'], nextWindow: { opensAt: catchUp } });
-    const slot = await pickSlot();
-    expectError(await book(token, slot.clinicId, slot.date), 403, 'YEYAK_E_WINDOW_CLOSED');
+    expectError(await book(token, slot.clinicId, slot.date, admitted), 403, 'YEYAK_E_WINDOW_CLOSED');
+    // With no window open and the next (for anyone) two hours away, the waiting room is closed too.
+    const join = await t.app.inject({ method: 'POST', url: `${API}/campaigns/${CAMPAIGN}/queue`, headers: bearer(token) });
+    const closed = expectError(join, 409, 'YEYAK_E_CAMPAIGN_CLOSED');
+    expect(closed.details).toEqual({ opensAt: '2021-08-10T20:00:00+09:00', joinFrom: '2021-08-10T19:00:00+09:00' });
   });
 });
