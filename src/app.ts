@@ -6,7 +6,9 @@ import type { Config } from './core/config.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import type { Db } from './core/db.ts';
 import { YeyakError } from './core/errors.ts';
-import { errorSchema, installErrorHandling, sendError } from './core/http.ts';
+import { answerClientError, errorSchema, installErrorHandling, sendError } from './core/http.ts';
+import { textFormatPlugin } from './core/schemas.ts';
+import { serializeError } from './core/db-errors.ts';
 import { installSecurityHeaders } from './core/security-headers.ts';
 import { CampaignRegistry } from './campaigns/registry.ts';
 import { campaignRoutes } from './campaigns/routes.ts';
@@ -67,12 +69,21 @@ const API_PREFIX = '/api/v1';
 // Log lines never carry bodies; these headers are redacted too (session tokens, passes, RRNs in URLs are never used).
 const redactPaths = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["yeyak-pass"]'];
 
+/** Logged errors never carry SQL parameters, rows or statements (core/db-errors.ts), whoever configures the logger. */
+function withSafeSerializers(logger: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
+  if (!logger) return logger;
+  const options = logger === true ? {} : logger;
+  return { ...options, serializers: { ...options.serializers, err: serializeError } };
+}
+
 /** Builds the whole app on a migrated store. The caller listens (src/server.ts) or injects (tests). */
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock;
   const { db } = deps;
   const app = Fastify({
-    logger: deps.logger ?? { level: config.logLevel, redact: redactPaths },
+    logger: withSafeSerializers(deps.logger ?? { level: config.logLevel, redact: redactPaths }),
+    // The HTTP parser's refusals (431, 400, 408) answer with a catalogue body (core/http.ts).
+    clientErrorHandler: answerClientError,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy ?? false,
     return503OnClosing: true,
@@ -82,7 +93,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       sendError(reply, new YeyakError(code, code === 'YEYAK_E_BAD_REQUEST' ? `Malformed URL (${error.code ?? 'bad url'})` : undefined));
     },
     // Strict validation: unknown fields are errors (not silently dropped), no type coercion.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
+    // Free text (names, notices) is checked by one format (core/schemas.ts).
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false }, plugins: [textFormatPlugin] },
   });
   installErrorHandling(app);
   app.addSchema(errorSchema);
@@ -228,11 +240,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         signer,
         powSigner: waitingRoom.powSigner,
         joinPerIpPerMin: config.joinPerIpPerMin,
+        metrics,
         joinLeadMs: config.queueJoinLeadMs,
         secureCookies: config.nodeEnv === 'production',
       });
       await api.register(queueAdminRoutes, { room: waitingRoom.room, campaigns, clock });
-      await api.register(staffRoutes, { db, clock, booking });
+      await api.register(staffRoutes, { db, clock, booking, metrics });
     },
     { prefix: API_PREFIX },
   );

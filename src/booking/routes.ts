@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { YeyakError } from '../core/errors.ts';
+import { textField } from '../core/schemas.ts';
 import { requireSession } from '../identity/auth.ts';
 import type { SessionSigner } from '../identity/session.ts';
 import type { BookingService, BookInput } from './service.ts';
 import { bookingNumberPattern } from './booking-number.ts';
 import { proxyRelationships } from './proxy.ts';
-import type { Metrics } from '../operations/metrics.ts';
+import { countBooking, type Metrics } from '../operations/metrics.ts';
 import type { FastifyRequest } from 'fastify';
 import { deviceOfSessionWrite } from '../identity/devices.ts';
 import type { Access } from './service.ts';
@@ -60,7 +61,7 @@ export const idParam = { type: 'string', minLength: 1, maxLength: 64, pattern: '
 export const dateField = { type: 'string', minLength: 10, maxLength: 10, pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' } as const;
 /** A person named by someone else (proxy or agent): name, RRN, phone; the RRN is hashed at once. */
 export const namedPersonProperties = {
-  name: { type: 'string', minLength: 1, maxLength: 100 },
+  name: textField(100),
   rrn: { type: 'string', minLength: 13, maxLength: 14 },
   phone: { type: 'string', minLength: 10, maxLength: 13 },
 } as const;
@@ -109,15 +110,12 @@ export async function bookingRoutes(app: FastifyInstance, deps: BookingRouteDeps
       const session = requireSession(request, deps.signer);
       const access = accessOf(request, deps.signer, session);
       const key = request.headers['idempotency-key'];
-      if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) throw new YeyakError('YEYAK_E_IDEMPOTENCY_KEY_REQUIRED');
-      try {
-        const body = await deps.booking.book(session, request.body, key, access);
-        deps.metrics.bookings.inc({ outcome: 'ok' });
-        return reply.status(201).send(body);
-      } catch (e) {
-        deps.metrics.bookings.inc({ outcome: e instanceof YeyakError ? e.code : 'error' });
-        throw e;
-      }
+      // Absent: required; sent but malformed (too short, twice, a bad character): invalid.
+      if (key === undefined) throw new YeyakError('YEYAK_E_IDEMPOTENCY_KEY_REQUIRED');
+      if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) throw new YeyakError('YEYAK_E_IDEMPOTENCY_KEY_INVALID');
+      const channel = request.body.onBehalfOf ? 'proxy' : 'self';
+      const body = await countBooking(deps.metrics.bookings, channel, () => deps.booking.book(session, request.body, key, access));
+      return reply.status(201).send(body);
     },
   );
 

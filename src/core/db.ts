@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
+import { isServerDbError, sanitized, toDbError } from './db-errors.ts';
 
 /**
  * One SQL dialect, PostgreSQL, two engines: PGlite in-process (the embedded default) and a
@@ -56,15 +57,21 @@ export async function openPglite(dataDir: string): Promise<Db> {
   return {
     kind: 'pglite',
     query: async <T>(text: string, params?: unknown[]) => {
-      const r = await lite.query<T>(text, params);
+      // Errors leave as DbError (db-errors.ts): never the parameters, the row or the statement.
+      const r = await sanitized(text, () => lite.query<T>(text, params));
       return { rows: r.rows };
     },
     transaction: <T>(fn: (tx: Queryable) => Promise<T>) =>
-      lite.transaction(async (tx) =>
-        fn({
-          query: async <R>(text: string, params?: unknown[]) => ({ rows: (await tx.query<R>(text, params)).rows }),
+      lite
+        .transaction(async (tx) =>
+          fn({
+            query: async <R>(text: string, params?: unknown[]) => ({ rows: (await sanitized(text, () => tx.query<R>(text, params))).rows }),
+          }),
+        )
+        // BEGIN/COMMIT's own failures; what fn threw (a DbError, a YeyakError) passes unchanged.
+        .catch((e: unknown) => {
+          throw isServerDbError(e) ? toDbError(e, 'COMMIT') : e;
         }),
-      ),
     exec: async (sql: string) => {
       try {
         await lite.exec(sql);
@@ -99,17 +106,17 @@ export async function openPostgres(url: string, opts: Partial<OpenDbOptions> = {
   return {
     kind: 'postgres',
     query: async <T>(text: string, params?: unknown[]) => {
-      const r = await pool.query(text, params as unknown[]);
+      const r = await sanitized(text, () => pool.query(text, params as unknown[]));
       return { rows: r.rows as T[] };
     },
     transaction: async <T>(fn: (tx: Queryable) => Promise<T>) => {
-      const client = await pool.connect();
+      const client = await sanitized('BEGIN', () => pool.connect());
       try {
-        await client.query('BEGIN');
+        await sanitized('BEGIN', () => client.query('BEGIN'));
         const result = await fn({
-          query: async <R>(text: string, params?: unknown[]) => ({ rows: (await client.query(text, params as unknown[])).rows as R[] }),
+          query: async <R>(text: string, params?: unknown[]) => ({ rows: (await sanitized(text, () => client.query(text, params as unknown[]))).rows as R[] }),
         });
-        await client.query('COMMIT');
+        await sanitized('COMMIT', () => client.query('COMMIT'));
         return result;
       } catch (e) {
         await client.query('ROLLBACK').catch(() => undefined);

@@ -67,6 +67,7 @@ export const errorCatalogue = {
   YEYAK_E_CAMPAIGN_CLOSED: { status: 409, message: 'This campaign is not open for booking now; see when it opens.', messageKo: '지금은 예약 기간이 아닙니다. 예약 시작 시각을 확인해 주세요.' },
   YEYAK_E_IDEMPOTENCY_KEY_INVALID: { status: 400, message: 'The Idempotency-Key header must be 8–64 characters of A–Z, a–z, 0–9 and _ . : -', messageKo: 'Idempotency-Key 헤더는 영문·숫자와 _ . : - 로 된 8~64자여야 합니다.' },
   YEYAK_E_HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.', messageKo: '요청 헤더가 너무 큽니다.' },
+  YEYAK_E_REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive; send it again.', messageKo: '요청 전송 시간이 초과되었습니다. 다시 시도해 주세요.' },
   YEYAK_E_INTERNAL: { status: 500, message: 'Internal error (a bug): it has been logged.', messageKo: '시스템 오류가 발생했습니다.' },
 } as const satisfies Record<string, { status: number; message: string; messageKo: string }>;
 

@@ -1,5 +1,8 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorCatalogue, isYeyakError, YeyakError, type ErrorCode } from './errors.ts';
+import { apiSecurityHeaders } from './security-headers.ts';
 import { QueueFullError } from '../booking/batcher.ts';
 
 /** The error body of every failure: `{"error": {"code", "message", ...}}`. */
@@ -31,6 +34,50 @@ const fastifyCodes: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_TYPE: 'YEYAK_E_UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_VALIDATION: 'YEYAK_E_VALIDATION',
 };
+
+/** The catalogue's JSON body for `code`, as every answer carries it. */
+export function errorBody(code: ErrorCode): { error: { code: ErrorCode; message: string; messageKo: string } } {
+  const entry = errorCatalogue[code];
+  return { error: { code, message: entry.message, messageKo: entry.messageKo } };
+}
+
+// The HTTP parser's own refusals (before any request object exists), mapped onto the catalogue.
+const clientErrorCodes: Record<string, ErrorCode> = {
+  HPE_HEADER_OVERFLOW: 'YEYAK_E_HEADERS_TOO_LARGE',
+  ERR_HTTP_REQUEST_TIMEOUT: 'YEYAK_E_REQUEST_TIMEOUT',
+};
+
+/** A whole HTTP/1.1 response, written to the raw socket: the connection closes after it. */
+export function rawErrorResponse(code: ErrorCode): string {
+  const { status } = errorCatalogue[code];
+  const body = JSON.stringify(errorBody(code));
+  const headers = {
+    ...apiSecurityHeaders,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(body)),
+    'cache-control': 'no-store',
+    connection: 'close',
+  };
+  const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n${head}\r\n${body}`;
+}
+
+/**
+ * Fastify's `clientErrorHandler`: what the HTTP parser refuses (headers too large, a malformed
+ * request line, a request that never finished arriving) answers with a catalogue body too.
+ */
+export function answerClientError(err: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has nobody to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  // As Node does: never write into a response that has already started on this socket.
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (!socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const code = (err.code ? clientErrorCodes[err.code] : undefined) ?? 'YEYAK_E_BAD_REQUEST';
+  socket.end(rawErrorResponse(code), () => socket.destroy());
+}
 
 export function sendError(reply: FastifyReply, e: YeyakError): FastifyReply {
   const entry = errorCatalogue[e.code];

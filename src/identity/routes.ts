@@ -2,6 +2,7 @@ import type {} from '@fastify/rate-limit'; // augments the instance with rateLim
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isYeyakError, YeyakError } from '../core/errors.ts';
 import { sendError } from '../core/http.ts';
+import { textField } from '../core/schemas.ts';
 import { CSRF_COOKIE, SESSION_COOKIE, type SessionSigner } from './session.ts';
 import { identityMethods, type IdentityService, type ChallengeInput } from './challenges.ts';
 import type { ProviderRegistry } from './providers/registry.ts';
@@ -140,7 +141,7 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDe
           required: ['method', 'name', 'rrn', 'phone'],
           properties: {
             method: { type: 'string', enum: [...identityMethods] },
-            name: { type: 'string', minLength: 1, maxLength: 40 },
+            name: textField(40),
             rrn: { type: 'string', minLength: 13, maxLength: 14, description: 'YYMMDD-GNNNNNN; never stored or logged in clear' },
             phone: { type: 'string', minLength: 10, maxLength: 13, pattern: '^01[016789]-?[0-9]{3,4}-?[0-9]{4}$' },
             campaignId: {

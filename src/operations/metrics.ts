@@ -1,4 +1,5 @@
 import client from 'prom-client';
+import { isYeyakError } from '../core/errors.ts';
 
 /** One registry per app instance, so several apps in one process (tests) do not collide. */
 export function createMetrics() {
@@ -21,8 +22,8 @@ export function createMetrics() {
     }),
     bookings: new client.Counter({
       name: 'yeyak_bookings_total',
-      help: 'Booking attempts by outcome code',
-      labelNames: ['outcome'] as const,
+      help: 'Booking attempts by outcome code (ok, a YEYAK_E_ code, or error) and channel (self, proxy, agent)',
+      labelNames: ['outcome', 'channel'] as const,
       registers: [registry],
     }),
     bookingBatchSize: new client.Histogram({
@@ -39,7 +40,7 @@ export function createMetrics() {
     }),
     queueJoins: new client.Counter({
       name: 'yeyak_queue_joins_total',
-      help: 'Waiting-room joins (new tickets)',
+      help: 'Waiting-room joins answered with a ticket (a new place, or the place a rejoin keeps)',
       labelNames: ['campaign'] as const,
       registers: [registry],
     }),
@@ -59,3 +60,18 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Who booked: the citizen for themselves, a proxy for someone else, or a call-centre agent. */
+export type BookingChannel = 'self' | 'proxy' | 'agent';
+
+/** Runs one booking attempt and counts its outcome in yeyak_bookings_total. */
+export async function countBooking<T>(bookings: Metrics['bookings'], channel: BookingChannel, run: () => Promise<T>): Promise<T> {
+  try {
+    const result = await run();
+    bookings.inc({ outcome: 'ok', channel });
+    return result;
+  } catch (e) {
+    bookings.inc({ outcome: isYeyakError(e) ? e.code : 'error', channel });
+    throw e;
+  }
+}

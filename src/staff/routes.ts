@@ -6,11 +6,13 @@ import { isRealDay, localDay } from '../campaigns/time.ts';
 import type { BookingService } from '../booking/service.ts';
 import { dateField, idParam, namedPersonProperties } from '../booking/routes.ts';
 import { requireStaff } from './auth.ts';
+import { countBooking, type Metrics } from '../operations/metrics.ts';
 
 export interface StaffRouteDeps {
   db: Db;
   clock: Clock;
   booking: BookingService;
+  metrics: Pick<Metrics, 'bookings'>;
 }
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,64}$/;
@@ -151,9 +153,9 @@ export async function staffRoutes(app: FastifyInstance, deps: StaffRouteDeps): P
     async (request, reply) => {
       const staff = requireStaff(request, ['agent']);
       const key = request.headers['idempotency-key'];
-      if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) throw new YeyakError('YEYAK_E_IDEMPOTENCY_KEY_REQUIRED');
+      if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) throw new YeyakError('YEYAK_E_IDEMPOTENCY_KEY_INVALID');
       const { person, ...input } = request.body;
-      const body = await deps.booking.bookAsAgent({ staffId: staff.id, name: staff.name }, person, input, key ?? null);
+      const body = await countBooking(deps.metrics.bookings, 'agent', () => deps.booking.bookAsAgent({ staffId: staff.id, name: staff.name }, person, input, key ?? null));
       return reply.status(201).send(body);
     },
   );

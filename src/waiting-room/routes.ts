@@ -2,6 +2,7 @@ import type {} from '@fastify/rate-limit'; // augments route config with rateLim
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../core/clock.ts';
 import { YeyakError } from '../core/errors.ts';
+import { textField } from '../core/schemas.ts';
 import { SESSION_COOKIE, type SessionSigner } from '../identity/session.ts';
 import { DEVICE_COOKIE, deviceOfHolder } from '../identity/devices.ts';
 import type { CampaignRegistry } from '../campaigns/registry.ts';
@@ -9,6 +10,7 @@ import { closedForJoin, QUEUE_JOIN_LEAD_MS_DEFAULT } from '../campaigns/join-win
 import { checkSolution, issueChallenge } from './pow.ts';
 import type { TokenSigner } from './tokens.ts';
 import type { Holder, WaitingRoom } from './service.ts';
+import type { Metrics } from '../operations/metrics.ts';
 
 export { DEVICE_COOKIE }; // the device concept lives in identity/devices.ts
 export const TICKET_COOKIE = 'yeyak_ticket';
@@ -23,6 +25,7 @@ export interface QueueRouteDeps {
   /** Joins open this long before a window (default 1 h); earlier, or after the last → CAMPAIGN_CLOSED. */
   joinLeadMs?: number;
   secureCookies: boolean;
+  metrics: Pick<Metrics, 'queueJoins'>;
 }
 
 const estimateProps = {
@@ -145,6 +148,7 @@ export async function queueRoutes(app: FastifyInstance, deps: QueueRouteDeps): P
         }
       }
       const answer = await deps.room.join(campaignId, holder, existing);
+      deps.metrics.queueJoins.inc({ campaign: campaignId });
       const cookie = { httpOnly: true, secure: deps.secureCookies, sameSite: 'strict' as const, path: '/' };
       reply.setCookie(DEVICE_COOKIE, answer.device, { ...cookie, maxAge: 7 * 24 * 3600 });
       reply.setCookie(TICKET_COOKIE, answer.ticket, { ...cookie, maxAge: 24 * 3600 });
@@ -219,7 +223,7 @@ export async function queueAdminRoutes(app: FastifyInstance, deps: { room: Waiti
               nullable: true,
               additionalProperties: false,
               required: ['ko', 'en'],
-              properties: { ko: { type: 'string', maxLength: 500 }, en: { type: 'string', maxLength: 500 } },
+              properties: { ko: textField(500), en: textField(500) },
             },
             powBits: { type: 'integer', minimum: 0, maximum: 24 },
           },

@@ -6,7 +6,7 @@
  * response of this file goes through `call()`, which records the error codes it saw; the last test
  * checks them all against the catalogue.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createTestApp, syntheticRrn, type TestApp } from '../helpers/app.ts';
@@ -381,20 +381,23 @@ describe('campaign reads: unknown ids and bad parameters', () => {
 describe('POST /reservations: bad booking requests', () => {
   const body = (over: Record<string, unknown> = {}) => ({ campaignId: 'demo', clinicId: 'C000002', date: addDays(firstShotDay, 1), ...over });
 
-  const keyCases: { name: string; key?: string | string[] }[] = [
-    { name: 'missing' },
-    { name: 'empty', key: '' },
-    { name: '7 characters', key: 'abcdefg' },
-    { name: '65 characters', key: 'k'.repeat(65) },
-    { name: 'a space', key: 'abc defgh' },
-    { name: 'non-ASCII', key: '예약키예약키예약키' },
-    { name: 'sent twice', key: ['abcdefgh1', 'abcdefgh2'] },
+  // Absent → REQUIRED; sent but malformed → INVALID, whose message states the rule (8–64 characters).
+  const keyCases: { name: string; key?: string | string[]; code: ErrorCode }[] = [
+    { name: 'missing', code: 'YEYAK_E_IDEMPOTENCY_KEY_REQUIRED' },
+    { name: 'empty', key: '', code: 'YEYAK_E_IDEMPOTENCY_KEY_INVALID' },
+    { name: '5 characters (the old README example try-1)', key: 'try-1', code: 'YEYAK_E_IDEMPOTENCY_KEY_INVALID' },
+    { name: '7 characters', key: 'abcdefg', code: 'YEYAK_E_IDEMPOTENCY_KEY_INVALID' },
+    { name: '65 characters', key: 'k'.repeat(65), code: 'YEYAK_E_IDEMPOTENCY_KEY_INVALID' },
+    { name: 'a space', key: 'abc defgh', code: 'YEYAK_E_IDEMPOTENCY_KEY_INVALID' },
+    { name: 'non-ASCII', key: '예약키예약키예약키', code: 'YEYAK_E_IDEMPOTENCY_KEY_INVALID' },
+    { name: 'sent twice', key: ['abcdefgh1', 'abcdefgh2'], code: 'YEYAK_E_IDEMPOTENCY_KEY_INVALID' },
   ];
-  it.each(keyCases)('Idempotency-Key $name → 400 IDEMPOTENCY_KEY_REQUIRED, nothing booked', async (c) => {
+  it.each(keyCases)('Idempotency-Key $name → 400 $code, nothing booked', async (c) => {
     const [before, capacity] = [await reservationCount(), await remainingSum()];
     const headers: Record<string, string | string[]> = bearer(await newSession());
     if (c.key !== undefined) headers['idempotency-key'] = c.key;
-    expectError(await call({ method: 'POST', url: `${API}/reservations`, headers, payload: body() }), 400, 'YEYAK_E_IDEMPOTENCY_KEY_REQUIRED');
+    const err = expectError(await call({ method: 'POST', url: `${API}/reservations`, headers, payload: body() }), 400, c.code);
+    expect(err.message).toContain('8–64');
     expect(await reservationCount()).toBe(before);
     expect(await remainingSum()).toBe(capacity);
   });
@@ -645,6 +648,101 @@ describe('admin paths', () => {
   });
 });
 
+// -------------------------------------------------------------------------------------------------
+// Free text: names and notices refuse invisible and control characters at the schema — before a
+// provider is asked to send a code, before any row is written (core/schemas.ts).
+
+describe('free text: control characters, lone surrogates, bidi and zero-width characters → 400 VALIDATION, nothing sent or stored', () => {
+  const admin = () => ({ authorization: `Bearer ${t.config.adminToken}` });
+  const person = (name: string) => ({ name, rrn: nextRrn('1950-05-05'), phone: '010-2222-3333' });
+  const bookDay = () => addDays(firstShotDay, 4);
+  interface TextField {
+    name: string;
+    request: (text: string) => InjectOptions;
+  }
+  const fields: TextField[] = [
+    { name: 'identity challenge: name', request: (text) => ({ method: 'POST', url: `${API}/identity/challenges`, payload: { method: 'phone', name: text, rrn: nextRrn(), phone: '010-1234-5678' } }) },
+    {
+      name: 'proxy booking: onBehalfOf.name',
+      request: (text) => ({
+        method: 'POST',
+        url: `${API}/reservations`,
+        headers: { ...bearer(bystander), 'idempotency-key': `proxy-text-${serial}` },
+        payload: { campaignId: 'demo', clinicId: 'C000005', date: bookDay(), onBehalfOf: { ...person(text), relationship: 'parent' } },
+      }),
+    },
+    {
+      name: 'agent booking: person.name',
+      request: (text) => ({ method: 'POST', url: `${API}/admin/agent/reservations`, headers: admin(), payload: { person: person(text), campaignId: 'demo', clinicId: 'C000006', date: bookDay() } }),
+    },
+    { name: 'operator notice: ko', request: (text) => ({ method: 'PATCH', url: `${API}/admin/queue/demo`, headers: admin(), payload: { notice: { ko: text, en: 'Paused' } } }) },
+    { name: 'operator notice: en', request: (text) => ({ method: 'PATCH', url: `${API}/admin/queue/demo`, headers: admin(), payload: { notice: { ko: '잠시 멈춤', en: text } } }) },
+  ];
+  const bad: { name: string; text: string }[] = [
+    { name: 'NUL', text: '홍\u0000길동' },
+    { name: 'BEL (U+0007)', text: '홍길동\u0007' },
+    { name: 'newline', text: '홍길동\nx' },
+    { name: 'tab', text: '홍\t길동' },
+    { name: 'DEL (U+007F)', text: '홍길동\u007f' },
+    { name: 'C1 NEL (U+0085)', text: '홍길동\u0085' },
+    { name: 'right-to-left override (U+202E)', text: '홍\u202e동길' },
+    { name: 'left-to-right isolate (U+2066)', text: '홍\u2066길동' },
+    { name: 'zero-width space (U+200B)', text: '홍\u200b길동' },
+    { name: 'zero-width joiner (U+200D)', text: '홍\u200d길동' },
+    { name: 'byte-order mark (U+FEFF)', text: '\ufeff홍길동' },
+    { name: 'line separator (U+2028)', text: '홍길동\u2028' },
+    { name: 'lone high surrogate', text: '홍길동\ud800' },
+    { name: 'lone low surrogate', text: '\udc00홍길동' },
+    { name: 'only spaces', text: '   ' },
+  ];
+  const good = ['홍길동', '남궁 민수', '김-이수', 'Kim Min-su', "O'Brien", 'José Álvarez', 'NGUYEN VAN AN', '홍\u3000길동', 'Dr. 황'];
+
+  async function counts(): Promise<number[]> {
+    const r = await t.db.query<{ c: number; p: number; r: number }>(
+      'SELECT (SELECT count(*)::int FROM identity_challenge) AS c, (SELECT count(*)::int FROM person) AS p, (SELECT count(*)::int FROM reservation) AS r',
+    );
+    const row = r.rows[0];
+    return row ? [row.c, row.p, row.r] : [];
+  }
+
+  /** Spies on every call any provider of the app could make (start and check, outer and sandbox). */
+  function spyOnProviders(): { calls: () => number; restore: () => void } {
+    const registry = t.app.yeyak.identityProviders;
+    const spies = (['phone', 'kakao', 'naver', 'pass', 'certificate'] as const).flatMap((m) => {
+      const targets = [registry.get(m), registry.sandbox(m)].filter((x) => x !== undefined);
+      return targets.flatMap((p) => [vi.spyOn(p, 'start'), vi.spyOn(p, 'check')]);
+    });
+    expect(spies.length).toBeGreaterThan(0);
+    return { calls: () => spies.reduce((n, s) => n + s.mock.calls.length, 0), restore: () => spies.forEach((s) => s.mockRestore()) };
+  }
+
+  it.each(fields.flatMap((f) => bad.map((b) => ({ field: f.name, text: b.text, what: b.name }))))('$field with $what', async (c) => {
+    const field = fields.find((f) => f.name === c.field) as TextField;
+    const before = await counts();
+    const providers = spyOnProviders();
+    try {
+      const err = expectError(await call(field.request(c.text)), 400, 'YEYAK_E_VALIDATION');
+      expect(err.details?.keyword, JSON.stringify(err)).toBe('format');
+      expect(providers.calls()).toBe(0);
+    } finally {
+      providers.restore();
+    }
+    expect(await counts()).toEqual(before);
+  });
+
+  it.each(good)('the name %j passes: identity start → 201', async (name) => {
+    const res = await call(fields[0]?.request(name) as InjectOptions);
+    expect(res.statusCode, res.body).toBe(201);
+  });
+
+  it.each(fields.slice(1).flatMap((f) => good.slice(0, 3).map((text) => ({ field: f.name, text }))))('$field: $text passes the schema', async (c) => {
+    const field = fields.find((f) => f.name === c.field) as TextField;
+    const res = await call(field.request(c.text));
+    expect(res.statusCode, res.body).toBeLessThan(500);
+    if (res.statusCode >= 400) expect(JSON.parse(res.body).error.code).not.toBe('YEYAK_E_VALIDATION');
+  });
+});
+
 // Regression: a broken percent-escape was once answered by Fastify's own FST_ERR_BAD_URL body.
 it('malformed URL → 400 YEYAK_E_BAD_REQUEST', async () => {
   expectError(await call({ method: 'GET', url: '/api/v1/campaigns/%E0%A4%A/clinics' }), 400, 'YEYAK_E_BAD_REQUEST');
@@ -666,7 +764,7 @@ it('every error code this file received is in the catalogue (known non-catalogue
     'YEYAK_E_UNAUTHENTICATED', 'YEYAK_E_ADMIN_UNAUTHENTICATED', 'YEYAK_E_SESSION_EXPIRED', 'YEYAK_E_RRN_INVALID',
     'YEYAK_E_CHALLENGE_NOT_FOUND', 'YEYAK_E_CODE_WRONG', 'YEYAK_E_CHALLENGE_LOCKED', 'YEYAK_E_CAMPAIGN_NOT_FOUND',
     'YEYAK_E_CLINIC_NOT_FOUND', 'YEYAK_E_REGION_NOT_FOUND', 'YEYAK_E_DATE_INVALID', 'YEYAK_E_DATE_NOT_OFFERED',
-    'YEYAK_E_IDEMPOTENCY_KEY_REQUIRED', 'YEYAK_E_RESERVATION_NOT_FOUND', 'YEYAK_E_CHANGE_NOTHING',
+    'YEYAK_E_IDEMPOTENCY_KEY_REQUIRED', 'YEYAK_E_IDEMPOTENCY_KEY_INVALID', 'YEYAK_E_RESERVATION_NOT_FOUND', 'YEYAK_E_CHANGE_NOTHING',
   ]) {
     expect([...seen.keys()], code).toContain(code);
   }
