@@ -15,7 +15,8 @@ const tickets = Number(values.tickets);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
 
-const campaign = korea202108Campaign();
+// Anonymous joins (no sessions here): the queue-first order of the same campaign.
+const campaign = { ...korea202108Campaign(), queueOrder: 'queue-first' as const };
 const registry = { get: (id: string) => (id === campaign.id ? campaign : undefined), list: () => [campaign] } as unknown as CampaignRegistry;
 const clock = new FakeClock('2021-08-09T20:00:05+09:00');
 const store = new MemoryQueueStore(() => ({ ratePerS: 600, activeMax: 20_000, paused: true, notice: null, powBits: 0 }), () => clock.nowMs());

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { Config } from './core/config.ts';
+import { sandboxInUse, type Config } from './core/config.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import type { Db } from './core/db.ts';
 import { YeyakError } from './core/errors.ts';
@@ -23,7 +23,7 @@ import { DeviceLock } from './identity/devices.ts';
 import { SessionRevocations } from './identity/revocations.ts';
 import { combineHealth, createProviderRegistry, type ProviderRegistry } from './identity/providers/registry.ts';
 import { createMetrics } from './operations/metrics.ts';
-import { adminRoutes, operationsRoutes } from './operations/routes.ts';
+import { adminRoutes, operationsRoutes, SANDBOX_HEADER } from './operations/routes.ts';
 import rateLimit from '@fastify/rate-limit';
 import { createWaitingRoom, memoryStore, type WaitingRoomParts } from './waiting-room/index.ts';
 import { HealthMonitor } from './waiting-room/health.ts';
@@ -80,6 +80,8 @@ function withSafeSerializers(logger: FastifyServerOptions['logger']): FastifySer
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock;
   const { db } = deps;
+  // While the sandbox identity answers for any method, every reply says so (pages: a banner too).
+  const sandbox = sandboxInUse(config);
   const app = Fastify({
     logger: withSafeSerializers(deps.logger ?? { level: config.logLevel, redact: redactPaths }),
     // The HTTP parser's refusals (431, 400, 408) answer with a catalogue body (core/http.ts).
@@ -89,6 +91,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     return503OnClosing: true,
     // Fastify's own routing errors (a broken percent-escape) answer with a catalogue code too.
     frameworkErrors: (error, request, reply) => {
+      if (sandbox) reply.header(SANDBOX_HEADER, 'identity'); // this reply skips the onSend hooks
       const code = looksLikeAdminPath(request.url) ? 'YEYAK_E_ADMIN_UNAUTHENTICATED' : 'YEYAK_E_BAD_REQUEST';
       sendError(reply, new YeyakError(code, code === 'YEYAK_E_BAD_REQUEST' ? `Malformed URL (${error.code ?? 'bad url'})` : undefined));
     },
@@ -154,6 +157,12 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
     metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
+  if (sandbox) {
+    app.addHook('onSend', async (_request, reply, payload) => {
+      reply.header(SANDBOX_HEADER, 'identity');
+      return payload;
+    });
+  }
 
   // Staff access is decided on the matched route's declared policy (src/staff/auth.ts), deny by
   // default; every path under /api/v1/admin — existing or not — needs a staff credential.
@@ -209,7 +218,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  const opsDeps = { db, clock, booking, availability, metrics, availabilityStaleMs: config.availabilityRefreshMs * 20 + 5_000 };
+  const opsDeps = { db, clock, booking, availability, metrics, availabilityStaleMs: config.availabilityRefreshMs * 20 + 5_000, sandbox };
   await app.register(operationsRoutes, opsDeps);
   await app.register(
     async (api) => {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
-import type { Config } from './core/config.ts';
+import { isLoopbackHost, type Config } from './core/config.ts';
 import { createServer } from 'node:net';
 import { StartableClock, systemClock, type Clock } from './core/clock.ts';
 import { openDb, type Db } from './core/db.ts';
@@ -10,6 +10,9 @@ import { SCENARIOS, seedScenario, type ScenarioName, type SeedStep } from './sce
 import { rollDemoForward } from './scenarios/demo-refresh.ts';
 import { CampaignRegistry } from './campaigns/registry.ts';
 import { createQueueStore } from './waiting-room/factory.ts';
+import { isMemoryDir, resolveSecrets } from './core/secrets.ts';
+import { lockDataDir, type DataDirLock } from './core/data-dir-lock.ts';
+import { RetentionJob } from './operations/retention.ts';
 
 /**
  * With YEYAK_NOW: a clock that reads that instant until the server begins to serve (serve()
@@ -25,17 +28,35 @@ export class StartError extends Error {
   override name = 'StartError';
 }
 
-/** Opens the configured store (creating a missing PostgreSQL database) and migrates it. */
-export async function openStore(config: Config, log: (line: string) => void = console.log): Promise<Db> {
-  if (config.databaseUrl) await ensureDatabase(config.databaseUrl, log);
-  const db = await openDb({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    poolMax: config.dbPoolMax,
-    statementTimeoutMs: config.statementTimeoutMs,
-  });
-  await migrate(db);
-  return db;
+const storeLocks = new WeakMap<Db, DataDirLock>();
+
+/**
+ * Opens the configured store (creating a missing PostgreSQL database) and migrates it. An
+ * embedded store on disk is locked for this process first (src/core/data-dir-lock.ts): a second
+ * process on the same directory is refused, naming the first; closing the store releases it.
+ */
+export async function openStore(config: Config, log: (line: string) => void = console.log, command = 'serve'): Promise<Db> {
+  const lock = config.databaseUrl || isMemoryDir(config.dataDir) ? null : lockDataDir(config.dataDir, command);
+  let db: Db | null = null;
+  try {
+    if (config.databaseUrl) await ensureDatabase(config.databaseUrl, log);
+    db = await openDb({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      poolMax: config.dbPoolMax,
+      statementTimeoutMs: config.statementTimeoutMs,
+    });
+    await migrate(db);
+  } catch (e) {
+    await db?.close().catch(() => undefined);
+    lock?.release();
+    throw e;
+  }
+  if (!lock) return db;
+  const opened = db;
+  const locked: Db = { ...opened, close: () => opened.close().finally(() => lock.release()) };
+  storeLocks.set(locked, lock);
+  return locked;
 }
 
 export interface ServeOptions {
@@ -54,8 +75,13 @@ export interface ServeOptions {
  * demo forward to today, builds the app, listens — and only then starts a YEYAK_NOW clock.
  * Drains on SIGTERM/SIGINT.
  */
-export async function serve(config: Config, opts: ServeOptions = {}): Promise<FastifyInstance> {
+export async function serve(given: Config, opts: ServeOptions = {}): Promise<FastifyInstance> {
   const log = opts.log ?? console.log;
+  // Keys: set, or kept in the data directory; a shared store without them is refused here.
+  const keys = resolveSecrets(given);
+  const config = keys.config;
+  if (keys.created) log(`Generated this store's keys in ${keys.file} (mode 0600; back it up with the store: without it nobody stored can be found again).`);
+  if (keys.warning) log(`WARNING: ${keys.warning}`);
   const clock = clockFor(config, opts.baseClock);
   await assertPortFree(config.host, config.port);
   const db = await openStore(config, log);
@@ -78,6 +104,7 @@ export async function serve(config: Config, opts: ServeOptions = {}): Promise<Fa
     throw e;
   }
   storeLog = (msg, fields) => app.log.warn(fields, msg);
+  const retention = new RetentionJob(db, clock, config);
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
@@ -85,8 +112,9 @@ export async function serve(config: Config, opts: ServeOptions = {}): Promise<Fa
     app.log.info({ signal }, 'draining');
     const force = setTimeout(() => process.exit(1), config.shutdownGraceMs);
     force.unref();
-    void app
-      .close()
+    void retention
+      .stop()
+      .then(() => app.close())
       .then(() => queue.close())
       .then(() => db.close())
       .then(() => process.exit(0), () => process.exit(1));
@@ -104,11 +132,15 @@ export async function serve(config: Config, opts: ServeOptions = {}): Promise<Fa
   if (clock instanceof StartableClock) clock.start();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  retention.start((e) => app.log.warn({ err: e instanceof Error ? e.name : 'unknown' }, 'retention run failed'));
+  storeLocks.get(db)?.setUrl(`http://${localHost(config.host)}:${port}`);
+  log(identityLine(config));
   log(`yeyak is serving on http://localhost:${port}  (store: ${db.describe()}, waiting room: ${queue.store.kind}${config.now ? `, clock started at ${config.now}` : ''})`);
   if (config.adminTokenGenerated) log(`Admin token for /api/v1/admin (set YEYAK_ADMIN_TOKEN to choose one): ${config.adminToken}`);
   return app;
 }
 
+/** Seeds an empty store; otherwise says what it holds and refuses an explicit scenario it lacks. */
 async function prepareStore(db: Db, config: Config, clock: Clock, opts: ServeOptions, log: (line: string) => void): Promise<void> {
   const scenario = config.scenario as ScenarioName;
   if (!(SCENARIOS as readonly string[]).includes(scenario)) {
@@ -170,3 +202,18 @@ function listenError(e: unknown, port: number): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
 
+/** Where a process on this host reaches the server (for `yeyak staff add --server`). */
+function localHost(host: string): string {
+  if (host === '::1' || host === '[::1]') return '[::1]';
+  return isLoopbackHost(host) || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+}
+
+function identityLine(config: Config): string {
+  if (config.identity === 'sandbox') {
+    return 'Identity: SANDBOX — the code 000000 verifies anyone (every answer carries Yeyak-Sandbox: identity). Not for real people.';
+  }
+  // A method with no service (YEYAK_IDENTITY_HTTP_URL, or its url in YEYAK_IDENTITY_PROVIDERS) is unavailable.
+  return config.identityHttpUrl
+    ? `Identity: the verification service at ${new URL(config.identityHttpUrl).origin}`
+    : 'Identity: only methods with a url in YEYAK_IDENTITY_PROVIDERS (none unless set; YEYAK_IDENTITY=sandbox for a demo)';
+}

@@ -105,9 +105,9 @@ export function korea202108Campaign(): Campaign {
     // ~2M bookings/hour was the August 2021 capacity; admit a little above it, shuffle the
     // pre-opening crowd once at 20:00 so that arriving at 19:59:59 beats no one.
     queue: { ratePerS: 600, activeMax: 20_000, shuffleAtOpening: true, powBits: 0 },
-    // August 2021 was verify-first; kept queue-first until the waiting-room suites (which join
-    // this campaign anonymously by the thousand) join with sessions — see issue #4 note.
-    queueOrder: 'queue-first',
+    // August 2021's order (after July's queue-first collapse): verify first, then queue — only a
+    // verified person joins, and the place is the person's (one place per person, any device).
+    queueOrder: 'verify-first',
     noticeKo: '생년월일 끝자리에 따라 예약일이 정해집니다(10부제). 대리 예약은 할 수 없습니다.',
     noticeEn: 'Your booking day depends on the last digit of your day of birth. Booking for someone else is not allowed.',
     windows: windows(),

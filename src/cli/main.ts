@@ -4,6 +4,9 @@ import { clockFor, openStore, serve, StartError } from '../server.ts';
 import { seedScenario } from '../scenarios/seed.ts';
 import { seedProgressBar } from './progress.ts';
 import { addStaff, staffRoles, type StaffRole } from '../staff/staff.ts';
+import { addStaffThroughServer, shellQuote, type AddedStaff, type NewStaff } from '../staff/client.ts';
+import { DataDirBusyError } from '../core/data-dir-lock.ts';
+import { isPlainText } from '../core/schemas.ts';
 
 const SCENARIOS = ['demo', 'korea-2021-08'];
 
@@ -74,7 +77,7 @@ storeOptions(
 ).action(async (opts: Record<string, unknown>) => {
   const config = loadConfig(flagsToConfig(opts));
   const clinics = seedClinicsOf(opts);
-  const db = await openStore(config);
+  const db = await openStore(config, console.log, 'seed');
   const progress = seedProgressBar();
   try {
     const summary = await seedScenario(db, {
@@ -95,12 +98,28 @@ storeOptions(
 storeOptions(program.command('migrate').description('apply the SQL migrations to the configured store')).action(
   async (opts: Record<string, unknown>) => {
     const config = loadConfig(flagsToConfig(opts));
-    const db = await openStore(config);
+    const db = await openStore(config, console.log, 'migrate');
     console.log(`Migrations up to date on ${db.describe()}`);
     await db.close();
   },
 );
 
+function printStaff(added: AddedStaff): void {
+  console.log(JSON.stringify({ id: added.id, role: added.role, clinicId: added.clinicId, name: added.name }));
+  console.log(`token (shown once; send as Authorization: Bearer …): ${added.token}`);
+}
+
+/** The exact command that adds this staff member through the server holding the store. */
+function throughServerHint(e: DataDirBusyError, input: NewStaff): string {
+  const server = e.holder?.url ?? 'http://localhost:<its PORT>';
+  const args = ['--server', server, '--role', input.role, ...(input.clinicId !== null ? ['--clinic', input.clinicId] : []), '--name', input.name];
+  return (
+    'A running server adds staff through its admin API instead (an operator token: the admin token it printed at start, or its YEYAK_ADMIN_TOKEN):\n' +
+    `  YEYAK_ADMIN_TOKEN=<operator token> npx yeyak staff add ${args.map(shellQuote).join(' ')}`
+  );
+}
+
+const STAFF_NAME_LENGTH_MAX = 200; // as POST /admin/staff and the staff table's CHECK
 const staff = program.command('staff').description('staff credentials for /api/v1/admin (operator, clinic, agent)');
 storeOptions(
   staff
@@ -108,21 +127,33 @@ storeOptions(
     .description('add a staff member and print their bearer token (shown once; only its hash is stored)')
     .addOption(new Option('--role <role>', 'operator: everything; clinic: one clinic; agent: call-centre booking').choices([...staffRoles]).makeOptionMandatory())
     .option('--clinic <clinicId>', 'the clinic (required for --role clinic, refused otherwise)')
-    .requiredOption('--name <name>', 'who this is (recorded with what they do)'),
+    .requiredOption('--name <name>', 'who this is (recorded with what they do)')
+    .option('--server <url>', "add through a running server's admin API (its store is locked while it runs), e.g. http://localhost:8080")
+    .option('--admin-token <token>', 'with --server: an operator token (env YEYAK_ADMIN_TOKEN; the env keeps it out of ps)'),
 ).action(async (opts: Record<string, unknown>) => {
-  const role = opts.role as StaffRole;
-  const clinicId = (opts.clinic as string | undefined) ?? null;
-  if ((role === 'clinic') !== (clinicId !== null)) throw new InvalidArgumentError('--clinic is required for --role clinic and only for it');
+  const input: NewStaff = { role: opts.role as StaffRole, clinicId: (opts.clinic as string | undefined) ?? null, name: opts.name as string };
+  if ((input.role === 'clinic') !== (input.clinicId !== null)) throw new InvalidArgumentError('--clinic is required for --role clinic and only for it');
+  // The same rule as every free-text field of the API (core/schemas.ts).
+  if (!isPlainText(input.name) || [...input.name].length > STAFF_NAME_LENGTH_MAX) {
+    throw new InvalidArgumentError(`--name: 1–${STAFF_NAME_LENGTH_MAX} characters of visible text (no control, bidi or zero-width characters)`);
+  }
+  if (opts.server !== undefined) {
+    const token = (opts.adminToken as string | undefined) ?? process.env.YEYAK_ADMIN_TOKEN;
+    if (!token) throw new InvalidArgumentError('--server needs an operator token: YEYAK_ADMIN_TOKEN=… or --admin-token …');
+    printStaff(await addStaffThroughServer(opts.server as string, token, input));
+    return;
+  }
   const config = loadConfig(flagsToConfig(opts));
-  const db = await openStore(config);
+  let db;
   try {
-    if (clinicId !== null) {
-      const found = await db.query('SELECT 1 FROM clinic WHERE id = $1', [clinicId]);
-      if (found.rows.length === 0) throw new InvalidArgumentError(`no clinic ${clinicId}`);
-    }
-    const { staff: member, token } = await addStaff(db, { role, clinicId, name: opts.name as string }, clockFor(config).now());
-    console.log(JSON.stringify({ id: member.id, role: member.role, clinicId: member.clinicId, name: member.name }));
-    console.log(`token (shown once; send as Authorization: Bearer …): ${token}`);
+    db = await openStore(config, console.log, 'staff add');
+  } catch (e) {
+    if (e instanceof DataDirBusyError) throw new StartError(`${e.message}\n${throughServerHint(e, input)}`);
+    throw e;
+  }
+  try {
+    const { staff: member, token } = await addStaff(db, input, clockFor(config).now());
+    printStaff({ id: member.id ?? 0, role: member.role, clinicId: member.clinicId, name: member.name, token });
   } finally {
     await db.close();
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { parseProviderSettings, type ProviderSettingsSpec } from '../identity/providers/settings.ts';
+import { parseProviderSettings, settingsFor, type ProviderSettingsSpec } from '../identity/providers/settings.ts';
+import { identityMethods } from '../identity/providers/types.ts';
 
 /**
  * Configuration: one defaults table, units in the names. Precedence: flag > env > default.
@@ -17,12 +18,20 @@ export interface Config {
   readonly now: string | null;
   readonly identity: 'sandbox' | 'off';
   readonly trustProxy: string | null;
+  /** True when YEYAK_IDENTITY (or the flag) chose `identity`; false when it is the mode's default. */
+  readonly identityChosen: boolean;
   readonly adminToken: string;
   readonly adminTokenGenerated: boolean;
   /** Key for the RRN keyed hash (HMAC-SHA256). Changing it orphans every stored person. */
   readonly rrnHashSecret: string;
   /** Key that signs session tokens. */
   readonly sessionSecret: string;
+  /**
+   * Keys that were not set and hold a random per-process value. `resolveSecrets`
+   * (src/core/secrets.ts) replaces them with the data directory's keys, or refuses a server on a
+   * shared store (PostgreSQL, Redis) — see there. Empty when every key was set.
+   */
+  readonly secretsGenerated: readonly SecretName[];
   readonly scenario: string;
   readonly nodeEnv: string;
   readonly dbPoolMax: number;
@@ -37,6 +46,8 @@ export interface Config {
   /** `kid:secret,…` signing waiting-room tickets and passes; the first signs, all verify. */
   readonly queueKeys: string;
   readonly passTtlMs: number;
+  /** An admitted place must be claimed (its pass fetched) within this long of its admission. */
+  readonly queueClaimWindowMs: number;
   readonly queueStateRefreshMs: number;
   readonly queueTickMs: number;
   readonly joinPerIpPerMin: number;
@@ -60,18 +71,31 @@ export interface Config {
   readonly identityHttpUrl: string | null;
   /** Bearer token sent to that service; null = none. */
   readonly identityHttpToken: string | null;
+  /** An Idempotency-Key answers retries this long after its booking; then it is free again. */
+  readonly idempotencyTtlMs: number;
+  /** identity_challenge rows (name, phone) are deleted this long after they expire. */
+  readonly challengeRetentionGraceMs: number;
+  /** Delivered outbox rows (sent_at set) are deleted this long after delivery; undelivered ones stay. */
+  readonly outboxRetentionMs: number;
+  /** The retention job runs this often (src/operations/retention.ts). */
+  readonly retentionIntervalMs: number;
+  /** Rows per DELETE statement of the retention job. */
+  readonly retentionBatchRows: number;
 }
 
-const DEV_SECRET = 'yeyak-dev-secret-not-for-production';
+/** The keys a node must share with every other node of its store. */
+export type SecretName = 'rrnHashSecret' | 'sessionSecret' | 'queueKeys';
 
 export const defaults = {
   port: 8080,
-  host: '0.0.0.0',
+  // Loopback (127.0.0.1 and ::1): the embedded default's sandbox identity is not reachable from
+  // the network. HOST=0.0.0.0 behind a load balancer or in a container.
+  host: 'localhost',
   databaseUrl: null,
   dataDir: './.yeyak',
   redisUrl: null,
   now: null,
-  identity: 'sandbox',
+  identity: 'sandbox', // unset: the sandbox in the embedded default only; 'off' on a shared store or in production
   trustProxy: null,
   scenario: 'demo',
   nodeEnv: 'development',
@@ -85,6 +109,7 @@ export const defaults = {
   shutdownGraceMs: 10_000, // 10 s to drain on SIGTERM
   logLevel: 'info',
   passTtlMs: 10 * 60 * 1000, // 10 min to finish booking once admitted
+  queueClaimWindowMs: 5 * 60 * 1000, // 5 min to take up an admitted place, then it lapses
   queueStateRefreshMs: 250, // a node re-reads the line's counters at least this often
   queueTickMs: 250, // the admission controller steps this often
   joinPerIpPerMin: 30, // joins per client address per minute
@@ -93,6 +118,11 @@ export const defaults = {
   challengesPerIpPerMin: 600, // 600/min per address: carrier NAT puts many phones behind one address
   challengesPerPhonePerHour: 60, // 60/h per phone: a family phone verifies several people (sandbox: off)
   challengesPerPersonPerHour: 20, // 20/h per person: retries, method changes, several devices
+  idempotencyTtlMs: 24 * 3600 * 1000, // 24 h: a client's retries come within seconds; a day covers an app restored from a backup
+  challengeRetentionGraceMs: 60 * 60 * 1000, // 1 h after expiry: support can still see a failed verification
+  outboxRetentionMs: 7 * 24 * 3600 * 1000, // 7 days after delivery: "did the message go out?"
+  retentionIntervalMs: 60_000, // the retention job runs once a minute
+  retentionBatchRows: 1_000, // rows per DELETE: short row locks, bounded WAL per statement
 } as const;
 
 export type ConfigInput = Partial<Record<keyof Config, string | number | undefined | null>>;
@@ -116,6 +146,7 @@ const envNames: Partial<Record<keyof Config, string>> = {
   queueKeys: 'YEYAK_QUEUE_KEYS',
   joinPerIpPerMin: 'YEYAK_JOIN_PER_IP_PER_MIN',
   queueJoinLeadMs: 'YEYAK_QUEUE_JOIN_LEAD_MS',
+  queueClaimWindowMs: 'YEYAK_QUEUE_CLAIM_WINDOW_MS',
   deviceLockMs: 'YEYAK_DEVICE_LOCK_MS',
   challengesPerIpPerMin: 'YEYAK_CHALLENGES_PER_IP_PER_MIN',
   challengesPerPhonePerHour: 'YEYAK_CHALLENGES_PER_PHONE_PER_HOUR',
@@ -123,6 +154,9 @@ const envNames: Partial<Record<keyof Config, string>> = {
   identityProviders: 'YEYAK_IDENTITY_PROVIDERS',
   identityHttpUrl: 'YEYAK_IDENTITY_HTTP_URL',
   identityHttpToken: 'YEYAK_IDENTITY_HTTP_TOKEN',
+  idempotencyTtlMs: 'YEYAK_IDEMPOTENCY_TTL_MS',
+  challengeRetentionGraceMs: 'YEYAK_CHALLENGE_RETENTION_GRACE_MS',
+  outboxRetentionMs: 'YEYAK_OUTBOX_RETENTION_MS',
 };
 
 export class ConfigError extends Error {
@@ -150,12 +184,67 @@ function str(value: unknown, fallback: string | null): string | null {
   return String(value);
 }
 
-function queueKeys(spec: string | null, production: boolean): string {
-  if (spec === null && production) throw new ConfigError('YEYAK_QUEUE_KEYS is required when NODE_ENV=production');
-  if (spec !== null && !/^[A-Za-z0-9_-]{1,16}:[^,]{16,}(,[A-Za-z0-9_-]{1,16}:[^,]{16,})*$/.test(spec)) {
-    throw new ConfigError('YEYAK_QUEUE_KEYS must be kid:secret[,kid:secret…] with secrets of at least 16 characters');
+/** New keys: 32 characters at least (a generated one has 43). No shorter compat rule: see README. */
+export const SECRET_LENGTH_MIN = 32;
+export const ADMIN_TOKEN_LENGTH_MIN = 24;
+export const GENERATE_KEY_HINT = `node -e "console.log(require('node:crypto').randomBytes(32).toString('base64url'))"`;
+
+// Published in this repository's history, or left in place from an example: never a key.
+const KNOWN_KEYS = new Set(['yeyak-dev-secret-not-for-production', 'test-admin-token-123', 'secret', 'password', 'changeme']);
+const PLACEHOLDER = /change.?me|replace.?me|placeholder|not.?for.?prod|your.?(secret|key|token)|example|dev.?secret|insecure/i;
+const DISTINCT_CHARS_MIN = 8; // a random 32-character hex key has ~14; 'aaaa…' or 'abab…' has 1–2
+
+/** Why `value` is refused as a key, or null. Shared with secrets.ts (the data directory's file). */
+export function keyProblem(value: string, lengthMin: number): string | null {
+  if (value.length < lengthMin) return `is shorter than ${lengthMin} characters`;
+  if (KNOWN_KEYS.has(value.toLowerCase()) || PLACEHOLDER.test(value)) return 'is a published or placeholder value';
+  if (new Set(value).size < DISTINCT_CHARS_MIN) return 'has too few distinct characters to be random';
+  return null;
+}
+
+function checkKey(envName: string, value: string, lengthMin = SECRET_LENGTH_MIN): string {
+  const problem = keyProblem(value, lengthMin);
+  if (problem) throw new ConfigError(`${envName} ${problem}; generate one with: ${GENERATE_KEY_HINT}`);
+  return value;
+}
+
+/** A fresh random key (256 bits, base64url: 43 characters). */
+export function randomKey(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** A fresh one-key YEYAK_QUEUE_KEYS value. */
+export function randomQueueKeys(): string {
+  return `gen:${randomKey()}`;
+}
+
+const QUEUE_KEY = /^([A-Za-z0-9_-]{1,16}):(.+)$/;
+
+/** `kid:secret[,kid:secret…]`, each secret a key that passes `keyProblem`. */
+export function checkQueueKeys(spec: string): string {
+  for (const part of spec.split(',')) {
+    const m = QUEUE_KEY.exec(part);
+    if (!m) throw new ConfigError('YEYAK_QUEUE_KEYS must be kid:secret[,kid:secret…] (kid: 1–16 of A-Z a-z 0-9 _ -)');
+    const problem = keyProblem(m[2] as string, SECRET_LENGTH_MIN);
+    if (problem) throw new ConfigError(`YEYAK_QUEUE_KEYS: the secret of ${m[1]} ${problem}; generate one with: ${GENERATE_KEY_HINT}`);
   }
-  return spec ?? `dev:${DEV_SECRET}`;
+  return spec;
+}
+
+const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i;
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_HOST.test(host);
+}
+
+/** Does the sandbox answer for at least one method (one with no HTTP service configured)? */
+function sandboxServes(spec: ProviderSettingsSpec, httpUrl: string | null): boolean {
+  return identityMethods.some((m) => (settingsFor(spec, m).url ?? httpUrl) === null);
+}
+
+/** The sandbox identity is on and answers for some method (src/identity/providers/registry.ts). */
+export function sandboxInUse(config: Pick<Config, 'identity' | 'identityProviders' | 'identityHttpUrl'>): boolean {
+  return config.identity === 'sandbox' && sandboxServes(config.identityProviders, config.identityHttpUrl);
 }
 
 export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): Config {
@@ -175,12 +264,6 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   if (now !== null && (!/(Z|[+-]\d\d:?\d\d)$/.test(now) || Number.isNaN(new Date(now).getTime()))) {
     throw new ConfigError(`YEYAK_NOW must be an ISO-8601 instant with an offset, got ${now}`);
   }
-  const identity = str(get('identity'), defaults.identity) as string;
-  if (identity !== 'sandbox' && identity !== 'off') throw new ConfigError('YEYAK_IDENTITY must be sandbox or off');
-  if (identity === 'sandbox' && production && env.YEYAK_IDENTITY === 'sandbox') {
-    throw new ConfigError('YEYAK_IDENTITY=sandbox is refused when NODE_ENV=production');
-  }
-
   let identityProviders: ProviderSettingsSpec;
   try {
     identityProviders = parseProviderSettings(str(get('identityProviders'), null));
@@ -191,28 +274,30 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   if (identityHttpUrl !== null && !/^https?:\/\/[^\s]+$/.test(identityHttpUrl)) {
     throw new ConfigError('YEYAK_IDENTITY_HTTP_URL must be an http:// or https:// URL');
   }
-
-  const secret = (k: 'rrnHashSecret' | 'sessionSecret') => {
-    const v = str(get(k), null);
-    if (v === null && production) throw new ConfigError(`${envNames[k]} is required when NODE_ENV=production`);
-    if (v !== null && v.length < 16) throw new ConfigError(`${envNames[k]} must be at least 16 characters`);
-    return v ?? DEV_SECRET;
-  };
+  const host = str(get('host'), defaults.host) as string;
+  const { identity, identityChosen } = identityMode(get, {
+    production,
+    embedded: databaseUrl === null && redisUrl === null,
+    host,
+    sandboxServes: sandboxServes(identityProviders, identityHttpUrl),
+  });
+  const keys = secretKeys(get, production);
 
   const adminTokenRaw = str(get('adminToken'), null);
+  if (adminTokenRaw !== null) checkKey('YEYAK_ADMIN_TOKEN', adminTokenRaw, ADMIN_TOKEN_LENGTH_MIN);
   const config: Config = {
     port: int('port', get('port'), defaults.port, 0, 65535),
-    host: str(get('host'), defaults.host) as string,
+    host,
     databaseUrl,
     dataDir: str(get('dataDir'), defaults.dataDir) as string,
     redisUrl,
     now,
-    identity: production && env.YEYAK_IDENTITY === undefined ? 'off' : (identity as 'sandbox' | 'off'),
+    identity,
+    identityChosen,
     trustProxy: str(get('trustProxy'), null),
     adminToken: adminTokenRaw ?? randomBytes(18).toString('base64url'),
     adminTokenGenerated: adminTokenRaw === null,
-    rrnHashSecret: secret('rrnHashSecret'),
-    sessionSecret: secret('sessionSecret'),
+    ...keys,
     scenario: str(get('scenario'), defaults.scenario) as string,
     nodeEnv,
     dbPoolMax: int('dbPoolMax', get('dbPoolMax'), defaults.dbPoolMax, 1, 500),
@@ -224,8 +309,8 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     statementTimeoutMs: int('statementTimeoutMs', get('statementTimeoutMs'), defaults.statementTimeoutMs, 100, 600_000),
     shutdownGraceMs: int('shutdownGraceMs', get('shutdownGraceMs'), defaults.shutdownGraceMs, 0, 600_000),
     logLevel: str(get('logLevel'), defaults.logLevel) as string,
-    queueKeys: queueKeys(str(get('queueKeys'), null), production),
     passTtlMs: int('passTtlMs', get('passTtlMs'), defaults.passTtlMs, 10_000, 3600 * 1000),
+    queueClaimWindowMs: int('queueClaimWindowMs', get('queueClaimWindowMs'), defaults.queueClaimWindowMs, 10_000, 3600 * 1000),
     queueStateRefreshMs: int('queueStateRefreshMs', get('queueStateRefreshMs'), defaults.queueStateRefreshMs, 10, 250),
     queueTickMs: int('queueTickMs', get('queueTickMs'), defaults.queueTickMs, 10, 5_000),
     joinPerIpPerMin: int('joinPerIpPerMin', get('joinPerIpPerMin'), defaults.joinPerIpPerMin, 1, 1_000_000),
@@ -235,7 +320,7 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     challengesPerPhonePerHour: int(
       'challengesPerPhonePerHour',
       get('challengesPerPhonePerHour'),
-      identity === 'sandbox' && !production && identityHttpUrl === null ? 0 : defaults.challengesPerPhonePerHour,
+      identity === 'sandbox' && identityHttpUrl === null ? 0 : defaults.challengesPerPhonePerHour,
       0,
       1_000_000,
     ),
@@ -243,6 +328,53 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
     identityProviders,
     identityHttpUrl,
     identityHttpToken: str(get('identityHttpToken'), null),
+    idempotencyTtlMs: int('idempotencyTtlMs', get('idempotencyTtlMs'), defaults.idempotencyTtlMs, 60_000, 30 * 24 * 3600 * 1000),
+    challengeRetentionGraceMs: int('challengeRetentionGraceMs', get('challengeRetentionGraceMs'), defaults.challengeRetentionGraceMs, 0, 30 * 24 * 3600 * 1000),
+    outboxRetentionMs: int('outboxRetentionMs', get('outboxRetentionMs'), defaults.outboxRetentionMs, 0, 365 * 24 * 3600 * 1000),
+    retentionIntervalMs: int('retentionIntervalMs', get('retentionIntervalMs'), defaults.retentionIntervalMs, 1_000, 3600 * 1000),
+    retentionBatchRows: int('retentionBatchRows', get('retentionBatchRows'), defaults.retentionBatchRows, 1, 100_000),
   };
   return Object.freeze(config);
+}
+
+type Get = (k: keyof Config) => string | number | null | undefined;
+
+/**
+ * The identity mode. Unset, it is the sandbox only in the embedded default (no DATABASE_URL, no
+ * REDIS_URL, not production) — and even there never on a non-loopback HOST unless chosen.
+ */
+function identityMode(
+  get: Get,
+  mode: { production: boolean; embedded: boolean; host: string; sandboxServes: boolean },
+): { identity: 'sandbox' | 'off'; identityChosen: boolean } {
+  const chosen = str(get('identity'), null);
+  if (chosen !== null && chosen !== 'sandbox' && chosen !== 'off') throw new ConfigError('YEYAK_IDENTITY must be sandbox or off');
+  if (chosen === 'sandbox' && mode.production) throw new ConfigError('YEYAK_IDENTITY=sandbox is refused when NODE_ENV=production');
+  const identity = chosen ?? (mode.embedded && !mode.production ? defaults.identity : 'off');
+  if (identity === 'sandbox' && chosen === null && mode.sandboxServes && !isLoopbackHost(mode.host)) {
+    throw new ConfigError(
+      `HOST=${mode.host} makes this server reachable from the network, and its identity verification would be the sandbox ` +
+        '(the code 000000 verifies anyone). Set YEYAK_IDENTITY=sandbox to accept that (a demo or a rehearsal), ' +
+        'or set YEYAK_IDENTITY_HTTP_URL to a real verification service, or leave HOST unset (loopback).',
+    );
+  }
+  return { identity, identityChosen: chosen !== null };
+}
+
+/** The keys as set (each checked), or random per-process values listed in secretsGenerated. */
+function secretKeys(get: Get, production: boolean): Pick<Config, SecretName | 'secretsGenerated'> {
+  const generated: SecretName[] = [];
+  const take = (k: SecretName, check: (v: string) => string, make: () => string): string => {
+    const v = str(get(k), null);
+    if (v !== null) return check(v);
+    if (production) throw new ConfigError(`${envNames[k]} is required when NODE_ENV=production; generate one with: ${GENERATE_KEY_HINT}`);
+    generated.push(k);
+    return make();
+  };
+  const rrnHashSecret = take('rrnHashSecret', (v) => checkKey('YEYAK_RRN_SECRET', v), randomKey);
+  const sessionSecret = take('sessionSecret', (v) => checkKey('YEYAK_SESSION_SECRET', v), randomKey);
+  const queueKeys = take('queueKeys', checkQueueKeys, randomQueueKeys);
+  // One key for two purposes: a leak of one would be a leak of both.
+  if (rrnHashSecret === sessionSecret) throw new ConfigError('YEYAK_RRN_SECRET and YEYAK_SESSION_SECRET must differ');
+  return { rrnHashSecret, sessionSecret, queueKeys, secretsGenerated: Object.freeze(generated) };
 }

@@ -14,7 +14,15 @@ export interface OperationsDeps {
   availability: AvailabilityView;
   metrics: Metrics;
   availabilityStaleMs: number;
+  /** The sandbox identity answers for some method: pages show a banner (every answer has the header). */
+  sandbox: boolean;
 }
+
+/** On every answer while the sandbox identity is on (src/app.ts). */
+export const SANDBOX_HEADER = 'yeyak-sandbox';
+
+const SANDBOX_BANNER = `<p class="sandbox" role="alert"><b>모의 본인인증 (sandbox)</b> — 인증번호 000000으로 누구나 인증됩니다. 실제 예약이 아닙니다.<br>
+<b>Sandbox identity</b>: the code 000000 verifies anyone. Nothing booked here is real.</p>`;
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
@@ -30,7 +38,8 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsDep
       return reply.status(503).send({ status: 'unavailable', store: 'down' });
     }
     if (ageMs > deps.availabilityStaleMs) return reply.status(503).send({ status: 'unavailable', availabilityAgeMs: Math.round(ageMs) });
-    return { status: 'ok', store: deps.db.describe(), availabilityAgeMs: Math.round(ageMs) };
+    // The store's host, port and name are for staff (GET /api/v1/admin/overview), not the public.
+    return { status: 'ok', store: 'up', availabilityAgeMs: Math.round(ageMs) };
   });
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
@@ -52,9 +61,10 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsDep
     reply.type('text/html; charset=utf-8');
     return `<!doctype html><html lang="ko"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>yeyak 예약</title><style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
-table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.5rem;vertical-align:top;text-align:left}</style></head>
-<body><h1>yeyak — 백신 사전예약 / vaccination pre-reservation</h1>
-<p>실행 중 / running · 저장소 / store: <code>${escapeHtml(deps.db.describe())}</code></p>
+table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.5rem;vertical-align:top;text-align:left}
+.sandbox{background:#fff3cd;border:2px solid #b58100;padding:.75rem;font-size:1.05rem}</style></head>
+<body>${deps.sandbox ? SANDBOX_BANNER : ''}<h1>yeyak — 백신 사전예약 / vaccination pre-reservation</h1>
+<p>실행 중 / running</p>
 <table><tr><th>예약 사업 / campaign</th><th>열린 예약 기간 / open window</th><th>남은 1차 접종 / first doses left</th><th>현재 시각 / now</th></tr>
 ${rows.join('\n')}</table>
 <p><a href="/docs">API 문서 / API docs</a> · <a href="/api/v1/openapi.json">OpenAPI</a> · <a href="/healthz">healthz</a> · <a href="/metrics">metrics</a></p>

@@ -6,6 +6,8 @@ import { isRealDay, localDay } from '../campaigns/time.ts';
 import type { BookingService } from '../booking/service.ts';
 import { dateField, idParam, namedPersonProperties } from '../booking/routes.ts';
 import { requireStaff } from './auth.ts';
+import { addStaff, staffRoles, type StaffRole } from './staff.ts';
+import { textField } from '../core/schemas.ts';
 import { countBooking, type Metrics } from '../operations/metrics.ts';
 
 export interface StaffRouteDeps {
@@ -32,6 +34,33 @@ interface ClinicReservationRow {
 
 /** Staff routes: clinic staff (their clinic only) and call-centre agents. Operators may use all. */
 export async function staffRoutes(app: FastifyInstance, deps: StaffRouteDeps): Promise<void> {
+  // Staff credentials while a server runs on the embedded store (`yeyak staff add --server`): the
+  // CLI cannot open a store a running server holds (src/core/data-dir-lock.ts).
+  app.post<{ Body: { role: StaffRole; name: string; clinicId?: string } }>(
+    '/admin/staff',
+    {
+      config: { staff: { roles: ['operator'] } },
+      schema: {
+        tags: ['admin'],
+        summary: 'Add a staff member (operators only); the answer holds the bearer token, shown once and stored as SHA-256',
+        security: [{ admin: [] }],
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['role', 'name'],
+          properties: { role: { type: 'string', enum: [...staffRoles] }, name: textField(200), clinicId: idParam },
+        },
+      },
+    },
+    async (request, reply) => {
+      const by = requireStaff(request, []);
+      const { role, name } = request.body;
+      const { staff, token } = await addStaff(deps.db, { role, clinicId: request.body.clinicId ?? null, name }, deps.clock.now());
+      request.log.info({ staffId: staff.id, role, by: by.id ?? 'YEYAK_ADMIN_TOKEN' }, 'staff added');
+      return reply.status(201).send({ id: staff.id, role: staff.role, clinicId: staff.clinicId, name: staff.name, token });
+    },
+  );
+
   app.get<{ Params: { clinicId: string }; Querystring: { date?: string } }>(
     '/admin/clinics/:clinicId/reservations',
     {

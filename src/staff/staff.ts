@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Queryable } from '../core/db.ts';
+import { YeyakError } from '../core/errors.ts';
 
 export const staffRoles = ['operator', 'clinic', 'agent'] as const;
 export type StaffRole = (typeof staffRoles)[number];
@@ -20,20 +21,27 @@ export function hashStaffToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** Adds a staff member; the token is returned once and stored only as its hash. */
+/**
+ * Adds a staff member; the token is returned once and stored only as its hash. A clinic member's
+ * clinic must exist: one conditional insert (no row: 404 YEYAK_E_CLINIC_NOT_FOUND).
+ */
 export async function addStaff(
   q: Queryable,
   input: { role: StaffRole; clinicId: string | null; name: string },
   now: Date,
 ): Promise<{ staff: StaffMember; token: string }> {
-  if ((input.role === 'clinic') !== (input.clinicId !== null)) throw new Error('a clinic role needs a clinic, and only it has one');
+  if ((input.role === 'clinic') !== (input.clinicId !== null)) {
+    throw new YeyakError('YEYAK_E_VALIDATION', 'clinicId is required for the clinic role, and only for it');
+  }
   const token = `${TOKEN_PREFIX}${randomBytes(24).toString('base64url')}`;
   const r = await q.query<{ id: number }>(
-    'INSERT INTO staff (role, clinic_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+    `INSERT INTO staff (role, clinic_id, name, token_hash, created_at)
+     SELECT $1, $2::text, $3, $4, $5 WHERE $2::text IS NULL OR EXISTS (SELECT 1 FROM clinic WHERE id = $2::text)
+     RETURNING id`,
     [input.role, input.clinicId, input.name, hashStaffToken(token), now.toISOString()],
   );
   const id = r.rows[0]?.id;
-  if (id === undefined) throw new Error('invariant violated: staff insert returned no row');
+  if (id === undefined) throw new YeyakError('YEYAK_E_CLINIC_NOT_FOUND', `No clinic ${String(input.clinicId)}.`);
   return { staff: { id: Number(id), role: input.role, clinicId: input.clinicId, name: input.name }, token };
 }
 

@@ -40,9 +40,22 @@ export interface TestAppOptions {
   queueStore?: QueueStore | ((db: Db, clock: FakeClock) => QueueStore | Promise<QueueStore>);
 }
 
+/** The operator token of every test app (YEYAK_ADMIN_TOKEN needs 24 characters or more). */
+export const TEST_ADMIN_TOKEN = 'test-admin-token-5f0c9e2b7d41a836';
+
+/** Test-only keys (never a server's: src/core/secrets.ts makes or demands those). */
+export const TEST_KEYS = {
+  adminToken: TEST_ADMIN_TOKEN,
+  rrnHashSecret: 'test-rrn-key-3b9d1f0a6c8e2d4b7a5f9c1e3d0b8a6f',
+  sessionSecret: 'test-session-key-8e1c4a7f2b9d0e6c3a5f8b1d4e7c0a9f',
+  queueKeys: 'test:test-queue-key-6d2a9f4c1e8b7d0a3f5c9e2b8d1a4f7c',
+} as const;
+
 export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp> {
   const clock = new FakeClock(opts.now ?? '2026-11-26T12:00:00+09:00');
-  const config = loadConfig({ dataDir: 'memory:', databaseUrl: opts.databaseUrl ?? null, adminToken: 'test-admin-token-123', ...opts.config }, {});
+  // identity 'sandbox' chosen: on PostgreSQL it is not the default (src/core/config.ts). The keys
+  // are fixed so that several test nodes on one store agree (unset, each node's would be random).
+  const config = loadConfig({ dataDir: 'memory:', databaseUrl: opts.databaseUrl ?? null, identity: 'sandbox', ...TEST_KEYS, ...opts.config }, {});
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 20 });
   await migrate(db);
   if (opts.seed !== false) {

@@ -15,7 +15,7 @@ import { SessionSigner } from '../../src/identity/session.ts';
 import { addDays, localDay } from '../../src/campaigns/time.ts';
 
 const API = '/api/v1';
-const ADMIN_TOKEN = 'test-admin-token-123';
+const ADMIN_TOKEN = 'test-admin-token-5f0c9e2b7d41a836';
 /** Well-formed (matches bookingNumberPattern) but never issued. */
 const UNKNOWN_BOOKING = '2222-2222-2222';
 /** Well-formed challenge id that was never issued. */

@@ -11,7 +11,7 @@ import { errorCatalogue, type ErrorCode } from '../../src/core/errors.ts';
 import { addStaff } from '../../src/staff/staff.ts';
 
 const API = '/api/v1';
-const ADMIN_TOKEN = 'test-admin-token-123'; // test/helpers/app.ts
+const ADMIN_TOKEN = 'test-admin-token-5f0c9e2b7d41a836'; // test/helpers/app.ts
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 let serial = 700_000;
 

@@ -3,12 +3,15 @@
  * 20:00 opening, with a FakeClock and the admission controller stepped by hand (one tick = 250 ms,
  * the default tick). Tickets nobody holds are issued by the room directly (numbers only, no
  * HTTP): they are the people who joined and left (no-shows). "The crowd shows up" is simulated by claiming each newly
- * admitted position, as the status poll of an admitted ticket does.
+ * admitted position, as the status poll of an admitted ticket does. korea-2021-08 is verify-first:
+ * every join here is a verified person's; the places-in-line tests of anonymous tickets run on the
+ * campaign's queue-first variant (test/waiting-room/helpers.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import fc from 'fast-check';
 import { admit, createTestApp, syntheticRrn, type TestApp } from '../helpers/app.ts';
+import { loginOn, queueFirst } from './helpers.ts';
 import { errorCatalogue, type ErrorCode } from '../../src/core/errors.ts';
 import type { Pass } from '../../src/waiting-room/tokens.ts';
 import { estimateWait, POLL_FAR_MS, POLL_NEAR_MS } from '../../src/waiting-room/estimate.ts';
@@ -51,7 +54,14 @@ function queueApp() {
       return q.t.app.yeyak.waitingRoom;
     },
     read: () => q.parts.store.read(CAMPAIGN),
+    /** queue-first: the variant of the campaign whose joins are anonymous (places in line). */
+    queueFirst: false,
+    people: 0,
+    /** Joins as given; on the verify-first campaign without a session, as a newly verified person. */
     async join(headers: Record<string, string> = {}): Promise<Joined> {
+      if (!q.queueFirst && !headers.authorization) {
+        headers = { ...headers, authorization: `Bearer ${await loginOn(q.t, syntheticRrn('1990-08-19', 500_000 + ++q.people))}` };
+      }
       const res = await q.t.app.inject({ method: 'POST', url: `${API}/campaigns/${CAMPAIGN}/queue`, headers });
       expect(res.statusCode, res.body).toBe(201);
       return res.json() as Joined;
@@ -89,8 +99,15 @@ function queueApp() {
     admin(method: 'GET' | 'PATCH', body?: Record<string, unknown>, headers: Record<string, string> = ADMIN) {
       return q.t.app.inject({ method, url: `${API}/admin/queue/${CAMPAIGN}`, headers, ...(body ? { payload: body } : {}) });
     },
-    async setup(settings?: Record<string, unknown>): Promise<void> {
-      q.t = await createTestApp({ scenario: 'korea-2021-08', clinics: 30, now: OPENED, config: { joinPerIpPerMin: 1_000_000 } });
+    async setup(settings?: Record<string, unknown>, order: 'verify-first' | 'queue-first' = 'verify-first'): Promise<void> {
+      q.queueFirst = order === 'queue-first';
+      q.t = await createTestApp({
+        scenario: 'korea-2021-08',
+        clinics: 30,
+        now: OPENED,
+        config: { joinPerIpPerMin: 1_000_000 },
+        ...(q.queueFirst ? { beforeBuild: queueFirst } : {}),
+      });
       if (settings) expect((await q.admin('PATCH', settings)).statusCode).toBe(200);
     },
   };
@@ -100,9 +117,9 @@ function queueApp() {
   return q;
 }
 
-describe('places in line', () => {
+describe('places in line (the queue-first variant: anonymous tickets keep their place)', () => {
   const q = queueApp();
-  beforeAll(() => q.setup());
+  beforeAll(() => q.setup(undefined, 'queue-first'));
 
   it('sequential joins get FIFO positions 1, 2, 3, … with 0, 1, 2, … ahead', async () => {
     const joined: Joined[] = [];

@@ -13,6 +13,9 @@
  * korea-2021-08 five seconds after the 9 Aug 20:00 opening (main line) or ten minutes before it
  * (pre-queue), FakeClock, the controller stepped by hand. PGlite unless DATABASE_URL is set; the
  * Redis cases need REDIS_URL_TEST (unique key prefixes, never FLUSH).
+ *
+ * korea-2021-08 runs here in its queue-first variant (test/waiting-room/helpers.ts): joins are
+ * anonymous, as this suite is about the line's mechanics, not the order of verification.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -27,6 +30,7 @@ import { checkpointLedger, Issuer } from '../../src/waiting-room/issuer.ts';
 import type { RedisQueueStore } from '../../src/waiting-room/redis-store.ts';
 import { isRefused, type QueueStore } from '../../src/waiting-room/store.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { queueFirst } from './helpers.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';
 import { deleteKeys, redisTestUrl, uniquePrefix } from '../helpers/redis.ts';
 
@@ -34,7 +38,7 @@ const API = '/api/v1';
 const CAMPAIGN = 'korea-2021-08';
 const OPENED = '2021-08-09T20:00:05+09:00';
 const BEFORE_OPENING = '2021-08-09T19:50:00+09:00';
-const ADMIN = { authorization: 'Bearer test-admin-token-123' };
+const ADMIN = { authorization: 'Bearer test-admin-token-5f0c9e2b7d41a836' };
 
 interface StatusBody {
   state: 'waiting' | 'admitted';
@@ -114,7 +118,7 @@ describe('sequence numbers beyond the write-ahead checkpoint (in-process store, 
   let t: TestApp;
   const nodes: FastifyInstance[] = [];
   beforeAll(async () => {
-    t = await createTestApp({ scenario: 'korea-2021-08', clinics: 30, now: BEFORE_OPENING, config: { joinPerIpPerMin: 1_000_000 } });
+    t = await createTestApp({ scenario: 'korea-2021-08', beforeBuild: queueFirst, clinics: 30, now: BEFORE_OPENING, config: { joinPerIpPerMin: 1_000_000 } });
   });
   afterAll(async () => {
     for (const n of nodes) await n.close();
@@ -178,7 +182,7 @@ describe.skipIf(!redisTestUrl)('sequence numbers beyond the write-ahead checkpoi
   let store: RedisQueueStore;
 
   beforeAll(async () => {
-    t = await createTestApp({ scenario: 'korea-2021-08', clinics: 30, now: OPENED });
+    t = await createTestApp({ scenario: 'korea-2021-08', beforeBuild: queueFirst, clinics: 30, now: OPENED });
     const campaigns = new CampaignRegistry();
     await campaigns.load(t.db);
     store = createRedisQueueStore(new Redis(redisTestUrl as string), { db: t.db, campaigns, clock: t.clock, prefix });
@@ -242,7 +246,7 @@ describe.skipIf(!redisTestUrl)('every node start pushes shared counters forward'
 
   beforeAll(async () => {
     if (process.env.DATABASE_URL) pg = await createTestDatabase('yeyak_node_start');
-    a = await createTestApp({ scenario: 'korea-2021-08', clinics: 30, now: OPENED, databaseUrl: pg?.url ?? null, config: { joinPerIpPerMin: 1_000_000 }, queueStore: makeStore });
+    a = await createTestApp({ scenario: 'korea-2021-08', beforeBuild: queueFirst, clinics: 30, now: OPENED, databaseUrl: pg?.url ?? null, config: { joinPerIpPerMin: 1_000_000 }, queueStore: makeStore });
     admin = new Redis(redisTestUrl as string);
   });
   afterAll(async () => {
@@ -291,7 +295,7 @@ describe('operator settings are lost with the store (in-process store, embedded 
   let t: TestApp;
   const nodes: FastifyInstance[] = [];
   beforeAll(async () => {
-    t = await createTestApp({ scenario: 'korea-2021-08', clinics: 30, now: OPENED, config: { joinPerIpPerMin: 1_000_000 } });
+    t = await createTestApp({ scenario: 'korea-2021-08', beforeBuild: queueFirst, clinics: 30, now: OPENED, config: { joinPerIpPerMin: 1_000_000 } });
   });
   afterAll(async () => {
     for (const n of nodes) await n.close();
@@ -360,6 +364,7 @@ describe.skipIf(!redisTestUrl)('operator settings are lost with the store (Redis
   beforeAll(async () => {
     t = await createTestApp({
       scenario: 'korea-2021-08',
+      beforeBuild: queueFirst,
       clinics: 30,
       now: OPENED,
       config: { joinPerIpPerMin: 1_000_000 },

@@ -3,10 +3,14 @@
  * opens form a pre-queue without numbers; at the opening instant one tick freezes it and shuffles
  * it — once, with a seed that is logged and audited — so that arriving at 19:59:59 beats no one;
  * later joins queue behind the whole pre-queue in arrival order.
+ *
+ * korea-2021-08 runs here in its queue-first variant (test/waiting-room/helpers.ts): joins are
+ * anonymous, as this suite is about the line's mechanics, not the order of verification.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { createTestApp, deferred, type TestApp } from '../helpers/app.ts';
+import { queueFirst } from './helpers.ts';
 import { readCheckpoint } from '../../src/waiting-room/controller.ts';
 import { PERMUTATION_SIZE_MAX, shuffledPosition } from '../../src/waiting-room/permutation.ts';
 import { MemoryQueueStore } from '../../src/waiting-room/store.ts';
@@ -33,6 +37,7 @@ const payloadOf = <T>(token: string): T => JSON.parse(Buffer.from(token.split('.
 function newApp(logLines?: string[]): Promise<TestApp> {
   return createTestApp({
     scenario: 'korea-2021-08',
+    beforeBuild: queueFirst,
     clinics: 30,
     now: EARLY,
     config: { joinPerIpPerMin: 1_000_000 },

@@ -2,10 +2,14 @@
  * The two brakes on joining: an optional proof-of-work (difficulty set live by the operator) that
  * costs a phone a moment and a bot farm real money per place, and a per-address join limit.
  * korea-2021-08 just after its opening, FakeClock.
+ *
+ * korea-2021-08 runs here in its queue-first variant (test/waiting-room/helpers.ts): joins are
+ * anonymous, as this suite is about the line's mechanics, not the order of verification.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { queueFirst } from './helpers.ts';
 import { errorCatalogue, type ErrorCode } from '../../src/core/errors.ts';
 import { issueChallenge, leadingZeroBits, powHash, POW_CHALLENGE_TTL_MS, solve } from '../../src/waiting-room/pow.ts';
 import { TokenSigner } from '../../src/waiting-room/tokens.ts';
@@ -13,7 +17,7 @@ import { TokenSigner } from '../../src/waiting-room/tokens.ts';
 const API = '/api/v1';
 const CAMPAIGN = 'korea-2021-08';
 const OPENED = '2021-08-09T20:00:05+09:00';
-const ADMIN = { authorization: 'Bearer test-admin-token-123' };
+const ADMIN = { authorization: 'Bearer test-admin-token-5f0c9e2b7d41a836' };
 
 interface Challenge { challenge: string; difficultyBits: number; expiresAt: string }
 
@@ -49,7 +53,7 @@ describe('proof-of-work at join', () => {
   };
 
   beforeAll(async () => {
-    t = await createTestApp({ scenario: 'korea-2021-08', clinics: 30, now: OPENED, config: { joinPerIpPerMin: 1_000_000 } });
+    t = await createTestApp({ scenario: 'korea-2021-08', beforeBuild: queueFirst, clinics: 30, now: OPENED, config: { joinPerIpPerMin: 1_000_000 } });
   });
   afterAll(async () => {
     await t?.close();
@@ -79,6 +83,22 @@ describe('proof-of-work at join', () => {
     const res = await join({ pow: { challenge: c, nonce: solve(c, difficultyBits) } });
     expect(res.statusCode, res.body).toBe(201);
     expect(res.json()).toMatchObject({ ticket: expect.any(String), state: 'waiting' });
+  });
+
+  it('PoW reuse: one solved challenge buys one join — presented again (another nonce too, or five at once) → 409 YEYAK_E_POW_REUSED', async () => {
+    const { challenge: c } = await challenge();
+    const nonce = solve(c, 8);
+    expect((await join({ pow: { challenge: c, nonce } })).statusCode).toBe(201);
+    expectError(await join({ pow: { challenge: c, nonce } }), 409, 'YEYAK_E_POW_REUSED');
+    expectError(await join({ pow: { challenge: c, nonce: exactNonce(c, 9) } }), 409, 'YEYAK_E_POW_REUSED');
+    // Shared with a bot farm: five joins at once with one solution get one place.
+    const { challenge: shared } = await challenge();
+    const sharedNonce = solve(shared, 8);
+    const before = (await t.app.yeyak.waitingRoom.store.read(CAMPAIGN)).lastSeq;
+    const all = await Promise.all(Array.from({ length: 5 }, () => join({ pow: { challenge: shared, nonce: sharedNonce } })));
+    expect(all.map((r) => r.statusCode).sort()).toEqual([201, 409, 409, 409, 409]);
+    for (const r of all.filter((x) => x.statusCode === 409)) expectError(r, 409, 'YEYAK_E_POW_REUSED');
+    expect((await t.app.yeyak.waitingRoom.store.read(CAMPAIGN)).lastSeq).toBe(before + 1);
   });
 
   it('a challenge that expired, is for another campaign, or was forged → 400 YEYAK_E_POW_INVALID', async () => {
@@ -154,7 +174,7 @@ describe('per-address join limit', () => {
     t.app.inject({ method: 'POST', url: `${API}/campaigns/${CAMPAIGN}/queue`, remoteAddress, headers });
 
   beforeAll(async () => {
-    t = await createTestApp({ scenario: 'korea-2021-08', clinics: 30, now: OPENED, config: { joinPerIpPerMin: 5 } });
+    t = await createTestApp({ scenario: 'korea-2021-08', beforeBuild: queueFirst, clinics: 30, now: OPENED, config: { joinPerIpPerMin: 5 } });
   });
   afterAll(async () => {
     await t?.close();

@@ -15,6 +15,9 @@
  * Runs a private redis-server (killed and restarted here); one app node ("A") plus a bare store
  * with its own admission controller ("B") on the same database play the two nodes. PGlite unless
  * DATABASE_URL is set.
+ *
+ * korea-2021-08 runs here in its queue-first variant (test/waiting-room/helpers.ts): joins are
+ * anonymous, as this suite is about the line's mechanics, not the order of verification.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
@@ -26,6 +29,7 @@ import { createRedisQueueStore } from '../../src/waiting-room/factory.ts';
 import { checkpointLedger, Issuer } from '../../src/waiting-room/issuer.ts';
 import type { QueueFloor, RedisQueueStore } from '../../src/waiting-room/redis-store.ts';
 import { createTestApp, deferred, syntheticRrn, type TestApp } from '../helpers/app.ts';
+import { queueFirst } from './helpers.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';
 import { redisTestUrl, startRedisServer, type PrivateRedis } from '../helpers/redis.ts';
 
@@ -99,6 +103,7 @@ describe.skipIf(!redisTestUrl)('waiting room on Redis: a Redis crash mid-queue',
     if (process.env.DATABASE_URL) pg = await createTestDatabase('yeyak_redis_restart');
     t = await createTestApp({
       scenario: 'korea-2021-08',
+      beforeBuild: queueFirst,
       clinics: 30,
       now: NOW,
       databaseUrl: pg?.url ?? null,

@@ -5,6 +5,9 @@
  *
  * Needs REDIS_URL_TEST and DATABASE_URL (PGlite is single-process: two nodes cannot share it).
  * The shared Redis is used under unique key prefixes only.
+ *
+ * korea-2021-08 runs here in its queue-first variant (test/waiting-room/helpers.ts): joins are
+ * anonymous, as this suite is about the line's mechanics, not the order of verification.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -17,6 +20,7 @@ import type { Db } from '../../src/core/db.ts';
 import { createQueueStore, createRedisQueueStore, RATE_LIMIT_NAMESPACE } from '../../src/waiting-room/factory.ts';
 import type { RedisQueueStore } from '../../src/waiting-room/redis-store.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { queueFirst } from './helpers.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';
 import { deleteKeys, redisTestUrl, uniquePrefix } from '../helpers/redis.ts';
 
@@ -70,6 +74,7 @@ describe.skipIf(!redisTestUrl || !process.env.DATABASE_URL)('waiting room on Red
     const common = {
       databaseUrl: pg.url,
       scenario: 'korea-2021-08' as const,
+      beforeBuild: queueFirst,
       clinics: 30,
       now: NOW,
       config: { joinPerIpPerMin: 100_000 },
@@ -178,7 +183,7 @@ describe.skipIf(!redisTestUrl || !process.env.DATABASE_URL)('waiting room on Red
 
   it('the per-address join limit is counted in Redis: shared by the nodes', async () => {
     const config = loadConfig(
-      { dataDir: 'memory:', databaseUrl: pg.url, redisUrl: redisTestUrl as string, adminToken: 'test-admin-token-123', joinPerIpPerMin: 4 },
+      { dataDir: 'memory:', databaseUrl: pg.url, redisUrl: redisTestUrl as string, adminToken: 'test-admin-token-5f0c9e2b7d41a836', joinPerIpPerMin: 4 },
       {},
     );
     const handle = await createQueueStore(config, { db: a.db, campaigns: new CampaignRegistry(), clock: a.clock });

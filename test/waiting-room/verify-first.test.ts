@@ -5,12 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, syntheticRrn, type TestApp } from '../helpers/app.ts';
+import { DeviceIds } from '../../src/identity/devices.ts';
+import { queueFirst } from './helpers.ts';
 
 const API = '/api/v1';
 const CAMPAIGN = 'korea-2021-08';
 const OPENED = '2021-08-09T20:00:05+09:00';
-let vf: TestApp; // korea-2021-08 switched to verify-first
-let qf: TestApp; // korea-2021-08 as seeded (queue-first)
+let vf: TestApp; // korea-2021-08 as seeded (verify-first, August 2021)
+let qf: TestApp; // its queue-first variant (July 2021's order)
 let serial = 9700;
 
 beforeAll(async () => {
@@ -19,11 +21,8 @@ beforeAll(async () => {
     clinics: 30,
     now: OPENED,
     config: { joinPerIpPerMin: 1_000_000 },
-    beforeBuild: async (db) => {
-      await db.query(`UPDATE campaign SET queue_order = 'verify-first' WHERE id = $1`, [CAMPAIGN]);
-    },
   });
-  qf = await createTestApp({ scenario: 'korea-2021-08', clinics: 30, now: OPENED, config: { joinPerIpPerMin: 1_000_000 } });
+  qf = await createTestApp({ scenario: 'korea-2021-08', beforeBuild: queueFirst, clinics: 30, now: OPENED, config: { joinPerIpPerMin: 1_000_000 } });
 });
 afterAll(async () => {
   await vf?.close();
@@ -47,17 +46,23 @@ describe('verify-first', () => {
   });
 
   it('same person on two devices → the same place; the ticket carries the person; another person gets another place', async () => {
-    const token = await vf.login(syntheticRrn('1990-08-19', serial++));
-    const first = await join(vf, { authorization: `Bearer ${token}`, 'yeyak-device': 'phone-one-aaaaaaaaaaaaaa' });
+    // A session is its device's (issue #7): the second device is a second session, after logout.
+    const ids = new DeviceIds(vf.config.sessionSecret);
+    const [phone, laptop] = [ids.mint(), ids.mint()];
+    const rrn = syntheticRrn('1990-08-19', serial++);
+    const token = await vf.login(rrn, undefined, phone);
+    const first = await join(vf, { authorization: `Bearer ${token}` });
     expect(first.statusCode, first.body).toBe(201);
-    const second = await join(vf, { authorization: `Bearer ${token}`, 'yeyak-device': 'laptop-two-bbbbbbbbbbbbb' });
+    expect((await vf.app.inject({ method: 'POST', url: `${API}/identity/logout`, headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
+    const onLaptop = await vf.login(rrn, undefined, laptop);
+    const second = await join(vf, { authorization: `Bearer ${onLaptop}` });
     expect(second.statusCode, second.body).toBe(201);
     const a = payloadOf<{ s: number; p: number; d: string }>(first.json().ticket);
     const b = payloadOf<{ s: number; p: number; d: string }>(second.json().ticket);
     expect(b.s).toBe(a.s);
     expect(b.p).toBe(a.p);
     expect(a.p).toEqual(expect.any(Number));
-    expect([a.d, b.d]).toEqual(['phone-one-aaaaaaaaaaaaaa', 'laptop-two-bbbbbbbbbbbbb']); // bound to the asking device
+    expect([a.d, b.d]).toEqual([phone, laptop]); // bound to the asking session's device
     expect(second.json().position).toBe(first.json().position);
     const rows = await vf.db.query<{ n: number }>('SELECT count(*)::int AS n FROM queue_person_ticket WHERE person_id = $1', [a.p]);
     expect(rows.rows[0]?.n).toBe(1);

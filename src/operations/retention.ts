@@ -1,0 +1,110 @@
+import type { Clock } from '../core/clock.ts';
+import type { Db } from '../core/db.ts';
+
+/**
+ * Personal data is kept only as long as it serves (issue #7):
+ * - identity_challenge rows (name, phone, the RRN's keyed hash) are deleted `challengeRetentionGraceMs`
+ *   after they expire — verified or not, they are useless after expiry;
+ * - outbox rows are deleted `outboxRetentionMs` after delivery (sent_at); an undelivered row stays.
+ * In batches of `retentionBatchRows` per DELETE (short row locks, bounded WAL), at most
+ * BATCHES_PER_RUN_MAX per table per run; the rest waits for the next run. Every node runs the
+ * timer; an advisory lock lets one of them delete at a time. Time is the injected Clock, so a test
+ * moves the clock and calls `runOnce()`.
+ */
+export interface RetentionSettings {
+  readonly challengeRetentionGraceMs: number;
+  readonly outboxRetentionMs: number;
+  readonly retentionIntervalMs: number;
+  readonly retentionBatchRows: number;
+}
+
+export interface RetentionRun {
+  challengesDeleted: number;
+  outboxDeleted: number;
+  /** Another node held the retention lock: this run deleted nothing. */
+  skipped: boolean;
+  /** False when the batch cap stopped a table with rows still due (the next run goes on). */
+  complete: boolean;
+}
+
+export const BATCHES_PER_RUN_MAX = 100;
+/** pg_try_advisory_xact_lock key of the retention job ("yeyak" retention, 1): one node at a time. */
+export const RETENTION_LOCK_KEY = 0x7965796b_0001;
+
+// Each statement deletes at most $2 rows due before $1; SKIP LOCKED never waits on a row in use.
+const DELETE_CHALLENGES = `
+  WITH due AS (
+    SELECT id FROM identity_challenge WHERE expires_at < $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+  gone AS (
+    DELETE FROM identity_challenge c USING due WHERE c.id = due.id RETURNING 1)
+  SELECT count(*)::int AS n FROM gone`;
+const DELETE_OUTBOX = `
+  WITH due AS (
+    SELECT id FROM outbox WHERE sent_at < $1 ORDER BY sent_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+  gone AS (
+    DELETE FROM outbox o USING due WHERE o.id = due.id RETURNING 1)
+  SELECT count(*)::int AS n FROM gone`;
+
+type Batch = { n: number } | 'locked';
+
+export class RetentionJob {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly settings: RetentionSettings,
+  ) {}
+
+  /** One run: every table until nothing is due or the batch cap is reached. */
+  async runOnce(): Promise<RetentionRun> {
+    const nowMs = this.clock.now().getTime();
+    const challenges = await this.drain(DELETE_CHALLENGES, new Date(nowMs - this.settings.challengeRetentionGraceMs));
+    if (challenges === 'locked') return { challengesDeleted: 0, outboxDeleted: 0, skipped: true, complete: false };
+    const outbox = await this.drain(DELETE_OUTBOX, new Date(nowMs - this.settings.outboxRetentionMs));
+    if (outbox === 'locked') return { challengesDeleted: challenges.deleted, outboxDeleted: 0, skipped: true, complete: false };
+    return { challengesDeleted: challenges.deleted, outboxDeleted: outbox.deleted, skipped: false, complete: challenges.complete && outbox.complete };
+  }
+
+  private async drain(sql: string, cutoff: Date): Promise<{ deleted: number; complete: boolean } | 'locked'> {
+    let deleted = 0;
+    for (let i = 0; i < BATCHES_PER_RUN_MAX; i++) {
+      const batch = await this.batch(sql, cutoff);
+      if (batch === 'locked') return deleted > 0 ? { deleted, complete: false } : 'locked';
+      deleted += batch.n;
+      if (batch.n < this.settings.retentionBatchRows) return { deleted, complete: true };
+    }
+    return { deleted, complete: false };
+  }
+
+  /** One DELETE in its own transaction, behind the cluster-wide retention lock. */
+  private batch(sql: string, cutoff: Date): Promise<Batch> {
+    return this.db.transaction(async (tx): Promise<Batch> => {
+      const lock = await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [RETENTION_LOCK_KEY]);
+      if (!lock.rows[0]?.ok) return 'locked';
+      const r = await tx.query<{ n: number }>(sql, [cutoff.toISOString(), this.settings.retentionBatchRows]);
+      return { n: r.rows[0]?.n ?? 0 };
+    });
+  }
+
+  /** Runs every `retentionIntervalMs` (never two runs at once); errors go to `onError`. */
+  start(onError: (e: unknown) => void): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.runOnce()
+        .catch(onError)
+        .finally(() => {
+          this.running = null;
+        });
+    }, this.settings.retentionIntervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+}
