@@ -29,7 +29,13 @@ export function isPlainText(s: string): boolean {
 
 /** A free-text field: 1..maxLength characters (code points) of plain text. */
 export function textField(maxLength: number) {
-  return { type: 'string', minLength: 1, maxLength, format: TEXT_FORMAT } as const;
+  return {
+    type: 'string',
+    minLength: 1,
+    maxLength,
+    format: TEXT_FORMAT,
+    description: 'one line of visible text: no control, bidi-override or zero-width characters, no lone surrogates',
+  } as const;
 }
 
 /** The ajv plugin that registers TEXT_FORMAT (Fastify's `ajv.plugins`). */

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createTestApp, syntheticRrn, type TestApp } from '../helpers/app.ts';
 import { errorCatalogue, type ErrorCode } from '../../src/core/errors.ts';
+import { isPlainText } from '../../src/core/schemas.ts';
 import { SessionSigner } from '../../src/identity/session.ts';
 import { addDays, localDay } from '../../src/campaigns/time.ts';
 
@@ -728,6 +729,18 @@ describe('free text: control characters, lone surrogates, bidi and zero-width ch
       providers.restore();
     }
     expect(await counts()).toEqual(before);
+  });
+
+  it('never a 5xx: arbitrary UTF-16 names (lone surrogates included) → 201 exactly when isPlainText, else 400 VALIDATION', async () => {
+    const unit = fc.oneof(fc.integer({ min: 0, max: 0xffff }).map((n) => String.fromCharCode(n)), fc.constantFrom('홍', '길', '동', ' ', '-', 'a'));
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit, minLength: 1, maxLength: 12 }), async (name) => {
+        const res = await call(fields[0]?.request(name) as InjectOptions);
+        if (isPlainText(name)) expect(res.statusCode, res.body).toBe(201);
+        else expectError(res, 400, 'YEYAK_E_VALIDATION');
+      }),
+      { numRuns: 60, seed: 2021 },
+    );
   });
 
   it.each(good)('the name %j passes: identity start → 201', async (name) => {
