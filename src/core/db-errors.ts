@@ -88,8 +88,12 @@ export async function sanitized<T>(sql: string, run: () => Promise<T>): Promise<
   }
 }
 
-// Fields that may hold values (rows, parameters, statements) on any error, driver or not.
-const UNSAFE_ERROR_KEYS = new Set(['detail', 'where', 'query', 'params', 'parameters', 'values', 'queryOptions', 'internalQuery', 'hint', 'position', 'internalPosition']);
+// Fields that may hold values on any error: a SQL driver's rows, parameters and statements, and
+// ioredis's `command` ({name, args}: keys and script arguments).
+const UNSAFE_ERROR_KEYS = new Set([
+  'detail', 'where', 'query', 'params', 'parameters', 'values', 'queryOptions', 'internalQuery', 'hint', 'position', 'internalPosition',
+  'command', 'args',
+]);
 const CAUSE_DEPTH_MAX = 3;
 
 export type SerializedError = { type: string; message: string; stack: string; [key: string]: unknown };

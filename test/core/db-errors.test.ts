@@ -116,7 +116,7 @@ describe('serializeError: the logger serializer', () => {
 
   it('value-carrying fields are dropped from any error, and from its causes', () => {
     const inner = Object.assign(new Error('inner'), { params: [MARKER], detail: MARKER });
-    const outer = Object.assign(new Error('outer', { cause: inner }), { query: `SELECT '${MARKER}'`, code: 'X' });
+    const outer = Object.assign(new Error('outer', { cause: inner }), { query: `SELECT '${MARKER}'`, code: 'X', command: { name: 'evalsha', args: [MARKER] } });
     const logged = serializeError(outer);
     expect(JSON.stringify(logged)).not.toContain('MARKER');
     expect(logged).toMatchObject({ type: 'Error', message: 'outer', code: 'X', cause: { message: 'inner' } });
