@@ -446,6 +446,7 @@ async function bookingRound(
           bookingNumber: newBookingNumber(),
           idemKey: `bench-${personId}`,
           idemHash: t.idemHash,
+          caller: `person:${personId}`,
           actor: `person:${personId}`,
           bookedBy: 'self',
         });

@@ -116,6 +116,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     queueMax: BOOKING_QUEUE_MAX,
     leadDays: BOOKING_LEAD_DAYS,
     rrnSecret: config.rrnHashSecret,
+    idempotencyTtlMs: config.idempotencyTtlMs,
     onBatch: (size, ms) => {
       metrics.bookingBatchSize.observe(size);
       metrics.bookingBatchSeconds.observe(ms / 1000);

@@ -1,12 +1,38 @@
 import type { Queryable } from '../core/db.ts';
 import type { ReservationBody } from './sql.ts';
 
-/** The stored outcome of an earlier request with this key, if it succeeded. */
-export async function findIdempotent(q: Queryable, personId: number, key: string): Promise<{ requestHash: string; response: ReservationBody | null } | null> {
+/**
+ * Idempotency keys (migrations/008_booking_rules.sql): scoped to the caller — `person:{id}` for a
+ * session (also when booking as a proxy), `staff:{id}` or `staff:admin-token` for an agent — and
+ * answering until they expire (config idempotencyTtlMs). The request hash covers what was asked,
+ * including the beneficiary of a proxy or agent booking.
+ */
+export interface StoredKey {
+  requestHash: string;
+  /** The reservation the key booked, as it is now (dates after a change, status after a cancel). */
+  response: ReservationBody | null;
+}
+
+/** The caller's unexpired key, with its reservation as it is now; null if none. Read only. */
+export async function findIdempotent(q: Queryable, caller: string, key: string, now: Date): Promise<StoredKey | null> {
   const r = await q.query<{ request_hash: string; response: ReservationBody | null }>(
-    'SELECT request_hash, response FROM idempotency_key WHERE person_id = $1 AND key = $2',
-    [personId, key],
+    `SELECT k.request_hash,
+            coalesce((SELECT reservation_body(b.id) FROM reservation b WHERE b.booking_number = k.response->>'bookingNumber'), k.response) AS response
+       FROM idempotency_key k
+      WHERE k.caller = $1 AND k.key = $2 AND k.expires_at > $3`,
+    [caller, key, now.toISOString()],
   );
   const row = r.rows[0];
   return row ? { requestHash: row.request_hash, response: row.response } : null;
+}
+
+/** Expired keys go in bounded batches (a retention job may call it); returns how many went. */
+export async function deleteExpiredKeys(q: Queryable, now: Date, rowsMax: number): Promise<number> {
+  const r = await q.query<{ n: number }>(
+    `WITH due AS (SELECT ctid FROM idempotency_key WHERE expires_at <= $1 LIMIT $2),
+          gone AS (DELETE FROM idempotency_key k USING due WHERE k.ctid = due.ctid RETURNING 1)
+     SELECT count(*)::int AS n FROM gone`,
+    [now.toISOString(), rowsMax],
+  );
+  return r.rows[0]?.n ?? 0;
 }

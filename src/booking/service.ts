@@ -16,7 +16,7 @@ import * as sql from './sql.ts';
 import { findIdempotent } from './idempotency.ts';
 import type { Holder, WaitingRoom } from '../waiting-room/service.ts';
 import type { Pass } from '../waiting-room/tokens.ts';
-import { findPersonId, parsePerson, PROXY_PEOPLE_MAX, upsertPerson, type NamedPerson, type OnBehalfOf, type ParsedPerson } from './proxy.ts';
+import { parsePerson, PROXY_PEOPLE_MAX, upsertPerson, type NamedPerson, type OnBehalfOf, type ParsedPerson } from './proxy.ts';
 
 /** What a booking-path write carries for the waiting room's gate. */
 export interface Access {
@@ -31,6 +31,8 @@ export interface BookingServiceOptions {
   leadDays: number;
   /** Key of the RRN hash (YEYAK_RRN_SECRET): a proxy's or agent's beneficiary is found by it. */
   rrnSecret: string;
+  /** How long an idempotency key answers retries (config idempotencyTtlMs). */
+  idempotencyTtlMs?: number;
   onBatch?: (size: number, ms: number) => void;
 }
 
@@ -72,7 +74,7 @@ export class BookingService {
     private readonly opts: BookingServiceOptions,
   ) {
     this.batcher = new Batcher({
-      run: (rows) => sql.bookBatch(db, rows, clock.now()),
+      run: (rows) => sql.bookBatch(db, rows, clock.now(), opts.idempotencyTtlMs),
       batchMax: opts.batchMax,
       queueMax: opts.queueMax,
       inFlightMax: 1,
@@ -144,8 +146,18 @@ export class BookingService {
     }
     const offered = this.availability.offers(c.id, clinicId, date, this.firstBookableDay(c));
     if (!offered || date > c.lastShotDay) throw new YeyakError('YEYAK_E_DATE_NOT_OFFERED');
-    const day2 = c.doses === 2 && c.dose2IntervalDays !== null ? dose2Day(date, c.dose2IntervalDays, c.blackoutDays, c.blackoutShiftDays) : null;
-    return { day1: date, day2 };
+    return { day1: date, day2: this.dose2Of(c, date) };
+  }
+
+  /** A dose-1 date without its clinic (a change that keeps the clinic): the clinic-day is checked in the database. */
+  private dose1Days(c: Campaign, date: string): { day1: string; day2: string | null } {
+    if (!isRealDay(date)) throw new YeyakError('YEYAK_E_DATE_INVALID');
+    if (date < this.firstBookableDay(c) || date > c.lastShotDay) throw new YeyakError('YEYAK_E_DATE_NOT_OFFERED');
+    return { day1: date, day2: this.dose2Of(c, date) };
+  }
+
+  private dose2Of(c: Campaign, day1: string): string | null {
+    return c.doses === 2 && c.dose2IntervalDays !== null ? dose2Day(day1, c.dose2IntervalDays, c.blackoutDays, c.blackoutShiftDays) : null;
   }
 
   /** The booking API checks admission itself: the client's queue is never trusted. */
@@ -162,8 +174,12 @@ export class BookingService {
       if (!c.proxyAllowed) throw new YeyakError('YEYAK_E_PROXY_NOT_ALLOWED');
       beneficiary = parsePerson(input.onBehalfOf, this.opts.rrnSecret, this.clock);
     }
+    // The key is the caller's (the session's person, also as a proxy); the hash covers whom it is for.
+    const caller = `person:${session.personId}`;
     const idemHash = createHash('sha256')
-      .update(JSON.stringify([input.campaignId, input.clinicId, input.date, ...(beneficiary && input.onBehalfOf ? [beneficiary.rrnHash, input.onBehalfOf.relationship] : [])]))
+      .update(JSON.stringify(beneficiary && input.onBehalfOf
+        ? ['proxy', input.campaignId, input.clinicId, input.date, beneficiary.rrnHash, input.onBehalfOf.relationship]
+        : ['self', input.campaignId, input.clinicId, input.date]))
       .digest('hex');
     let pass: Pass | null;
     try {
@@ -172,9 +188,8 @@ export class BookingService {
     } catch (e) {
       // A retry of a booking that already went through answers as before, though its pass is spent.
       if (e instanceof YeyakError && e.code === 'YEYAK_E_PASS_USED') {
-        const keyOwner = beneficiary ? await findPersonId(this.db, beneficiary.rrnHash) : session.personId;
-        const prior = keyOwner === null ? null : await findIdempotent(this.db, keyOwner, idempotencyKey);
-        if (prior?.requestHash === idemHash && prior.response) return prior.response;
+        const prior = await findIdempotent(this.db, caller, idempotencyKey, this.clock.now());
+        if (prior?.requestHash === idemHash && prior.response) return replayAnswer(prior.response);
       }
       throw e;
     }
@@ -229,6 +244,7 @@ export class BookingService {
         bookingNumber: newBookingNumber(),
         idemKey: idempotencyKey,
         idemHash,
+        caller: booker.actor,
         actor: booker.actor,
         bookedBy: booker.bookedBy,
         ...(booker.proxyPersonId !== undefined ? { proxyPersonId: booker.proxyPersonId, proxyCap: PROXY_PEOPLE_MAX } : {}),
@@ -244,8 +260,9 @@ export class BookingService {
     switch (outcome.code) {
       case 'OK':
       case 'REPLAY':
+      case 'REPLAY_CANCELLED':
         if (!outcome.response) throw new Error(`invariant violated: ${outcome.code} without a response`);
-        return outcome.response;
+        return replayAnswer(outcome.response);
       case 'IDEMPOTENCY_MISMATCH':
         throw new YeyakError('YEYAK_E_IDEMPOTENCY_MISMATCH');
       case 'ALREADY_BOOKED':
@@ -255,6 +272,7 @@ export class BookingService {
       case 'DOSE2_FULL':
         throw new YeyakError('YEYAK_E_DOSE2_FULL');
       case 'PERSON_UNKNOWN':
+      case 'PROXY_UNKNOWN': // the proxy is the session's person
         throw new YeyakError('YEYAK_E_UNAUTHENTICATED', 'This session belongs to no known person; verify again.');
       case 'SLOT_FULL':
         throw new YeyakError(this.availability.campaignRemaining(c.id, this.firstBookableDay(c)) === 0 ? 'YEYAK_E_SUPPLY_EXHAUSTED' : 'YEYAK_E_SLOT_FULL');
@@ -273,17 +291,29 @@ export class BookingService {
     if (input.clinicId === undefined && input.date === undefined) throw new YeyakError('YEYAK_E_CHANGE_NOTHING');
     const current = await this.get(session, bookingNumber);
     if (current.status !== 'confirmed') throw new YeyakError('YEYAK_E_RESERVATION_CANCELLED');
-    const dose1 = current.doses.find((d) => d.dose === 1);
-    if (!dose1) throw new Error('invariant violated: reservation without dose 1');
     const c = this.campaign(current.campaignId);
     const pass = await this.admit(c, access);
-    const clinicId = input.clinicId ?? dose1.clinicId;
-    const date = input.date ?? dose1.date;
-    if (clinicId === dose1.clinicId && date === dose1.date) throw new YeyakError('YEYAK_E_CHANGE_NOTHING');
-    const { day1, day2 } = this.slotDays(c, clinicId, date);
+    // What is given is checked here; what is omitted is kept as the reservation is under its row
+    // lock (change_reservation, migrations/008), never as read before: two concurrent changes of
+    // one reservation compose instead of the second undoing the first.
+    let days: { day1: string; day2: string | null } | null = null;
+    if (input.clinicId !== undefined && input.date !== undefined) days = this.slotDays(c, input.clinicId, input.date);
+    else if (input.date !== undefined) days = this.dose1Days(c, input.date);
+    else if (input.clinicId !== undefined && !this.availability.hasClinic(c.id, input.clinicId)) throw new YeyakError('YEYAK_E_CLINIC_NOT_FOUND');
     const r = await sql.changeReservation(
       this.db,
-      { bookingNumber, personId: session.personId, clinicId, day1, day2, today: this.today(c), freezeDays: c.changeFreezeDays, actor: `person:${session.personId}` },
+      {
+        bookingNumber,
+        personId: session.personId,
+        clinicId: input.clinicId ?? null,
+        day1: days?.day1 ?? null,
+        day2: days?.day2 ?? null,
+        firstDay: this.firstBookableDay(c),
+        lastDay: c.lastShotDay,
+        today: this.today(c),
+        freezeDays: c.changeFreezeDays,
+        actor: `person:${session.personId}`,
+      },
       this.clock.now(),
     );
     if (r.code === 'OK' && r.response) {
@@ -314,6 +344,8 @@ export class BookingService {
 const changeErrors: Partial<Record<sql.ChangeCode, ErrorCode>> = {
   NOT_FOUND: 'YEYAK_E_RESERVATION_NOT_FOUND',
   CANCELLED: 'YEYAK_E_RESERVATION_CANCELLED',
+  NOTHING: 'YEYAK_E_CHANGE_NOTHING',
+  NOT_OFFERED: 'YEYAK_E_DATE_NOT_OFFERED',
   CHANGE_TOO_LATE: 'YEYAK_E_CHANGE_TOO_LATE',
   SLOT_FULL: 'YEYAK_E_SLOT_FULL',
   DOSE2_FULL: 'YEYAK_E_DOSE2_FULL',
@@ -324,3 +356,14 @@ const cancelErrors: Partial<Record<sql.CancelCode, ErrorCode>> = {
   CANCELLED: 'YEYAK_E_RESERVATION_CANCELLED',
   CANCEL_TOO_LATE: 'YEYAK_E_CANCEL_TOO_LATE',
 };
+
+/**
+ * What a replay answers: the reservation as it is now. One cancelled since is not "confirmed":
+ * 409 RESERVATION_CANCELLED with its booking number (book again with a new key).
+ */
+function replayAnswer(body: sql.ReservationBody): sql.ReservationBody {
+  if (body.status === 'cancelled') {
+    throw new YeyakError('YEYAK_E_RESERVATION_CANCELLED', 'The booking this Idempotency-Key made was cancelled since; book again with a new key.', { bookingNumber: body.bookingNumber });
+  }
+  return body;
+}
