@@ -59,7 +59,8 @@ async function serve(mode: string): Promise<void> {
     const { seedScenario } = await import('../src/scenarios/seed.ts');
     const { buildApp } = await import('../src/app.ts');
     const databaseUrl = values.db ?? null;
-    const config = loadConfig({ dataDir: 'memory:', databaseUrl, logLevel: 'warn' }, {});
+    // Chosen: on PostgreSQL the sandbox identity is off unless YEYAK_IDENTITY=sandbox (src/core/config.ts).
+    const config = loadConfig({ dataDir: 'memory:', databaseUrl, logLevel: 'warn', identity: 'sandbox' }, {});
     const db = await openDb({ databaseUrl, dataDir: 'memory:', poolMax: config.dbPoolMax });
     await migrate(db);
     await seedScenario(db, { scenario: 'demo', clinics: 20, clock: systemClock });

@@ -117,10 +117,11 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     leadDays: BOOKING_LEAD_DAYS,
     rrnSecret: config.rrnHashSecret,
     idempotencyTtlMs: config.idempotencyTtlMs,
-    onBatch: (size, ms) => {
+    onBatch: (size, ms, failed) => {
       metrics.bookingBatchSize.observe(size);
       metrics.bookingBatchSeconds.observe(ms / 1000);
-      health.recordBatch(ms, false);
+      // A failed batch (the database refused or broke) counts as an error: admission slows.
+      health.recordBatch(ms, failed);
     },
   });
   const health = new HealthMonitor(() => performance.now(), () => booking.waiting, () => db.poolWaiting());

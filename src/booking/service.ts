@@ -9,13 +9,12 @@ import { evaluateEligibility, type EligibilityResult } from '../eligibility/elig
 import type { PersonFacts } from '../campaigns/types.ts';
 import type { AvailabilityView } from '../availability/view.ts';
 import type { Session } from '../identity/session.ts';
-import { Batcher } from './batcher.ts';
+import { Batcher, QueueFullError } from './batcher.ts';
 import { newBookingNumber } from './booking-number.ts';
 import { dose2Day } from './dose-dates.ts';
 import * as sql from './sql.ts';
 import { findIdempotent } from './idempotency.ts';
-import type { Holder, WaitingRoom } from '../waiting-room/service.ts';
-import type { Pass } from '../waiting-room/tokens.ts';
+import type { Holder, PassUse, WaitingRoom } from '../waiting-room/service.ts';
 import { parsePerson, PROXY_PEOPLE_MAX, upsertPerson, type NamedPerson, type OnBehalfOf, type ParsedPerson } from './proxy.ts';
 
 /** What a booking-path write carries for the waiting room's gate. */
@@ -33,7 +32,8 @@ export interface BookingServiceOptions {
   rrnSecret: string;
   /** How long an idempotency key answers retries (config idempotencyTtlMs). */
   idempotencyTtlMs?: number;
-  onBatch?: (size: number, ms: number) => void;
+  /** After each booking batch: its size, duration and whether it failed (Batcher.onBatch). */
+  onBatch?: (size: number, ms: number, failed: boolean) => void;
 }
 
 export interface BookInput {
@@ -160,10 +160,36 @@ export class BookingService {
     return c.doses === 2 && c.dose2IntervalDays !== null ? dose2Day(day1, c.dose2IntervalDays, c.blackoutDays, c.blackoutShiftDays) : null;
   }
 
-  /** The booking API checks admission itself: the client's queue is never trusted. */
-  private async admit(c: Campaign, access: Access): Promise<Pass | null> {
+  /**
+   * The booking API checks admission itself: the client's queue is never trusted. A valid pass is
+   * then taken for this one write (WaitingRoom.beginUse, atomic in the line's store): one write at
+   * a time per pass (409 PASS_IN_USE), bound to the first person who uses it (403 WRONG_HOLDER).
+   */
+  private async admit(c: Campaign, access: Access, personId: number): Promise<PassUse | null> {
     if (!c.queueEnabled || !this.gate) return null;
-    return this.gate.checkPass(c.id, access.pass, access.holder);
+    const pass = await this.gate.checkPass(c.id, access.pass, access.holder);
+    return this.gate.beginUse(pass, personId);
+  }
+
+  /**
+   * Runs a write under its pass: the pass is spent when the write commits, and given back when the
+   * write is refused (a catalogue error or a full booking queue: nothing committed) so that the
+   * citizen can pick another date with it while it lives. Any other failure leaves the outcome
+   * unknown: the pass stays taken until its lease ends.
+   */
+  private async underPass<T>(use: PassUse | null, write: () => Promise<T>): Promise<T> {
+    const gate = this.gate;
+    if (!use || !gate) return write();
+    let result: T;
+    try {
+      result = await write();
+    } catch (e) {
+      // A store that cannot take the release now loses nothing: the lease ends by itself.
+      if (e instanceof YeyakError || e instanceof QueueFullError) await gate.endUse(use).catch(() => undefined);
+      throw e;
+    }
+    await gate.revoke(use.pass);
+    return result;
   }
 
   async book(session: Session, input: BookInput, idempotencyKey: string, access: Access): Promise<sql.ReservationBody> {
@@ -181,10 +207,10 @@ export class BookingService {
         ? ['proxy', input.campaignId, input.clinicId, input.date, beneficiary.rrnHash, input.onBehalfOf.relationship]
         : ['self', input.campaignId, input.clinicId, input.date]))
       .digest('hex');
-    let pass: Pass | null;
+    let use: PassUse | null;
     try {
       // The waiting-room pass of a proxy booking is the proxy's (the session's person's).
-      pass = await this.admit(c, access);
+      use = await this.admit(c, access, session.personId);
     } catch (e) {
       // A retry of a booking that already went through answers as before, though its pass is spent.
       if (e instanceof YeyakError && e.code === 'YEYAK_E_PASS_USED') {
@@ -193,22 +219,22 @@ export class BookingService {
       }
       throw e;
     }
-    let booker: Booker = { personId: session.personId, facts: session.facts, actor: `person:${session.personId}`, bookedBy: 'self' };
-    if (beneficiary && input.onBehalfOf) {
-      const personId = await upsertPerson(this.db, beneficiary, this.clock.now());
-      if (personId === session.personId) throw new YeyakError('YEYAK_E_VALIDATION', 'onBehalfOf names yourself: book without it.');
-      booker = {
-        personId,
-        facts: beneficiary.facts,
-        actor: `person:${session.personId}`,
-        bookedBy: 'proxy',
-        proxyPersonId: session.personId,
-        audit: { proxy: { personId: session.personId, relationship: input.onBehalfOf.relationship } },
-      };
-    }
-    const body = await this.bookAdmitted(c, booker, input, idempotencyKey, idemHash);
-    if (pass) await this.gate?.revoke(pass);
-    return body;
+    return this.underPass(use, async () => {
+      let booker: Booker = { personId: session.personId, facts: session.facts, actor: `person:${session.personId}`, bookedBy: 'self' };
+      if (beneficiary && input.onBehalfOf) {
+        const personId = await upsertPerson(this.db, beneficiary, this.clock.now());
+        if (personId === session.personId) throw new YeyakError('YEYAK_E_VALIDATION', 'onBehalfOf names yourself: book without it.');
+        booker = {
+          personId,
+          facts: beneficiary.facts,
+          actor: `person:${session.personId}`,
+          bookedBy: 'proxy',
+          proxyPersonId: session.personId,
+          audit: { proxy: { personId: session.personId, relationship: input.onBehalfOf.relationship } },
+        };
+      }
+      return this.bookAdmitted(c, booker, input, idempotencyKey, idemHash);
+    });
   }
 
   /**
@@ -292,10 +318,16 @@ export class BookingService {
     const current = await this.get(session, bookingNumber);
     if (current.status !== 'confirmed') throw new YeyakError('YEYAK_E_RESERVATION_CANCELLED');
     const c = this.campaign(current.campaignId);
-    const pass = await this.admit(c, access);
-    // What is given is checked here; what is omitted is kept as the reservation is under its row
-    // lock (change_reservation, migrations/008), never as read before: two concurrent changes of
-    // one reservation compose instead of the second undoing the first.
+    const use = await this.admit(c, access, session.personId);
+    return this.underPass(use, () => this.changeAdmitted(c, session, bookingNumber, input));
+  }
+
+  /**
+   * What is given is checked here; what is omitted is kept as the reservation is under its row
+   * lock (change_reservation, migrations/008), never as read before: two concurrent changes of
+   * one reservation compose instead of the second undoing the first.
+   */
+  private async changeAdmitted(c: Campaign, session: Session, bookingNumber: string, input: { clinicId?: string; date?: string }): Promise<sql.ReservationBody> {
     let days: { day1: string; day2: string | null } | null = null;
     if (input.clinicId !== undefined && input.date !== undefined) days = this.slotDays(c, input.clinicId, input.date);
     else if (input.date !== undefined) days = this.dose1Days(c, input.date);
@@ -316,17 +348,19 @@ export class BookingService {
       },
       this.clock.now(),
     );
-    if (r.code === 'OK' && r.response) {
-      if (pass) await this.gate?.revoke(pass);
-      return r.response;
-    }
+    if (r.code === 'OK' && r.response) return r.response;
     throw new YeyakError(changeErrors[r.code] ?? 'YEYAK_E_INTERNAL');
   }
 
   async cancel(session: Session, bookingNumber: string, access: Access): Promise<{ bookingNumber: string; status: 'cancelled' }> {
     const current = await this.get(session, bookingNumber);
     const c = this.campaign(current.campaignId);
-    await this.admit(c, access);
+    // A cancel commits a write too: it spends its pass (booking again goes through the line).
+    const use = await this.admit(c, access, session.personId);
+    return this.underPass(use, () => this.cancelAdmitted(c, session, bookingNumber));
+  }
+
+  private async cancelAdmitted(c: Campaign, session: Session, bookingNumber: string): Promise<{ bookingNumber: string; status: 'cancelled' }> {
     const r = await sql.cancelReservation(
       this.db,
       { bookingNumber, personId: session.personId, today: this.today(c), untilDays: c.cancelUntilDays, actor: `person:${session.personId}` },
