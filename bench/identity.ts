@@ -105,9 +105,9 @@ async function providerLayer(durationMs: number, clients: number): Promise<void>
     const method = identityMethods[client % identityMethods.length] ?? 'phone';
     const p = registry.get(method);
     if (!p) throw new Error(`no provider for ${method}`);
-    const req = { transactionId: `b-${n++}`, method, name: '벤치', birthDate: '1990-05-05', phone: '01012345678' };
+    const req = { transactionId: `b-${n++}`, method, name: '벤치', birthDate: '1990-05-05', sexDigit: '1', phone: '01012345678' };
     await p.start(req);
-    if ((await p.check({ transactionId: req.transactionId, method, code: SANDBOX_CODE })) !== 'verified') throw new Error('not verified');
+    if ((await p.check({ transactionId: req.transactionId, method, code: SANDBOX_CODE, stated: req })).status !== 'verified') throw new Error('not verified');
     return true;
   };
   const viaBare = async () => {
@@ -179,7 +179,11 @@ async function http(durationMs: number, rounds: number, connections: number): Pr
   const scratch = values.pg ? await scratchDatabase(values.pg) : null;
   const servers: { name: string; port: number; child: ChildProcess }[] = [];
   let serial = 0;
-  const rrn = () => `900505-1${String(serial++ % 1_000_000).padStart(6, '0')}`;
+  // One phone per person: the sandbox's identity (CI) is the name + phone (issue #7).
+  const person = () => {
+    const n = String(serial++ % 1_000_000).padStart(6, '0');
+    return { rrn: `900505-1${n}`, phone: `010-00${n.slice(0, 2)}-${n.slice(2)}` };
+  };
   const json = { 'content-type': 'application/json' };
   const verifyLoad = (port: number) =>
     load({
@@ -189,7 +193,7 @@ async function http(durationMs: number, rounds: number, connections: number): Pr
           method: 'POST',
           path: '/api/v1/identity/challenges',
           headers: json,
-          setupRequest: (req) => ({ ...req, body: JSON.stringify({ method: 'phone', name: '벤치', rrn: rrn(), phone: '010-1234-5678' }) }),
+          setupRequest: (req) => ({ ...req, body: JSON.stringify({ method: 'phone', name: '벤치', ...person() }) }),
           onResponse: (status, body, context) => {
             (context as Ctx).challengeId = status === 201 ? (JSON.parse(body) as { challengeId: string }).challengeId : undefined;
           },
@@ -270,11 +274,11 @@ async function slowProvider(durationMs: number, clients: number, slowMs: number)
       const method = identityMethods[client % identityMethods.length] ?? 'phone';
       const p = registry.get(method);
       if (!p) throw new Error(`no provider for ${method}`);
-      const req = { transactionId: `s-${n++}`, method, name: '벤치', birthDate: '1990-05-05', phone: '01012345678' };
+      const req = { transactionId: `s-${n++}`, method, name: '벤치', birthDate: '1990-05-05', sexDigit: '1', phone: '01012345678' };
       await nextTurn(); // each verification arrives as I/O, as a request does: timers get their turn
       try {
         await p.start(req);
-        await p.check({ transactionId: req.transactionId, method, code: SANDBOX_CODE });
+        await p.check({ transactionId: req.transactionId, method, code: SANDBOX_CODE, stated: req });
         c[method].ok++;
       } catch (e) {
         if (!isYeyakError(e)) throw e;

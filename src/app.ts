@@ -16,6 +16,7 @@ import { AvailabilityView } from './availability/view.ts';
 import { BookingService } from './booking/service.ts';
 import { bookingRoutes } from './booking/routes.ts';
 import { IdentityService } from './identity/challenges.ts';
+import { SyntheticResidentRegistry } from './identity/registry.ts';
 import { SessionSigner } from './identity/session.ts';
 import { identityRoutes } from './identity/routes.ts';
 import { installCsrfProtection } from './identity/auth.ts';
@@ -60,6 +61,8 @@ export interface AppDeps {
   startController?: boolean;
   /** Extra options for @fastify/rate-limit (e.g. a Redis client). */
   rateLimitStore?: Record<string, unknown>;
+  /** Registers the rate-limit store's metrics (its Redis fallback) in the app's registry. */
+  rateLimitMetrics?: (registry: import('prom-client').Registry) => void;
 }
 
 const BOOKING_QUEUE_MAX = 20_000; // bookings waiting for a batch per node before 429s
@@ -103,6 +106,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.addSchema(errorSchema);
 
   const metrics = createMetrics();
+  deps.rateLimitMetrics?.(metrics.registry);
   const campaigns = new CampaignRegistry();
   await campaigns.load(db);
   const availability = new AvailabilityView(db, {
@@ -111,11 +115,14 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   });
   await availability.load(campaigns.list());
   availability.start();
+  // Who a person is: the CI a provider vouches for; the registry binds RRNs to CIs (identity/registry.ts).
+  const residents = new SyntheticResidentRegistry();
   const booking = new BookingService(db, clock, campaigns, availability, {
     batchMax: config.bookingBatchMax,
     queueMax: BOOKING_QUEUE_MAX,
     leadDays: BOOKING_LEAD_DAYS,
     rrnSecret: config.rrnHashSecret,
+    residents,
     idempotencyTtlMs: config.idempotencyTtlMs,
     onBatch: (size, ms, failed) => {
       metrics.bookingBatchSize.observe(size);
@@ -150,7 +157,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   revocations.start();
   signer.revocations = revocations;
   const devices = new DeviceLock(db, clock, config.deviceLockMs);
-  const identity = new IdentityService(db, clock, config.rrnHashSecret, config.challengeTtlMs, identityProviders, devices);
+  const identity = new IdentityService(db, clock, config.rrnHashSecret, config.challengeTtlMs, identityProviders, residents, devices);
   const regions = await db.query<{ code: string }>('SELECT code FROM region');
   const regionCodes = new Set(regions.rows.map((r) => r.code));
 

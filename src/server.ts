@@ -98,7 +98,7 @@ export async function serve(given: Config, opts: ServeOptions = {}): Promise<Fas
   const queue = await createQueueStore(config, { db, campaigns, clock, log: (msg, fields) => storeLog(msg, fields) });
   let app: FastifyInstance;
   try {
-    app = await buildApp(config, { db, clock, queueStore: queue.store, rateLimitStore: queue.rateLimitStore });
+    app = await buildApp(config, { db, clock, queueStore: queue.store, rateLimitStore: queue.rateLimitStore, rateLimitMetrics: queue.rateLimitMetrics });
   } catch (e) {
     await queue.close();
     throw e;

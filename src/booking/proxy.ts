@@ -1,9 +1,10 @@
 import type { Clock } from '../core/clock.ts';
-import type { Queryable } from '../core/db.ts';
+import type { Db, Queryable } from '../core/db.ts';
 import { YeyakError } from '../core/errors.ts';
 import type { PersonFacts } from '../campaigns/types.ts';
 import { localDay } from '../campaigns/time.ts';
 import { hashRrn, parseRrn } from '../eligibility/rrn.ts';
+import { confirmPerson, hashCi, type ResidentRegistry } from '../identity/registry.ts';
 
 /**
  * How many people one proxy may hold bookings for in one campaign. The database enforces it
@@ -46,22 +47,27 @@ export function parsePerson(p: NamedPerson, rrnSecret: string, clock: Clock): Pa
   return { rrnHash: hashRrn(parsed.normalized, rrnSecret), facts: parsed.facts, name: p.name, phone: p.phone.replaceAll('-', '') };
 }
 
+/** Who stands behind a named person: the resident registry, and the key CIs are hashed with. */
+export interface PersonDirectory {
+  residents: ResidentRegistry;
+  /** YEYAK_RRN_SECRET: the key of RRN and CI hashes. */
+  rrnSecret: string;
+}
+
 /**
- * The person's id, created when new (one statement; concurrent calls yield one row). An existing
- * person's name and phone are NOT overwritten: they are the person's own (verified) data, and a
- * proxy or agent must not redirect their notifications.
+ * The person's id, by the same rule as verification (identity/registry.ts): the registry gives
+ * the CI of the name and phone, and must confirm the RRN is that CI's — else 403
+ * YEYAK_E_IDENTITY_MISMATCH (a proxy typing someone's RRN with another person's name or phone).
+ * The row is keyed by the CI, so the beneficiary who verifies later is this same row. Created
+ * when new, in one transaction; an existing person's name and phone are NOT overwritten: they
+ * are the person's own (verified) data, and a proxy or agent must not redirect their
+ * notifications.
  */
-export async function upsertPerson(q: Queryable, p: ParsedPerson, now: Date): Promise<number> {
-  const r = await q.query<{ id: number }>(
-    `INSERT INTO person (rrn_hash, birth_date, sex, foreign_resident, name, phone, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (rrn_hash) DO UPDATE SET rrn_hash = person.rrn_hash
-     RETURNING id`,
-    [p.rrnHash, p.facts.birthDate, p.facts.sex, p.facts.foreignResident, p.name, p.phone, now.toISOString()],
-  );
-  const id = r.rows[0]?.id;
-  if (id === undefined) throw new Error('invariant violated: person upsert returned no row');
-  return Number(id);
+export async function upsertPerson(db: Db, directory: PersonDirectory, p: ParsedPerson, now: Date): Promise<number> {
+  const ci = await directory.residents.identify({ name: p.name, phone: p.phone });
+  if (ci === null) throw new YeyakError('YEYAK_E_IDENTITY_MISMATCH');
+  const ciHash = hashCi(ci, directory.rrnSecret);
+  return db.transaction((tx) => confirmPerson(tx, directory.residents, { ciHash, rrnHash: p.rrnHash, facts: p.facts, name: p.name, phone: p.phone }, now, false));
 }
 
 /** The person's id by RRN hash, or null (read only). */

@@ -77,13 +77,30 @@ export function hashRrn(normalized13Digits: string, secret: string): string {
  * The masked form shown to a person (`900829-1******`), rebuilt from what is stored — the birth
  * date and the derived sex/residency — since the number itself is never kept.
  */
-export function maskedRrnFromFacts(facts: { birthDate: string; sex: 'M' | 'F'; foreignResident: boolean }): string {
+export function maskedRrnFromFacts(facts: PersonFacts): string {
   const [y, m, d] = facts.birthDate.split('-') as [string, string, string];
-  const year = Number(y);
+  return `${y.slice(2)}${m}${d}-${sexDigitOf(facts)}******`;
+}
+
+/** The RRN's 7th digit that the facts imply (century, sex, foreign resident): what a provider vouches for. */
+export function sexDigitOf(facts: PersonFacts): string {
+  const year = Number(facts.birthDate.slice(0, 4));
   const male = facts.sex === 'M';
   let digit: number;
   if (year < 1900) digit = male ? 9 : 0;
   else if (year < 2000) digit = facts.foreignResident ? (male ? 5 : 6) : male ? 1 : 2;
   else digit = facts.foreignResident ? (male ? 7 : 8) : male ? 3 : 4;
-  return `${y.slice(2)}${m}${d}-${digit}******`;
+  return String(digit);
+}
+
+/**
+ * The rate-limit key of an identity start: the RRN and the phone together, keyed-hashed (Redis
+ * keys are readable). Keyed on both, a stranger who types someone's RRN with their own phone
+ * fills only their own bucket and cannot lock that person out.
+ */
+export function rrnPhoneKey(rrn: string, phone: string, secret: string): string {
+  const parsed = parseRrn(rrn);
+  // An input that does not parse is hashed too: it may be a real RRN with a typo.
+  const person = parsed.ok ? parsed.normalized : `unparsed.${rrn}`;
+  return createHmac('sha256', secret).update('start.').update(person).update('\n').update(phone.replace(/\D/g, '')).digest('hex');
 }

@@ -17,6 +17,7 @@ import { holderOf } from '../waiting-room/routes.ts';
 export interface ChallengeLimits {
   perIpPerMin: number;
   perPhonePerHour: number;
+  /** Per person and phone together (RRN + phone), so a stranger cannot lock a person out. */
   perPersonPerHour: number;
 }
 
@@ -57,8 +58,9 @@ function challengeLimiter(app: FastifyInstance, identity: IdentityService, limit
     app.rateLimit({
       max: limits.perPersonPerHour,
       timeWindow: HOUR_MS,
-      // The RRN's keyed hash: the RRN itself never becomes a key (Redis keys are readable).
-      keyGenerator: (r) => `idc:person:${identity.personKey(bodyOf(r).rrn)}`,
+      // The RRN and the phone together, keyed-hashed (Redis keys are readable): a stranger typing
+      // someone's RRN with another phone fills their own bucket, never that person's.
+      keyGenerator: (r) => `idc:person:${identity.personKey(bodyOf(r).rrn, bodyOf(r).phone)}`,
       errorResponseBuilder: refused('person'),
     }),
   ];

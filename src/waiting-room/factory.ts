@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import type client from 'prom-client';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import type { Db } from '../core/db.ts';
@@ -8,12 +9,15 @@ import { readCheckpoint } from './controller.ts';
 import { memoryStore, queueDefaults, settingsOf } from './index.ts';
 import { RedisQueueStore, type QueueFloor } from './redis-store.ts';
 import type { QueueStore } from './store.ts';
+import { fallbackRateLimitStore, RateLimitFallback } from './rate-limit-store.ts';
 
 /** The waiting-room store a node runs with, and what must be closed with it. */
 export interface QueueStoreHandle {
   store: QueueStore;
   /** Options for @fastify/rate-limit (shared per-address limits); absent = in-process limits. */
   rateLimitStore?: Record<string, unknown>;
+  /** Registers the rate-limit fallback metrics in the app's registry (with rateLimitStore). */
+  rateLimitMetrics?: (registry: client.Registry) => void;
   close(): Promise<void>;
 }
 
@@ -65,8 +69,12 @@ export async function createQueueStore(config: Config, deps: QueueStoreDeps): Pr
   // Fail fast while Redis is away: a join answers "busy, retry" rather than hanging.
   const options: RedisOptions = { maxRetriesPerRequest: 2, connectTimeout: 2_000, connectionName: 'yeyak-queue' };
   const redis = new Redis(config.redisUrl, options);
-  // The rate limiter's own connection, set as the plugin recommends (short timeout, one retry).
-  const limiter = redis.duplicate({ maxRetriesPerRequest: 1, connectTimeout: 500, connectionName: 'yeyak-rate-limit' });
+  // The rate limiter's own connection, set as the plugin recommends (short timeout, one retry);
+  // no offline queue and a command timeout, so a limit falls back to local counting at once
+  // while Redis is away or hangs, instead of holding the request.
+  const limiter = redis.duplicate({
+    maxRetriesPerRequest: 1, connectTimeout: 500, commandTimeout: LIMITER_COMMAND_TIMEOUT_MS, enableOfflineQueue: false, connectionName: 'yeyak-rate-limit',
+  });
   // Without a listener ioredis prints every failed reconnect; one log line per attempt instead
   // (attempts back off to one every 2 s).
   for (const r of [redis, limiter]) r.on('error', (e: Error) => deps.log?.('redis connection error', { connection: r.options.connectionName, err: e.message }));
@@ -81,15 +89,48 @@ export async function createQueueStore(config: Config, deps: QueueStoreDeps): Pr
     limiter.disconnect();
     throw new Error(`REDIS_URL: cannot reach Redis (${e instanceof Error ? e.message : String(e)})`, { cause: e });
   }
+  await readyWithin(limiter, LIMITER_READY_WAIT_MS); // until then limits count locally
   const store = createRedisQueueStore(redis, deps);
   return {
     store,
-    // @fastify/rate-limit's documented options: `redis` (an ioredis client) and `nameSpace`.
-    // A Redis outage skips the limit rather than failing every join with a 500.
-    rateLimitStore: { redis: limiter, nameSpace: RATE_LIMIT_NAMESPACE, skipOnError: true },
+    ...rateLimitOptions(limiter, deps.log),
     close: async () => {
       await store.close();
       await quit(limiter);
     },
   };
+}
+
+const LIMITER_COMMAND_TIMEOUT_MS = 500;
+const LIMITER_READY_WAIT_MS = 2_000;
+
+/**
+ * @fastify/rate-limit's options for a node with Redis: count in Redis, and during an outage in
+ * this node's memory (never skip the limit: `skipOnError` would let everything through), with
+ * metrics that say so (rate-limit-store.ts).
+ */
+export function rateLimitOptions(
+  limiter: Redis,
+  log?: (msg: string, fields: Record<string, unknown>) => void,
+  nameSpace = RATE_LIMIT_NAMESPACE,
+): Pick<QueueStoreHandle, 'rateLimitStore' | 'rateLimitMetrics'> {
+  const fallback = new RateLimitFallback(log);
+  return {
+    rateLimitStore: { store: fallbackRateLimitStore(limiter, { nameSpace, fallback }) },
+    rateLimitMetrics: (registry) => fallback.register(registry),
+  };
+}
+
+/** Resolves when the connection is ready, or after `ms` (it keeps connecting). */
+async function readyWithin(r: Redis, ms: number): Promise<void> {
+  if (r.status === 'ready') return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      r.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    r.once('ready', done);
+  });
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/core/config.ts';
@@ -15,6 +16,18 @@ export interface TestApp {
   /** Verifies a synthetic person through the sandbox and returns the session token. */
   login(rrn: string, name?: string): Promise<string>;
   close(): Promise<void>;
+}
+
+/**
+ * The synthetic phone of a test person, derived from their RRN (deterministic): the sandbox's CI is
+ * the name + phone, so people who share a phone and name would be one person (issue #7).
+ */
+export function phoneOf(rrn: string): string {
+  // 6 carrier prefixes × 10^8 numbers: two test people share a phone with odds ~n²/1.2e9.
+  const n = parseInt(createHash('sha256').update(rrn.replace('-', '')).digest('hex').slice(0, 12), 16) % 600_000_000;
+  const prefix = ['010', '011', '016', '017', '018', '019'][Math.floor(n / 100_000_000)] ?? '010';
+  const digits = String(n % 100_000_000).padStart(8, '0');
+  return `${prefix}-${digits.slice(0, 4)}-${digits.slice(4)}`;
 }
 
 /** A synthetic RRN for birth date `YYYY-MM-DD`, a Korean resident; `serial` makes it unique. */
@@ -65,7 +78,7 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   const queueStore = typeof opts.queueStore === 'function' ? await opts.queueStore(db, clock) : opts.queueStore;
   const app = await buildApp(config, { db, clock, logger: opts.logger ?? false, startController: false, queueStore });
   const login = async (rrn: string, name = '테스트') => {
-    const start = await app.inject({ method: 'POST', url: '/api/v1/identity/challenges', payload: { method: 'phone', name, rrn, phone: '010-0000-0000' } });
+    const start = await app.inject({ method: 'POST', url: '/api/v1/identity/challenges', payload: { method: 'phone', name, rrn, phone: phoneOf(rrn) } });
     if (start.statusCode !== 201) throw new Error(`challenge failed: ${start.body}`);
     const verify = await app.inject({
       method: 'POST',

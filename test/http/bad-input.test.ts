@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
-import { createTestApp, syntheticRrn, type TestApp } from '../helpers/app.ts';
+import { createTestApp, phoneOf, syntheticRrn, type TestApp } from '../helpers/app.ts';
 import { errorCatalogue, type ErrorCode } from '../../src/core/errors.ts';
 import { isPlainText } from '../../src/core/schemas.ts';
 import { SessionSigner } from '../../src/identity/session.ts';
@@ -278,7 +278,8 @@ describe('POST /identity/challenges: bad fields', () => {
 
 describe('POST /identity/challenges/{id}/verify', () => {
   async function challenge(): Promise<string> {
-    const res = await call({ method: 'POST', url: `${API}/identity/challenges`, payload: { method: 'kakao', name: '테스트', rrn: nextRrn(), phone: '01012345678' } });
+    const rrn = nextRrn(); // its own phone: one name + phone is one person (issue #7)
+    const res = await call({ method: 'POST', url: `${API}/identity/challenges`, payload: { method: 'kakao', name: '테스트', rrn, phone: phoneOf(rrn) } });
     expect(res.statusCode, res.body).toBe(201);
     return (res.json() as { challengeId: string }).challengeId;
   }

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
-import { createTestApp, syntheticRrn, type TestApp } from '../helpers/app.ts';
+import { createTestApp, phoneOf, syntheticRrn, type TestApp } from '../helpers/app.ts';
 import { errorCatalogue, type ErrorCode } from '../../src/core/errors.ts';
 import { startFakeVerificationService, type FakeVerificationService } from '../../src/identity/providers/fake-service.ts';
 import type { MethodStatus } from '../../src/identity/providers/resilient.ts';
@@ -23,8 +23,8 @@ function expectError(res: LightMyRequestResponse, status: number, code: ErrorCod
   return body.error.details;
 }
 
-const startChallenge = (t: TestApp, method: IdentityMethod) =>
-  t.app.inject({ method: 'POST', url: `${API}/identity/challenges`, payload: { method, name: '테스트', rrn: nextRrn(), phone: '010-1234-5678' } });
+const startChallenge = (t: TestApp, method: IdentityMethod, rrn = nextRrn()) =>
+  t.app.inject({ method: 'POST', url: `${API}/identity/challenges`, payload: { method, name: '테스트', rrn, phone: phoneOf(rrn) } });
 const verify = (t: TestApp, id: string, code = '000000') => t.app.inject({ method: 'POST', url: `${API}/identity/challenges/${id}/verify`, payload: { code } });
 const methods = async (t: TestApp) => {
   const res = await t.app.inject({ method: 'GET', url: `${API}/identity/methods` });
@@ -123,12 +123,28 @@ describe('an HTTP verification service plugged in by configuration', () => {
     const start = await t.app.inject({ method: 'POST', url: `${API}/identity/challenges`, payload: { method: 'pass', name: '김민수', rrn, phone: '010-1234-5678' } });
     expect(start.statusCode, start.body).toBe(201);
     const { challengeId } = start.json() as { challengeId: string };
-    expect(fake.requests[before]?.body).toEqual({ transactionId: challengeId, method: 'pass', name: '김민수', birthDate: '1990-05-05', phone: '01012345678' });
+    expect(fake.requests[before]?.body).toEqual({ transactionId: challengeId, method: 'pass', name: '김민수', birthDate: '1990-05-05', sexDigit: '1', phone: '01012345678' });
     expect(JSON.stringify(fake.requests.slice(before))).not.toContain(rrn.slice(7));
     expectError(await verify(t, challengeId, '123456'), 401, 'YEYAK_E_CODE_WRONG');
     const done = await verify(t, challengeId);
     expect(done.statusCode, done.body).toBe(200);
     expect((await methods(t)).find((m) => m.method === 'pass')).toMatchObject({ provider: 'http', light: 'green' });
+  });
+
+  it.each([
+    ['another birth date', { birthDate: '1990-05-06' }],
+    ['another sex digit', { sexDigit: '2' }],
+    ['a foreign resident', { sexDigit: '5', foreigner: true }],
+  ])('the service vouches for %s than the typed RRN → 403 IDENTITY_MISMATCH, no person, no session', async (_label, identity) => {
+    const people = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM person');
+    const start = await startChallenge(t, 'pass');
+    expect(start.statusCode, start.body).toBe(201);
+    fake.behave({ kind: 'identity', identity });
+    const res = await verify(t, (start.json() as { challengeId: string }).challengeId);
+    fake.behave({ kind: 'ok' });
+    expectError(res, 403, 'YEYAK_E_IDENTITY_MISMATCH');
+    expect(res.cookies).toHaveLength(0);
+    expect((await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM person')).rows[0]?.n).toBe(people.rows[0]?.n);
   });
 
   it('an approval still pending → 409 IDENTITY_PENDING without spending an attempt; a failing service → 429 with Retry-After, attempt given back', async () => {

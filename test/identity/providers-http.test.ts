@@ -5,7 +5,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isYeyakError, type YeyakError } from '../../src/core/errors.ts';
-import { HttpProvider } from '../../src/identity/providers/http.ts';
+import { HttpProvider, MAX_CI_LENGTH } from '../../src/identity/providers/http.ts';
+import { sandboxCi } from '../../src/identity/registry.ts';
 import { ResilientProvider } from '../../src/identity/providers/resilient.ts';
 import { defaultProviderSettings, type ProviderSettings } from '../../src/identity/providers/settings.ts';
 import { startFakeVerificationService, type FakeVerificationService } from '../../src/identity/providers/fake-service.ts';
@@ -24,7 +25,10 @@ afterEach(() => {
   fake.release();
 });
 
-const req = (n: number): StartRequest => ({ transactionId: `tx-${n}-${Math.random().toString(36).slice(2)}`, method: 'pass', name: '홍길동', birthDate: '1990-05-05', phone: '01012345678' });
+const req = (n: number): StartRequest => ({ transactionId: `tx-${n}-${Math.random().toString(36).slice(2)}`, method: 'pass', name: '홍길동', birthDate: '1990-05-05', sexDigit: '1', phone: '01012345678' });
+/** The HTTP adapter never sends what was stated at check (the service keeps its own records). */
+const STATED = { name: 'not-sent', phone: '01000000000', birthDate: '2000-01-01', sexDigit: '3' };
+const check = (transactionId: string, code: string) => ({ transactionId, method: 'pass' as const, code, stated: STATED });
 
 function provider(patch: Partial<ProviderSettings> = {}, token: string | null = 'gateway-token') {
   const settings = { ...defaultProviderSettings, timeoutMs: 10_000, ...patch };
@@ -43,25 +47,30 @@ async function failure(promise: Promise<unknown>): Promise<YeyakError> {
 }
 
 describe('HTTP adapter: happy path', () => {
-  it('start sends the contract body (no RRN) with idempotency key and bearer token; check judges the code', async () => {
+  it('start sends the contract body (no RRN: birth date and 7th digit only) with idempotency key and bearer token; check judges the code and returns the identity', async () => {
     const p = provider();
     const r = req(1);
     const before = fake.requests.length;
     await p.start(r);
     const sent = fake.requests[before];
     expect(sent?.path).toBe('/verifications');
-    expect(sent?.body).toEqual({ transactionId: r.transactionId, method: 'pass', name: '홍길동', birthDate: '1990-05-05', phone: '01012345678' });
+    expect(sent?.body).toEqual({ transactionId: r.transactionId, method: 'pass', name: '홍길동', birthDate: '1990-05-05', sexDigit: '1', phone: '01012345678' });
     expect(sent?.headers['idempotency-key']).toBe(r.transactionId);
     expect(sent?.headers.authorization).toBe('Bearer gateway-token');
     expect(sent?.headers['content-type']).toBe('application/json');
     expect(JSON.stringify(sent?.body)).not.toMatch(/rrn/i);
 
-    expect(await p.check({ transactionId: r.transactionId, method: 'pass', code: '123456' })).toBe('rejected');
-    expect(await p.check({ transactionId: r.transactionId, method: 'pass', code: SANDBOX_CODE })).toBe('verified');
-    expect(fake.requests.at(-1)).toMatchObject({ path: `/verifications/${r.transactionId}/check`, body: { code: SANDBOX_CODE } });
-    expect(await p.check({ transactionId: 'never-started', method: 'pass', code: SANDBOX_CODE })).toBe('expired'); // 404
+    expect(await p.check(check(r.transactionId, '123456'))).toEqual({ status: 'rejected' });
+    // Verified: the identity the service vouches for (its records of the start), not what yeyak held.
+    expect(await p.check(check(r.transactionId, SANDBOX_CODE))).toEqual({
+      status: 'verified',
+      identity: { ci: sandboxCi('홍길동', '01012345678'), birthDate: '1990-05-05', sexDigit: '1', foreigner: false },
+    });
+    expect(fake.requests.at(-1)).toMatchObject({ path: `/verifications/${r.transactionId}/check` });
+    expect(fake.requests.at(-1)?.body).toEqual({ code: SANDBOX_CODE }); // nothing else is sent
+    expect(await p.check(check('never-started', SANDBOX_CODE))).toEqual({ status: 'expired' }); // 404
     fake.behave({ kind: 'pending' });
-    expect(await p.check({ transactionId: r.transactionId, method: 'pass', code: SANDBOX_CODE })).toBe('pending');
+    expect(await p.check(check(r.transactionId, SANDBOX_CODE))).toEqual({ status: 'pending' });
     expect(p.status()).toMatchObject({ light: 'green', provider: 'http', breaker: 'closed', inFlight: 0 });
   });
 
@@ -140,7 +149,31 @@ describe('HTTP adapter: faults and refusals', () => {
       baseUrl: fake.url,
       fetch: async () => new Response(JSON.stringify({ status: 'maybe' }), { status: 200, headers: { 'content-type': 'application/json' } }),
     });
-    await expect(weird.check({ transactionId: 'x', method: 'pass', code: SANDBOX_CODE }, new AbortController().signal)).rejects.toThrow(/does not match the contract/);
+    await expect(weird.check(check('x', SANDBOX_CODE), new AbortController().signal)).rejects.toThrow(/does not match the contract/);
+  });
+
+  const verifiedWith = (identity: unknown) =>
+    new HttpProvider('pass', {
+      baseUrl: fake.url,
+      fetch: async () => new Response(JSON.stringify({ status: 'verified', identity }), { status: 200, headers: { 'content-type': 'application/json' } }),
+    });
+  const good = { ci: 'Q0kgb2YgYSBwZXJzb24=', birthDate: '1990-05-05', sexDigit: '1', foreigner: false };
+  it.each([
+    ['no identity', undefined],
+    ['an empty CI', { ...good, ci: '' }],
+    ['a CI too long', { ...good, ci: 'x'.repeat(MAX_CI_LENGTH + 1) }],
+    ['a CI with a control character', { ...good, ci: 'ab\u0000c' }],
+    ['not a real day', { ...good, birthDate: '1990-02-30' }],
+    ['a sex digit that is not one digit', { ...good, sexDigit: '12' }],
+    ['foreigner that contradicts the digit', { ...good, sexDigit: '5', foreigner: false }],
+  ])('a verified answer with %s is a fault (the contract), never a person', async (_label, identity) => {
+    await expect(verifiedWith(identity).check(check('x', SANDBOX_CODE), new AbortController().signal)).rejects.toBeInstanceOf(ProviderFault);
+  });
+
+  it('a verified answer within the contract is the identity (a foreign resident: digits 5–8)', async () => {
+    const foreigner = { ci: 'Zm9yZWlnbmVy', birthDate: '1985-01-02', sexDigit: '6', foreigner: true };
+    expect(await verifiedWith(foreigner).check(check('x', SANDBOX_CODE), new AbortController().signal)).toEqual({ status: 'verified', identity: foreigner });
+    expect(await verifiedWith({ ...good, ci: 'y'.repeat(MAX_CI_LENGTH) }).check(check('x', SANDBOX_CODE), new AbortController().signal)).toMatchObject({ status: 'verified' });
   });
 
   it('a service that is down (connection refused) is a fault whose message names no personal data', async () => {

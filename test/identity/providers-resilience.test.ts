@@ -22,6 +22,7 @@ import {
 } from '../../src/identity/providers/lights.ts';
 import { ResilientProvider, BUSY_RETRY_AFTER_S } from '../../src/identity/providers/resilient.ts';
 import { SandboxProvider } from '../../src/identity/providers/sandbox.ts';
+import { sandboxCi } from '../../src/identity/registry.ts';
 import { createProviderRegistry, IDENTITY_PRESSURE_OK, ProviderRegistry } from '../../src/identity/providers/registry.ts';
 import { defaultProviderSettings, parseProviderSettings, settingsFor, type ProviderSettings } from '../../src/identity/providers/settings.ts';
 import {
@@ -60,7 +61,7 @@ class ControlledProvider implements VerificationProvider {
     if (!c) throw new Error('no call in flight');
     return c;
   }
-  ok(outcome: CheckOutcome = 'verified') {
+  ok(outcome: CheckOutcome = VERIFIED) {
     const c = this.next();
     c.d.resolve(c.op === 'check' ? outcome : undefined);
   }
@@ -72,7 +73,9 @@ class ControlledProvider implements VerificationProvider {
   }
 }
 
-const START: StartRequest = { transactionId: 'tx-1', method: 'kakao', name: '테스트', birthDate: '1990-05-05', phone: '01012345678' };
+const START: StartRequest = { transactionId: 'tx-1', method: 'kakao', name: '테스트', birthDate: '1990-05-05', sexDigit: '1', phone: '01012345678' };
+const STATED = { name: START.name, phone: START.phone, birthDate: START.birthDate, sexDigit: START.sexDigit };
+const VERIFIED: CheckOutcome = { status: 'verified', identity: { ci: 'ci-of-test', birthDate: '1990-05-05', sexDigit: '1', foreigner: false } };
 
 /** Manual time for the light's window and latencies. */
 function manualTime(start = 1_000_000) {
@@ -232,10 +235,10 @@ describe('bulkhead', () => {
 
     inner.ok();
     await inFlight[0]?.settled;
-    const next = track(p.check({ transactionId: 'tx-1', method: 'pass', code: SANDBOX_CODE }));
+    const next = track(p.check({ transactionId: 'tx-1', method: 'pass', code: SANDBOX_CODE, stated: STATED }));
     expect(inner.pending).toBe(3); // a slot freed: the next call goes through
     while (inner.pending) inner.ok();
-    expect(await next.settled).toEqual({ ok: true, value: 'verified' });
+    expect(await next.settled).toEqual({ ok: true, value: VERIFIED });
     await Promise.all(inFlight.map((c) => c.settled));
     expect(p.breakerState()).toBe('closed');
   });
@@ -369,12 +372,12 @@ describe('isolation between methods', () => {
           for (let i = 0; i < 50; i++) {
             const req = { ...START, method: m, transactionId: `${m}-${client}-${i}` };
             await p.start(req);
-            results.push(await p.check({ transactionId: req.transactionId, method: m, code: SANDBOX_CODE }));
+            results.push(await p.check({ transactionId: req.transactionId, method: m, code: SANDBOX_CODE, stated: STATED }));
           }
         }),
       );
       expect(results).toHaveLength(1_000);
-      expect(results.every((r) => r === 'verified')).toBe(true);
+      expect(results.every((r) => r.status === 'verified')).toBe(true);
       expect(p.status()).toMatchObject({ light: 'green', inFlight: 0, breaker: 'closed' });
     }
     expect(hanging.every((c) => !c.isDone())).toBe(true);
@@ -407,12 +410,13 @@ describe('sandbox provider', () => {
       },
     );
     const signal = new AbortController().signal;
-    const calls = [0, 1, 2].map(() => track(sandbox.check({ transactionId: 't', method: 'phone', code: SANDBOX_CODE }, signal)));
+    const calls = [0, 1, 2].map(() => track(sandbox.check({ transactionId: 't', method: 'phone', code: SANDBOX_CODE, stated: STATED }, signal)));
     await flush();
     expect(sandbox.serving).toBe(2);
     expect(waits).toHaveLength(2); // the third waits for a worker
     waits[0]?.resolve();
-    expect(await calls[0]?.settled).toEqual({ ok: true, value: 'verified' });
+    // It vouches for what was stated: the CI of the name and phone, the birth date and sex digit.
+    expect(await calls[0]?.settled).toEqual({ ok: true, value: { status: 'verified', identity: { ci: sandboxCi('테스트', '010-1234-5678'), birthDate: '1990-05-05', sexDigit: '1', foreigner: false } } });
     await flush();
     expect(waits).toHaveLength(3);
     waits[1]?.resolve();
@@ -421,7 +425,7 @@ describe('sandbox provider', () => {
     expect(sandbox.serving).toBe(0);
 
     sandbox.tune({ latencyMs: 0 });
-    expect(await sandbox.check({ transactionId: 't', method: 'phone', code: '123456' }, signal)).toBe('rejected');
+    expect(await sandbox.check({ transactionId: 't', method: 'phone', code: '123456', stated: STATED }, signal)).toEqual({ status: 'rejected' });
 
     sandbox.tune({ failureRate: 0.05 });
     await expect(sandbox.start(START, signal)).rejects.toBeInstanceOf(ProviderFault); // random 0.01 < 0.05

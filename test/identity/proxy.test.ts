@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
-import { createTestApp, deferred, syntheticRrn, type TestApp } from '../helpers/app.ts';
+import { createTestApp, deferred, phoneOf, syntheticRrn, type TestApp } from '../helpers/app.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';
 import { errorCatalogue, type ErrorCode } from '../../src/core/errors.ts';
 import { PROXY_PEOPLE_MAX } from '../../src/booking/proxy.ts';
@@ -23,7 +23,11 @@ function expectError(res: LightMyRequestResponse, status: number, code: ErrorCod
   expect(errorCatalogue[code].status).toBe(status);
 }
 
-const beneficiary = (born: string, relationship = 'parent') => ({ name: '김부모', rrn: syntheticRrn(born, serial++), phone: '010-1234-5678', relationship });
+// Each beneficiary their own phone: one name + phone is one person (issue #7).
+const beneficiary = (born: string, relationship = 'parent') => {
+  const rrn = syntheticRrn(born, serial++);
+  return { name: '김부모', rrn, phone: phoneOf(rrn), relationship };
+};
 
 async function count(t: TestApp, table: string): Promise<number> {
   const r = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
@@ -104,7 +108,7 @@ for (const engine of ['pglite', 'postgres'] as const) {
       const leaked = await t.db.query(`SELECT 1 FROM person WHERE rrn_hash = $1 OR rrn_hash LIKE $2`, [parent.rrn, `%${parent.rrn.replace('-', '')}%`]);
       expect(leaked.rows).toHaveLength(0);
       // The beneficiary, verifying later, finds the booking as their own; the proxy cannot read it.
-      const own = await t.login(parent.rrn);
+      const own = await t.login(parent.rrn, parent.name);
       expect((await t.app.inject({ method: 'GET', url: `${API}/reservations/${bookingNumber}`, headers: bearer(own) })).statusCode).toBe(200);
       expectError(await t.app.inject({ method: 'GET', url: `${API}/reservations/${bookingNumber}`, headers: bearer(proxy) }), 404, 'YEYAK_E_RESERVATION_NOT_FOUND');
       // A second booking for the same person, by the same proxy → ALREADY_BOOKED (one per person).
@@ -142,7 +146,7 @@ for (const engine of ['pglite', 'postgres'] as const) {
           WHERE r.booking_number = $1`, [booked[0]]);
       expect(quota.rows[0]).toEqual({ used: PROXY_PEOPLE_MAX, cap: PROXY_PEOPLE_MAX });
       // One of them cancels (as themself): the proxy may book for the fifth person now.
-      const first = await t.login(people[0]?.rrn as string);
+      const first = await t.login(people[0]?.rrn as string, people[0]?.name);
       const cancel = await t.app.inject({ method: 'DELETE', url: `${API}/reservations/${booked[0]}`, headers: bearer(first) });
       expect(cancel.statusCode, cancel.body).toBe(200);
       expect((await bookFor(proxy, people[PROXY_PEOPLE_MAX])).statusCode).toBe(201);

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
-import { createTestApp, syntheticRrn, type TestApp } from '../helpers/app.ts';
+import { createTestApp, phoneOf, syntheticRrn, type TestApp } from '../helpers/app.ts';
 import { errorCatalogue, type ErrorCode } from '../../src/core/errors.ts';
 import { addStaff } from '../../src/staff/staff.ts';
 
@@ -123,7 +123,7 @@ describe('call-centre agent', () => {
 
   it('books for a citizen by phone → 201; recorded booked_by agent, the agent in the audit row; the citizen finds it as theirs', async () => {
     const rrn = syntheticRrn('1944-04-04', serial++);
-    const res = await agentBook(tokens.agent, { name: '박할머니', rrn, phone: '010-2222-3333' });
+    const res = await agentBook(tokens.agent, { name: '박할머니', rrn, phone: phoneOf(rrn) });
     expect(res.statusCode, res.body).toBe(201);
     const { bookingNumber } = res.json() as { bookingNumber: string };
     const row = (await t.db.query<{ booked_by: string; proxy_person_id: number | null; actor: string; detail: { agent: { staffId: number; name: string } } }>(
@@ -132,10 +132,10 @@ describe('call-centre agent', () => {
     )).rows[0];
     expect(row).toMatchObject({ booked_by: 'agent', proxy_person_id: null, actor: `staff:${agentId}` });
     expect(row?.detail.agent).toEqual({ staffId: agentId, name: '콜센터 이상담' });
-    const citizen = await t.login(rrn);
+    const citizen = await t.login(rrn, '박할머니'); // the same name and phone: the same person
     expect((await t.app.inject({ method: 'GET', url: `${API}/reservations/${bookingNumber}`, headers: bearer(citizen) })).statusCode).toBe(200);
     // Still one booking per person.
-    expectError(await agentBook(tokens.agent, { name: '박할머니', rrn, phone: '010-2222-3333' }), 409, 'YEYAK_E_ALREADY_BOOKED');
+    expectError(await agentBook(tokens.agent, { name: '박할머니', rrn, phone: phoneOf(rrn) }), 409, 'YEYAK_E_ALREADY_BOOKED');
   });
 
   it('eligibility still applies: a citizen born 1930 → 403 NOT_ELIGIBLE', async () => {

@@ -1,18 +1,23 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SANDBOX_CODE } from './types.ts';
+import { sandboxCi } from '../registry.ts';
+import { isForeignerDigit, SANDBOX_CODE, type VerifiedIdentity } from './types.ts';
 
 /**
  * A local HTTP verification service that speaks the contract of ./http.ts, for tests, rehearsals
  * and the bench: an operator's gateway stand-in on 127.0.0.1 (a random port). It accepts
- * SANDBOX_CODE for every transaction it started, and can be told to misbehave: answer a status,
- * answer garbage, hang, or hold requests until released (a controllable latency, no sleeps).
+ * SANDBOX_CODE for every transaction it started and vouches, like the sandbox, for the CI of the
+ * name and phone it was given (sandboxCi) with the birth date and sex digit stated. It can be told
+ * to misbehave: answer a status, answer garbage, hang, hold requests until released (a
+ * controllable latency, no sleeps), or vouch for another identity than the one stated.
  */
 export type FakeBehaviour =
   | { kind: 'ok' }
   | { kind: 'status'; status: number }
   | { kind: 'malformed' }
   | { kind: 'pending' }
+  /** Verified, but its records differ from what was stated (e.g. another birth date). */
+  | { kind: 'identity'; identity: Partial<VerifiedIdentity> }
   /** Never answers (until the client gives up or the service closes). */
   | { kind: 'hang' };
 
@@ -42,7 +47,8 @@ export interface FakeVerificationService {
 
 export async function startFakeVerificationService(): Promise<FakeVerificationService> {
   const requests: FakeRequest[] = [];
-  const started = new Set<string>();
+  /** What each started transaction stated (the service's own records of it). */
+  const started = new Map<string, { name: string; phone: string; birthDate: string; sexDigit: string }>();
   let behaviour: FakeBehaviour = { kind: 'ok' };
   let holding = false;
   let held: (() => void)[] = [];
@@ -71,16 +77,23 @@ export async function startFakeVerificationService(): Promise<FakeVerificationSe
     }
     const start = /^\/verifications$/.exec(req.path);
     const check = /^\/verifications\/([^/]+)\/check$/.exec(req.path);
-    const body = (req.body ?? {}) as { transactionId?: string; code?: string };
+    const body = (req.body ?? {}) as { transactionId?: string; code?: string; name?: string; phone?: string; birthDate?: string; sexDigit?: string };
     if (start && typeof body.transactionId === 'string') {
-      started.add(body.transactionId);
+      const { name, phone, birthDate, sexDigit } = body;
+      if (typeof name !== 'string' || typeof phone !== 'string' || typeof birthDate !== 'string' || typeof sexDigit !== 'string') {
+        return send(res, 400, { error: 'missing fields' });
+      }
+      started.set(body.transactionId, { name, phone, birthDate, sexDigit });
       return send(res, 201, { transactionId: body.transactionId, status: 'sent' });
     }
     if (check?.[1]) {
-      const id = decodeURIComponent(check[1]);
-      if (!started.has(id)) return send(res, 404, { error: 'unknown transaction' });
+      const stated = started.get(decodeURIComponent(check[1]));
+      if (!stated) return send(res, 404, { error: 'unknown transaction' });
       if (b.kind === 'pending') return send(res, 200, { status: 'pending' });
-      return send(res, 200, { status: body.code === SANDBOX_CODE ? 'verified' : 'rejected' });
+      if (body.code !== SANDBOX_CODE) return send(res, 200, { status: 'rejected' });
+      const { name, phone, birthDate, sexDigit } = stated;
+      const identity: VerifiedIdentity = { ci: sandboxCi(name, phone), birthDate, sexDigit, foreigner: isForeignerDigit(sexDigit) };
+      return send(res, 200, { status: 'verified', identity: b.kind === 'identity' ? { ...identity, ...b.identity } : identity });
     }
     return send(res, 400, { error: 'not in the contract' });
   };

@@ -1,4 +1,15 @@
-import { ProviderFault, ProviderRefused, type CheckOutcome, type CheckRequest, type IdentityMethod, type StartRequest, type VerificationProvider } from './types.ts';
+import { isRealDay } from '../../campaigns/time.ts';
+import {
+  isForeignerDigit,
+  ProviderFault,
+  ProviderRefused,
+  type CheckOutcome,
+  type CheckRequest,
+  type IdentityMethod,
+  type StartRequest,
+  type VerificationProvider,
+  type VerifiedIdentity,
+} from './types.ts';
 
 /**
  * A real-shaped provider: calls an HTTP verification service, so an operator can put a gateway to
@@ -10,12 +21,18 @@ import { ProviderFault, ProviderRefused, type CheckOutcome, type CheckRequest, t
  *              idempotency-key: {transactionId}           (a retried start is the same start)
  *              authorization: Bearer {token}              (when YEYAK_IDENTITY_HTTP_TOKEN is set)
  *     body     {"transactionId": "…", "method": "phone"|"naver"|"kakao"|"pass"|"certificate",
- *               "name": "홍길동", "birthDate": "1990-05-05", "phone": "01012345678"}
+ *               "name": "홍길동", "birthDate": "1990-05-05", "sexDigit": "1", "phone": "01012345678"}
+ *              (sexDigit: the RRN's 7th digit, as the real services ask for it)
  *     200/201/202 → {"transactionId": "…", "status": "sent"}
  *
  *   POST {baseUrl}/verifications/{transactionId}/check    check: the code, or the app's approval
  *     body     {"code": "123456"}
- *     200 → {"status": "verified" | "rejected" | "pending" | "expired"}
+ *     200 → {"status": "verified", "identity": {"ci": "…", "birthDate": "1990-05-05",
+ *                                              "sexDigit": "1", "foreigner": false}}
+ *           the identity the service vouches for: ci is the person's 연계정보 (CI, the same at
+ *           every provider; 1–MAX_CI_LENGTH printable ASCII characters), birthDate and sexDigit
+ *           as its records hold them, foreigner true exactly when sexDigit is 5–8
+ *         | {"status": "rejected" | "pending" | "expired"}
  *           rejected: wrong code or approval declined; pending: not approved in the app yet
  *     404 → the transaction is unknown to the service (treated as expired)
  *
@@ -24,10 +41,13 @@ import { ProviderFault, ProviderRefused, type CheckOutcome, type CheckRequest, t
  *   network error, a body over MAX_BODY_BYTES or one that does not match → a fault, counted by
  *   the breaker (YEYAK_E_IDENTITY_UNAVAILABLE). Timeouts are the caller's (the abort signal).
  *
- * The resident registration number is never sent; neither it nor name or phone is ever put in an
- * error message (they end up in logs).
+ * The resident registration number is never sent (only its 7th digit); neither it nor name,
+ * phone or CI is ever put in an error message (they end up in logs).
  */
 export const MAX_BODY_BYTES = 16 * 1024;
+/** Real CIs are 88 base64 characters; a little room for other encodings. */
+export const MAX_CI_LENGTH = 128;
+const CI_PATTERN = /^[\x21-\x7e]+$/;
 const REFUSED_STATUSES = new Set([400, 403, 404, 409, 422]);
 
 export interface HttpProviderOptions {
@@ -51,7 +71,7 @@ export class HttpProvider implements VerificationProvider {
   }
 
   async start(req: StartRequest, signal: AbortSignal): Promise<void> {
-    const body = { transactionId: req.transactionId, method: req.method, name: req.name, birthDate: req.birthDate, phone: req.phone };
+    const body = { transactionId: req.transactionId, method: req.method, name: req.name, birthDate: req.birthDate, sexDigit: req.sexDigit, phone: req.phone };
     const { status, json } = await this.post('verifications', body, req.transactionId, signal);
     if (REFUSED_STATUSES.has(status)) throw new ProviderRefused(`${this.label()}: start refused (${status})`);
     if (status !== 200 && status !== 201 && status !== 202) throw new ProviderFault(`${this.label()}: start answered ${status}`);
@@ -64,11 +84,14 @@ export class HttpProvider implements VerificationProvider {
   async check(req: CheckRequest, signal: AbortSignal): Promise<CheckOutcome> {
     const path = `verifications/${encodeURIComponent(req.transactionId)}/check`;
     const { status, json } = await this.post(path, { code: req.code }, null, signal);
-    if (status === 404) return 'expired';
+    if (status === 404) return { status: 'expired' };
     if (REFUSED_STATUSES.has(status)) throw new ProviderRefused(`${this.label()}: check refused (${status})`);
     if (status !== 200) throw new ProviderFault(`${this.label()}: check answered ${status}`);
-    const outcome = (json as { status?: unknown } | null)?.status;
-    if (outcome === 'verified' || outcome === 'rejected' || outcome === 'pending' || outcome === 'expired') return outcome;
+    const answer = json as { status?: unknown; identity?: unknown } | null;
+    const outcome = answer?.status;
+    if (outcome === 'rejected' || outcome === 'pending' || outcome === 'expired') return { status: outcome };
+    const identity = outcome === 'verified' ? parseIdentity(answer?.identity) : null;
+    if (identity) return { status: 'verified', identity };
     throw new ProviderFault(`${this.label()}: check answer does not match the contract`);
   }
 
@@ -104,4 +127,15 @@ export class HttpProvider implements VerificationProvider {
       throw new ProviderFault(`${this.label()}: answer is not JSON`);
     }
   }
+}
+
+/** The identity of a verified check, or null when it is not the contract's (a fault). */
+function parseIdentity(v: unknown): VerifiedIdentity | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const { ci, birthDate, sexDigit, foreigner } = v as Record<string, unknown>;
+  if (typeof ci !== 'string' || ci.length > MAX_CI_LENGTH || !CI_PATTERN.test(ci)) return null;
+  if (typeof birthDate !== 'string' || !isRealDay(birthDate)) return null;
+  if (typeof sexDigit !== 'string' || !/^[0-9]$/.test(sexDigit)) return null;
+  if (typeof foreigner !== 'boolean' || foreigner !== isForeignerDigit(sexDigit)) return null;
+  return { ci, birthDate, sexDigit, foreigner };
 }

@@ -1,4 +1,5 @@
-import { ProviderFault, SANDBOX_CODE, type CheckOutcome, type CheckRequest, type IdentityMethod, type StartRequest, type VerificationProvider } from './types.ts';
+import { sandboxCi } from '../registry.ts';
+import { isForeignerDigit, ProviderFault, SANDBOX_CODE, type CheckOutcome, type CheckRequest, type IdentityMethod, type StartRequest, type VerificationProvider } from './types.ts';
 import type { ProviderSettings } from './settings.ts';
 
 export type SandboxSettings = Pick<ProviderSettings, 'latencyMs' | 'jitterMs' | 'capacity' | 'failureRate'>;
@@ -31,6 +32,11 @@ function timerWait(ms: number, signal: AbortSignal): Promise<void> {
  * rest wait their turn, so pushing more than it can serve makes its latency grow, as a real
  * provider's does on opening night. `failureRate` of calls fail as provider errors. It accepts
  * SANDBOX_CODE and nothing else. Settings can be changed while running (rehearsals, bench).
+ *
+ * It vouches for what was stated at start: the CI of the name and phone (sandboxCi: one name +
+ * phone is one person at every method) with the birth date and sex digit given. The synthetic
+ * resident registry (../registry.ts) then holds the RRN to the first CI that claimed it, so a
+ * later claim with another birth date or sex (another RRN) is refused.
  */
 export class SandboxProvider implements VerificationProvider {
   readonly kind = 'sandbox' as const;
@@ -71,7 +77,9 @@ export class SandboxProvider implements VerificationProvider {
 
   async check(req: CheckRequest, signal: AbortSignal): Promise<CheckOutcome> {
     await this.serve(signal);
-    return req.code === SANDBOX_CODE ? 'verified' : 'rejected';
+    if (req.code !== SANDBOX_CODE) return { status: 'rejected' };
+    const { name, phone, birthDate, sexDigit } = req.stated;
+    return { status: 'verified', identity: { ci: sandboxCi(name, phone), birthDate, sexDigit, foreigner: isForeignerDigit(sexDigit) } };
   }
 
   private async serve(signal: AbortSignal): Promise<void> {

@@ -7,7 +7,8 @@
  *   start  — send the code or the push (the challenge id is the provider's transaction id);
  *   check  — the code the citizen typed (or, for an app, whether they approved).
  * The resident registration number is never given to a provider: it identifies the person by
- * name, birth date and phone, as the real services do at this step.
+ * name, birth date, sex digit (the RRN's 7th digit) and phone, as the real services do at this
+ * step, and a successful check answers with the verified identity (VerifiedIdentity: the CI).
  *
  * This module has no imports, so configuration can read the method names without a cycle.
  */
@@ -45,22 +46,53 @@ export interface StartRequest {
   name: string;
   /** YYYY-MM-DD. */
   birthDate: string;
+  /** The RRN's 7th digit as typed (century, sex, foreigner); never the other six. */
+  sexDigit: string;
   /** Digits only, e.g. 01012345678. */
   phone: string;
 }
+
+/**
+ * What a provider vouches for after a successful check. `ci` is the 연계정보 (CI): the same for
+ * one person at every provider, so it is who the person is (it is hashed before it is stored).
+ */
+export interface VerifiedIdentity {
+  ci: string;
+  /** YYYY-MM-DD. */
+  birthDate: string;
+  /** The RRN's 7th digit (0–9): century and sex; 5–8 are registered foreigners. */
+  sexDigit: string;
+  foreigner: boolean;
+}
+
+/** What the citizen stated at start (name, birth date, sex digit, phone). */
+export type StatedIdentity = Pick<StartRequest, 'name' | 'birthDate' | 'sexDigit' | 'phone'>;
 
 export interface CheckRequest {
   transactionId: string;
   method: IdentityMethod;
   /** Six digits: the SMS code, or the confirmation shown by the app. */
   code: string;
+  /**
+   * What was stated at start. A real provider keeps its own transaction and ignores this (the
+   * HTTP adapter never sends it); the sandbox, which has no records, vouches for it.
+   */
+  stated: StatedIdentity;
 }
 
 /**
- * The provider's judgement of a check: verified; rejected (wrong code, push declined); pending
- * (the push is not approved yet: ask again); expired (the provider no longer knows the transaction).
+ * The provider's judgement of a check: verified (with the identity it vouches for); rejected
+ * (wrong code, push declined); pending (the push is not approved yet: ask again); expired (the
+ * provider no longer knows the transaction).
  */
-export type CheckOutcome = 'verified' | 'rejected' | 'pending' | 'expired';
+export type CheckOutcome =
+  | { status: 'verified'; identity: VerifiedIdentity }
+  | { status: 'rejected' | 'pending' | 'expired' };
+
+/** 5–8: a registered foreign resident (the RRN's 7th digit). */
+export function isForeignerDigit(sexDigit: string): boolean {
+  return sexDigit >= '5' && sexDigit <= '8' && sexDigit.length === 1;
+}
 
 export interface VerificationProvider {
   readonly method: IdentityMethod;
