@@ -63,7 +63,7 @@ export interface Config {
    * unless set explicitly.
    */
   readonly challengesPerPhonePerHour: number;
-  /** Identity starts per person (keyed by the RRN's keyed hash) per hour. */
+  /** Identity starts per person and phone (the keyed hash of RRN + phone: no lock-out by a stranger) per hour. */
   readonly challengesPerPersonPerHour: number;
   /** Per-method provider settings (YEYAK_IDENTITY_PROVIDERS, JSON; see src/identity/providers/settings.ts). */
   readonly identityProviders: ProviderSettingsSpec;

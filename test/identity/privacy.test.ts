@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, syntheticRrn, type TestApp } from '../helpers/app.ts';
+import { createTestApp, phoneOf, syntheticRrn, type TestApp } from '../helpers/app.ts';
+import { sandboxCi } from '../../src/identity/registry.ts';
 
 /** The resident registration number never reaches a log line or a table in clear. */
 describe('RRN privacy through a full booking flow', () => {
@@ -52,5 +53,14 @@ describe('RRN privacy through a full booking flow', () => {
       [digits.slice(6)],
     );
     expect(tables.rows[0]?.hit).toBe(false);
+    // Nor the verified identity (CI): it is stored as its keyed hash only, and never logged.
+    const ci = sandboxCi('테스트', phoneOf(rrn));
+    expect(log).not.toContain(ci);
+    const ciStored = await t.db.query<{ hit: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM person WHERE ci_hash = $1 OR name = $1 OR phone = $1)
+           OR EXISTS (SELECT 1 FROM resident_binding WHERE ci_hash = $1 OR rrn_hash = $1) AS hit`,
+      [ci],
+    );
+    expect(ciStored.rows[0]?.hit).toBe(false);
   });
 });
