@@ -13,8 +13,12 @@ export interface TestApp {
   db: Db;
   clock: FakeClock;
   config: Config;
-  /** Verifies a synthetic person through the sandbox and returns the session token. */
-  login(rrn: string, name?: string): Promise<string>;
+  /**
+   * Verifies a synthetic person through the sandbox and returns the session token. `device`: the
+   * server-minted device id to verify on (e.g. from an anonymous queue join); without one the
+   * session's device is the one the server derives for the test client.
+   */
+  login(rrn: string, name?: string, device?: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -77,12 +81,13 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   await opts.beforeBuild?.(db);
   const queueStore = typeof opts.queueStore === 'function' ? await opts.queueStore(db, clock) : opts.queueStore;
   const app = await buildApp(config, { db, clock, logger: opts.logger ?? false, startController: false, queueStore });
-  const login = async (rrn: string, name = '테스트') => {
+  const login = async (rrn: string, name = '테스트', device?: string) => {
     const start = await app.inject({ method: 'POST', url: '/api/v1/identity/challenges', payload: { method: 'phone', name, rrn, phone: phoneOf(rrn) } });
     if (start.statusCode !== 201) throw new Error(`challenge failed: ${start.body}`);
     const verify = await app.inject({
       method: 'POST',
       url: `/api/v1/identity/challenges/${start.json().challengeId}/verify`,
+      ...(device !== undefined ? { headers: { 'yeyak-device': device } } : {}),
       payload: { code: '000000' },
     });
     if (verify.statusCode !== 200) throw new Error(`verify failed: ${verify.body}`);
