@@ -37,11 +37,14 @@ export async function rollDemoForward(db: Db, clock: Clock): Promise<DemoRollFor
   const window = fresh.windows[0];
   if (!window) throw new Error('demo plan without a window');
   return db.transaction(async (tx) => {
-    // The row lock serialises nodes starting together on one database: the second sees it fresh.
+    // The row lock serialises nodes starting together on one database. The read is a statement
+    // of its own, after the lock: under READ COMMITTED it then sees what the first node committed.
+    const locked = await tx.query('SELECT 1 FROM campaign WHERE id = $1 FOR UPDATE', [DEMO_CAMPAIGN_ID]);
+    if (locked.rows.length === 0) return null;
     const found = await tx.query<Stored>(
       `SELECT c.first_shot_day, c.last_shot_day, c.dose2_interval_days, c.blackout_shift_days,
               (SELECT max(w.closes_at) FROM campaign_window w WHERE w.campaign_id = c.id) AS closes_at
-         FROM campaign c WHERE c.id = $1 FOR UPDATE`,
+         FROM campaign c WHERE c.id = $1`,
       [DEMO_CAMPAIGN_ID],
     );
     const stored = found.rows[0];

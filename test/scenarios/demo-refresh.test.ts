@@ -3,13 +3,14 @@
  * never reseeded — reservations and past days stay, new days get slots backed by supply.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPglite, type Db } from '../../src/core/db.ts';
+import { openPglite, openPostgres, type Db } from '../../src/core/db.ts';
 import { migrate } from '../../src/core/migrate.ts';
 import { FakeClock } from '../../src/core/clock.ts';
 import { seedScenario } from '../../src/scenarios/seed.ts';
 import { rollDemoForward } from '../../src/scenarios/demo-refresh.ts';
 import { loadCampaign } from '../../src/campaigns/store.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';
 
 const SEEDED = '2024-03-10T10:00:00+09:00';
 const CLINICS = 12;
@@ -111,5 +112,31 @@ describe('a demo seeded five weeks ago, rolled forward before the app starts', (
       { dose: 1, date: '2024-04-20', clinicId: 'C000001' },
       { dose: 2, date: '2024-05-11', clinicId: 'C000001' },
     ]);
+  });
+});
+
+describe.skipIf(!process.env.DATABASE_URL)('on PostgreSQL: two nodes starting at once', () => {
+  let database: TestDatabase;
+  const dbs: Db[] = [];
+  beforeAll(async () => {
+    database = await createTestDatabase('yeyak_test_demo_refresh');
+    const first = await openPostgres(database.url);
+    dbs.push(first, await openPostgres(database.url));
+    await migrate(first);
+    await seedScenario(first, { scenario: 'demo', clinics: CLINICS, clock: new FakeClock(SEEDED) });
+  });
+  afterAll(async () => {
+    for (const db of dbs) await db.close();
+    await database?.drop();
+  });
+
+  it('roll the demo forward once: one adds the days, the other finds it fresh (row lock)', async () => {
+    const later = new FakeClock('2024-03-20T09:00:00+09:00');
+    const results = await Promise.all(dbs.map((db) => rollDemoForward(db, later)));
+    expect(results.filter((r) => r !== null)).toEqual([expect.objectContaining({ lastShotDay: '2024-04-10', daysAdded: 10 })]);
+    const first = dbs[0] as Db;
+    expect(await supplyBroken(first)).toBe(0);
+    const n = await first.query<{ n: number }>(`SELECT count(*)::int AS n FROM slot WHERE dose = 1 AND day > '2024-03-31'`);
+    expect(n.rows[0]?.n).toBe(10 * CLINICS);
   });
 });
