@@ -7,7 +7,7 @@
  * every join here is a verified person's; the places-in-line tests of anonymous tickets run on the
  * campaign's queue-first variant (test/waiting-room/helpers.ts).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import fc from 'fast-check';
 import { admit, createTestApp, syntheticRrn, type TestApp } from '../helpers/app.ts';
@@ -537,5 +537,44 @@ describe('health feedback', () => {
     expect(slowed).toBeGreaterThan(0); // slowed, never stopped
     expect(slowed).toBeLessThan(healthy / 3);
     expect(slowed / 20).toBeLessThan(healthy / 20 / 3); // per tick (20 ticks in 5 s)
+  });
+});
+
+describe('health feedback: failed booking batches', () => {
+  const q = queueApp();
+  beforeAll(() => q.setup({ ratePerS: 100 }));
+
+  it('booking batches that fail in the database (through the booking API) slow admission: the health monitor hears of them', async () => {
+    const token = await loginOn(q.t, syntheticRrn('1990-08-09', 900_001));
+    const mine = await q.join({ authorization: `Bearer ${token}` }); // first in line
+    await q.abandoned(5_000);
+    await q.run(1, true);
+    const healthy = await q.run(5, true);
+    expect(healthy).toBeGreaterThanOrEqual(495);
+    const admitted = await q.status(mine.ticket);
+    const headers = { 'yeyak-pass': admitted.pass as string, 'yeyak-device': mine.device };
+    const query = q.t.db.query.bind(q.t.db);
+    const spy = vi.spyOn(q.t.db, 'query').mockImplementation(((text: string, params?: unknown[]) =>
+      /book_batch/.test(text) ? Promise.reject(new Error('terminating connection due to administrator command')) : query(text, params as never)) as typeof q.t.db.query);
+    const clinics = await q.t.app.inject({ method: 'GET', url: `${API}/campaigns/${CAMPAIGN}/clinics?region=11` });
+    const clinic = (clinics.json() as { id: string; remaining: number }[]).find((c) => c.remaining > 0);
+    const dates = await q.t.app.inject({ method: 'GET', url: `${API}/campaigns/${CAMPAIGN}/clinics/${clinic?.id}/dates` });
+    const date = (dates.json() as { date: string; remaining: number }[]).find((d) => d.remaining > 0)?.date;
+    const failed = await q.t.app.inject({
+      method: 'POST',
+      url: `${API}/reservations`,
+      headers: { authorization: `Bearer ${token}`, 'idempotency-key': 'health-batch-1', ...headers },
+      payload: { campaignId: CAMPAIGN, clinicId: clinic?.id, date },
+    });
+    spy.mockRestore();
+    expect(failed.statusCode).toBeGreaterThanOrEqual(500);
+
+    const sample = q.t.app.yeyak.health.sample();
+    expect(sample.reasons.join(' ')).toMatch(/booking errors/);
+    expect(sample.factor).toBeLessThanOrEqual(0.5);
+    await q.run(1, true); // the bank shrinks to the slowed rate
+    const slowed = await q.run(2, true);
+    expect(slowed).toBeGreaterThan(0);
+    expect(slowed).toBeLessThan((healthy / 5) * 2 * 0.6);
   });
 });
