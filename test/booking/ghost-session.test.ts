@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, deferred, syntheticRrn, type TestApp } from '../helpers/app.ts';
+import { createTestApp, deferred, phoneOf, syntheticRrn, type TestApp } from '../helpers/app.ts';
 import { SessionSigner } from '../../src/identity/session.ts';
 
 /**
@@ -39,6 +39,48 @@ describe('a session for an unknown person', () => {
     for (const g of [g1, g2]) {
       expect(g?.statusCode).toBe(401);
       expect(g?.json().error.code).toBe('YEYAK_E_UNAUTHENTICATED');
+    }
+  });
+  it('as a proxy: refused alone (401, PROXY_UNKNOWN in book_batch); the bookings sharing its batch still succeed (issue #7)', async () => {
+    const ghost = new SessionSigner(t.config.sessionSecret, t.clock, t.config.sessionTtlMs).issue(987_655, {
+      birthDate: '1975-01-01',
+      sex: 'M',
+      foreignResident: false,
+    }).token;
+    const [first, real] = [await t.login(syntheticRrn('1990-02-02', 3132)), await t.login(syntheticRrn('1990-03-03', 3133))];
+    const clinics = (await t.app.inject({ method: 'GET', url: '/api/v1/campaigns/demo/clinics' })).json();
+    const dates = (await t.app.inject({ method: 'GET', url: `/api/v1/campaigns/demo/clinics/${clinics[6].id}/dates` })).json();
+    const book = (token: string, key: string, extra: Record<string, unknown> = {}) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/reservations',
+        headers: { authorization: `Bearer ${token}`, 'idempotency-key': key },
+        payload: { campaignId: 'demo', clinicId: clinics[6].id, date: dates[1].date, ...extra },
+      });
+    // The first batch is held until the other two wait for the next one: they share it.
+    const original = t.db.query.bind(t.db);
+    const bothWaiting = deferred();
+    let held = false;
+    t.db.query = (async (text: string, params?: unknown[]) => {
+      if (!held && text.includes('book_batch(')) {
+        held = true;
+        await bothWaiting.promise;
+      }
+      return original(text, params);
+    }) as typeof t.db.query;
+    try {
+      const firstDone = book(first, 'first-key-1');
+      const rrn = syntheticRrn('1950-04-04', 3134);
+      const rest = [book(real, 'real-key-2'), book(ghost, 'ghost-proxy-1', { onBehalfOf: { name: '김부모', rrn, phone: phoneOf(rrn), relationship: 'parent' } })];
+      while (t.app.yeyak.booking.waiting < 2) await new Promise((r) => setImmediate(r));
+      bothWaiting.resolve();
+      const [f, r, g] = await Promise.all([firstDone, ...rest]);
+      expect(f?.statusCode, f?.body).toBe(201);
+      expect(r?.statusCode, r?.body).toBe(201);
+      expect(g?.statusCode, g?.body).toBe(401);
+      expect(g?.json().error.code).toBe('YEYAK_E_UNAUTHENTICATED');
+    } finally {
+      t.db.query = original;
     }
   });
 });
