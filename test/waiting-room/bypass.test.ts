@@ -1,7 +1,8 @@
 /**
  * The queue-bypass tricks of July 2021 — the direct link to the booking page, a pass that is not
- * yours, a client clock set ahead — each against the booking API of a campaign with its waiting
- * room on. The booking servers never trust the client's queue: every write carries a pass the
+ * yours, a tampered ticket or pass, a hoarded place claimed late — each against the booking API of
+ * a campaign with its waiting room on (korea-2021-08, verify-first; pass reuse in parallel and a
+ * pass handed on are in admission.test.ts, PoW reuse in queue-pow.test.ts). The booking servers never trust the client's queue: every write carries a pass the
  * server signed, for this campaign, this device and this person, unexpired and unused.
  *
  * korea-2021-08 on a FakeClock just after the 9 Aug 20:00 opening; everyone is born on the
@@ -10,6 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import { createTestApp, syntheticRrn, type TestApp } from '../helpers/app.ts';
+import { queueFirst } from './helpers.ts';
 import { errorCatalogue, type ErrorCode } from '../../src/core/errors.ts';
 import { parseKeys, TokenSigner, type Pass } from '../../src/waiting-room/tokens.ts';
 import { DeviceIds } from '../../src/identity/devices.ts';
@@ -19,6 +21,7 @@ const CAMPAIGN = 'korea-2021-08';
 const BEFORE_OPENING = '2021-08-09T19:59:30+09:00';
 const OPENED = '2021-08-09T20:00:05+09:00';
 const PASS_TTL_MS = 10 * 60 * 1000; // the default passTtlMs
+const CLAIM_WINDOW_MS = 5 * 60 * 1000; // the default queueClaimWindowMs
 
 interface Reservation { bookingNumber: string; doses: { dose: number; date: string; clinicId: string }[] }
 interface Slot { clinicId: string; date: string }
@@ -92,24 +95,27 @@ afterAll(async () => {
 });
 
 describe('before the window opens (server clock 19:59:30)', () => {
-  it('client clock set ahead: a join at 19:59:30 with Date 20:01 stays in the pre-queue, and the booking → 403 YEYAK_E_PASS_REQUIRED', async () => {
+  it('a ticket tampered to jump the line (main-line number 1, an earlier issue time) → 401 YEYAK_E_TICKET_INVALID; the genuine pre-queue ticket has no position and no pass before the server\'s 20:00, and the booking → 403 YEYAK_E_PASS_REQUIRED', async () => {
     const token = await login();
-    const join = await t.app.inject({
-      method: 'POST',
-      url: `${API}/campaigns/${CAMPAIGN}/queue`,
-      headers: { ...bearer(token), date: 'Mon, 09 Aug 2021 11:01:00 GMT' },
-    });
+    const join = await t.app.inject({ method: 'POST', url: `${API}/campaigns/${CAMPAIGN}/queue`, headers: bearer(token) });
     expect(join.statusCode, join.body).toBe(201);
     expect(join.json()).toMatchObject({ state: 'waiting', position: null, opening: '2021-08-09T11:00:00.000Z' });
     const { ticket, device } = join.json() as { ticket: string; device: string };
-
+    // What the server reads in a ticket is signed: a payload changed to jump the line is refused.
+    const [kid, , sig] = ticket.split('.') as [string, string, string];
+    const claims = payloadOf<Record<string, unknown>>(ticket);
+    for (const forged of [{ ...claims, pre: false, s: 1 }, { ...claims, t: Date.parse('2021-08-09T19:00:00+09:00') }]) {
+      const tampered = `${kid}.${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${sig}`;
+      expectError(await t.app.inject({ method: 'GET', url: `${API}/queue/status`, headers: bearer(tampered) }), 401, 'YEYAK_E_TICKET_INVALID');
+    }
+    // The opening is the server's clock: ticks before it admit nobody.
     await t.app.yeyak.waitingRoom.controller.tickAll();
     t.app.yeyak.waitingRoom.room.invalidate(CAMPAIGN);
-    const status = await t.app.inject({ method: 'GET', url: `${API}/queue/status`, headers: { ...bearer(ticket), date: 'Mon, 09 Aug 2021 11:01:00 GMT' } });
+    const status = await t.app.inject({ method: 'GET', url: `${API}/queue/status`, headers: bearer(ticket) });
     expect(status.json()).toMatchObject({ state: 'waiting', position: null });
     expect(status.json()).not.toHaveProperty('pass');
 
-    const res = await book(token, { 'yeyak-device': device, date: 'Mon, 09 Aug 2021 11:01:00 GMT' });
+    const res = await book(token, { 'yeyak-device': device });
     expectError(res, 403, 'YEYAK_E_PASS_REQUIRED');
     expect(await reservations()).toBe(0);
   });
@@ -242,77 +248,112 @@ describe('after the opening (server clock 20:00:05)', () => {
     expect(again.json()).not.toHaveProperty('pass');
   });
 
-  it('a spent pass position can mint new passes later — no more: an anonymous ticket (joined without a session) books for A; 11 and 22 min later (past pass.exp + 60 s) polls mint no pass for B or C (admitted, used: true), a still-valid pass for the place → 403 YEYAK_E_PASS_USED, and a rejoin with the ticket gets a new place at the back', async () => {
-    t.clock.advance(1000);
-    const join = await t.app.inject({ method: 'POST', url: `${API}/campaigns/${CAMPAIGN}/queue` }); // no session
-    expect(join.statusCode, join.body).toBe(201);
-    const { ticket, device } = join.json() as { ticket: string; device: string };
-    const poll = async (session?: string) => {
-      const headers = { ...bearer(ticket), ...(session ? { cookie: `yeyak_session=${session}` } : {}) };
-      const res = await t.app.inject({ method: 'GET', url: `${API}/queue/status`, headers });
-      expect(res.statusCode, res.body).toBe(200);
-      return res.json() as { state: string; position: number; pass?: string; used?: boolean; pollAfterMs: number };
-    };
-    let first = await poll();
-    for (let i = 0; i < 5 && !first.pass; i++) {
-      await t.app.yeyak.waitingRoom.controller.tickAll();
-      t.app.yeyak.waitingRoom.room.invalidate(CAMPAIGN);
-      first = await poll();
-    }
-    expect(first).toMatchObject({ state: 'admitted', pass: expect.any(String) });
-    const pass = payloadOf<Pass>(first.pass as string);
-    expect(pass.p).toBeUndefined(); // bound to no person: the ticket had none, nor had the poll
+  describe('the queue-first variant (an anonymous ticket)', () => {
+    let main: TestApp;
+    beforeAll(async () => {
+      main = t;
+      t = await createTestApp({ scenario: 'korea-2021-08', beforeBuild: queueFirst, clinics: 30, now: OPENED, config: { joinPerIpPerMin: 1_000_000 } });
+    });
+    afterAll(async () => {
+      await t?.close();
+      t = main;
+    });
 
-    const before = await reservations();
-    // Verified on the device that queued (its id carried into verification), as a citizen would.
-    const a = await t.login(syntheticRrn('1990-08-19', serial++), undefined, device);
-    const booked = await book(a, { 'yeyak-pass': first.pass as string, 'yeyak-device': device });
-    expect(booked.statusCode, booked.body).toBe(201);
-
-    const signer = new TokenSigner(parseKeys(t.config.queueKeys), 'pass');
-    for (const minutes of [11, 22]) {
-      t.clock.set(pass.exp + 60_000 + (minutes - 10) * 60_000); // the old revocation would have lapsed
-      t.app.yeyak.waitingRoom.room.invalidate(CAMPAIGN);
-      const someone = await t.login(syntheticRrn('1990-08-19', serial++), undefined, device);
-      // Polled anonymously or with the next person's session: admitted, spent, no pass.
-      for (const answer of [await poll(), await poll(someone)]) {
-        expect(answer).toMatchObject({ state: 'admitted', position: pass.n, used: true });
-        expect(answer).not.toHaveProperty('pass');
-        expect(answer.pollAfterMs).toBeGreaterThan(0);
+    it('a spent pass position can mint new passes later — no more: an anonymous ticket (joined without a session) books for A; 11 and 22 min later (past pass.exp + 60 s) polls mint no pass for B or C (admitted, used: true), a still-valid pass for the place → 403 YEYAK_E_PASS_USED, and a rejoin with the ticket gets a new place at the back', async () => {
+      t.clock.advance(1000);
+      const join = await t.app.inject({ method: 'POST', url: `${API}/campaigns/${CAMPAIGN}/queue` }); // no session
+      expect(join.statusCode, join.body).toBe(201);
+      const { ticket, device } = join.json() as { ticket: string; device: string };
+      const poll = async (session?: string) => {
+        const headers = { ...bearer(ticket), ...(session ? { cookie: `yeyak_session=${session}` } : {}) };
+        const res = await t.app.inject({ method: 'GET', url: `${API}/queue/status`, headers });
+        expect(res.statusCode, res.body).toBe(200);
+        return res.json() as { state: string; position: number; pass?: string; used?: boolean; pollAfterMs: number };
+      };
+      let first = await poll();
+      for (let i = 0; i < 5 && !first.pass; i++) {
+        await t.app.yeyak.waitingRoom.controller.tickAll();
+        t.app.yeyak.waitingRoom.room.invalidate(CAMPAIGN);
+        first = await poll();
       }
-      // A pass for the spent place that is still valid (as if minted late by any node) is refused.
-      const late = signer.sign({ ...pass, exp: t.clock.nowMs() + PASS_TTL_MS } satisfies Pass);
-      expectError(await book(someone, { 'yeyak-pass': late, 'yeyak-device': device }), 403, 'YEYAK_E_PASS_USED');
-      // Rejoining with the spent ticket keeps no place: a new one, behind everyone.
-      const rejoin = await t.app.inject({ method: 'POST', url: `${API}/campaigns/${CAMPAIGN}/queue`, headers: { 'yeyak-ticket': ticket, 'yeyak-device': device } });
-      expect(rejoin.statusCode, rejoin.body).toBe(201);
-      const again = rejoin.json() as { ticket: string; position: number; state: string };
-      expect(again.ticket).not.toBe(ticket);
-      expect(again.position).toBeGreaterThan(pass.n);
-      expect(again).not.toHaveProperty('used');
-    }
-    expect(await reservations()).toBe(before + 1);
+      expect(first).toMatchObject({ state: 'admitted', pass: expect.any(String) });
+      const pass = payloadOf<Pass>(first.pass as string);
+      expect(pass.p).toBeUndefined(); // bound to no person: the ticket had none, nor had the poll
+
+      const before = await reservations();
+      // Verified on the device that queued (its id carried into verification), as a citizen would.
+      const a = await t.login(syntheticRrn('1990-08-19', serial++), undefined, device);
+      const booked = await book(a, { 'yeyak-pass': first.pass as string, 'yeyak-device': device });
+      expect(booked.statusCode, booked.body).toBe(201);
+
+      const signer = new TokenSigner(parseKeys(t.config.queueKeys), 'pass');
+      for (const minutes of [11, 22]) {
+        t.clock.set(pass.exp + 60_000 + (minutes - 10) * 60_000); // the old revocation would have lapsed
+        t.app.yeyak.waitingRoom.room.invalidate(CAMPAIGN);
+        const someone = await t.login(syntheticRrn('1990-08-19', serial++), undefined, device);
+        // Polled anonymously or with the next person's session: admitted, spent, no pass.
+        for (const answer of [await poll(), await poll(someone)]) {
+          expect(answer).toMatchObject({ state: 'admitted', position: pass.n, used: true });
+          expect(answer).not.toHaveProperty('pass');
+          expect(answer.pollAfterMs).toBeGreaterThan(0);
+        }
+        // A pass for the spent place that is still valid (as if minted late by any node) is refused.
+        const late = signer.sign({ ...pass, exp: t.clock.nowMs() + PASS_TTL_MS } satisfies Pass);
+        expectError(await book(someone, { 'yeyak-pass': late, 'yeyak-device': device }), 403, 'YEYAK_E_PASS_USED');
+        // Rejoining with the spent ticket keeps no place: a new one, behind everyone.
+        const rejoin = await t.app.inject({ method: 'POST', url: `${API}/campaigns/${CAMPAIGN}/queue`, headers: { 'yeyak-ticket': ticket, 'yeyak-device': device } });
+        expect(rejoin.statusCode, rejoin.body).toBe(201);
+        const again = rejoin.json() as { ticket: string; position: number; state: string };
+        expect(again.ticket).not.toBe(ticket);
+        expect(again.position).toBeGreaterThan(pass.n);
+        expect(again).not.toHaveProperty('used');
+      }
+      expect(await reservations()).toBe(before + 1);
+    });
   });
 
-  it('a client clock far off: Date headers years ahead or behind do not revive an expired pass (403 YEYAK_E_PASS_EXPIRED) nor spoil a valid one', async () => {
-    const token = await login();
-    const headers = await enter(token);
-    const pass = payloadOf<Pass>(headers['yeyak-pass']);
-    const far = ['Sun, 09 Aug 2015 11:00:00 GMT', 'Sat, 09 Aug 2031 11:00:00 GMT', new Date(pass.exp - 60_000).toUTCString()];
-    t.clock.set(pass.exp + 1000);
-    for (const date of far) expectError(await book(token, { ...headers, date }), 403, 'YEYAK_E_PASS_EXPIRED');
-
+  it('a pass\'s expiry is its signed exp against the server\'s clock: the genuine pass books at exp − 1 ms (201) and not at exp (403 YEYAK_E_PASS_EXPIRED); an exp pushed later in the token → 403 YEYAK_E_PASS_INVALID', async () => {
+    const late = await login();
+    const lateHeaders = await enter(late);
+    const pass = payloadOf<Pass>(lateHeaders['yeyak-pass']);
+    const [kid, , sig] = lateHeaders['yeyak-pass'].split('.') as [string, string, string];
     const fresh = await login('1999-12-29');
     const freshHeaders = await enter(fresh);
-    const ok = await book(fresh, { ...freshHeaders, date: 'Sun, 09 Aug 2015 11:00:00 GMT' });
+    expect(payloadOf<Pass>(freshHeaders['yeyak-pass']).exp).toBeGreaterThan(pass.exp);
+    t.clock.set(pass.exp);
+    expectError(await book(late, lateHeaders), 403, 'YEYAK_E_PASS_EXPIRED');
+    const revived = `${kid}.${Buffer.from(JSON.stringify({ ...pass, exp: pass.exp + 3600_000 })).toString('base64url')}.${sig}`;
+    expectError(await book(late, { ...lateHeaders, 'yeyak-pass': revived }), 403, 'YEYAK_E_PASS_INVALID');
+    t.clock.set(payloadOf<Pass>(freshHeaders['yeyak-pass']).exp - 1);
+    const ok = await book(fresh, freshHeaders);
     expect(ok.statusCode, ok.body).toBe(201);
   });
 
-  it('a client clock far off: born on the 11th, admitted at 20:00 on 9 Aug, claiming (Date header) it is 11 Aug 20:00 → 403 YEYAK_E_WINDOW_CLOSED', async () => {
+  it('a pass is not a window: born on the 11th, admitted at 20:00 on 9 Aug (the window of the 9th/19th/29th) → 403 YEYAK_E_WINDOW_CLOSED — the server\'s clock and the verified birth date decide', async () => {
     const token = await login('1991-03-11');
     const headers = await enter(token);
-    const res = await book(token, { ...headers, date: 'Wed, 11 Aug 2021 11:00:01 GMT' });
-    expectError(res, 403, 'YEYAK_E_WINDOW_CLOSED');
+    expectError(await book(token, headers), 403, 'YEYAK_E_WINDOW_CLOSED');
+  });
+
+  it(`late claim of an admitted place: admitted, then polled after the claim window (queueClaimWindowMs = ${CLAIM_WINDOW_MS} ms) → 409 YEYAK_E_TICKET_LAPSED, no pass; joining again gives a new place at the back (the person's place replaced)`, async () => {
+    expect(t.config.queueClaimWindowMs).toBe(CLAIM_WINDOW_MS);
+    const token = await login();
+    t.clock.advance(1000);
+    const join = await t.app.inject({ method: 'POST', url: `${API}/campaigns/${CAMPAIGN}/queue`, headers: bearer(token) });
+    const { ticket, position } = join.json() as { ticket: string; position: number };
+    await t.app.yeyak.waitingRoom.controller.tickAll();
+    t.app.yeyak.waitingRoom.room.invalidate(CAMPAIGN);
+    expect((await t.app.yeyak.waitingRoom.store.read(CAMPAIGN)).admittedUpTo).toBeGreaterThanOrEqual(position);
+    // Hoarded: nobody asks for the pass until the window has passed.
+    t.clock.advance(CLAIM_WINDOW_MS);
+    const late = await t.app.inject({ method: 'GET', url: `${API}/queue/status`, headers: bearer(ticket) });
+    expectError(late, 409, 'YEYAK_E_TICKET_LAPSED');
+    const again = await t.app.inject({ method: 'POST', url: `${API}/campaigns/${CAMPAIGN}/queue`, headers: bearer(token) });
+    expect(again.statusCode, again.body).toBe(201);
+    const rejoined = again.json() as { ticket: string; position: number; state: string };
+    expect(rejoined.position).toBeGreaterThan(position);
+    expect(rejoined.ticket).not.toBe(ticket);
+    expect(rejoined.state).toBe('waiting');
   });
 
   it('PATCH and DELETE on a queue campaign also need a valid pass (none → PASS_REQUIRED, spent → PASS_USED)', async () => {
