@@ -107,10 +107,12 @@ for (const engine of ['pglite', 'postgres'] as const) {
       // The RRN is stored as its keyed hash only.
       const leaked = await t.db.query(`SELECT 1 FROM person WHERE rrn_hash = $1 OR rrn_hash LIKE $2`, [parent.rrn, `%${parent.rrn.replace('-', '')}%`]);
       expect(leaked.rows).toHaveLength(0);
-      // The beneficiary, verifying later, finds the booking as their own; the proxy cannot read it.
+      // The beneficiary, verifying later, finds the booking as their own; the proxy finds what they booked.
       const own = await t.login(parent.rrn, parent.name);
       expect((await t.app.inject({ method: 'GET', url: `${API}/reservations/${bookingNumber}`, headers: bearer(own) })).statusCode).toBe(200);
-      expectError(await t.app.inject({ method: 'GET', url: `${API}/reservations/${bookingNumber}`, headers: bearer(proxy) }), 404, 'YEYAK_E_RESERVATION_NOT_FOUND');
+      const byProxy = await t.app.inject({ method: 'GET', url: `${API}/reservations/${bookingNumber}`, headers: bearer(proxy) });
+      expect(byProxy.statusCode, byProxy.body).toBe(200);
+      expect(byProxy.json()).toMatchObject({ bookingNumber, person: { name: parent.name, rrnMasked: '480211-1******' } });
       // A second booking for the same person, by the same proxy → ALREADY_BOOKED (one per person).
       expectError(await bookFor(proxy, { ...parent }), 409, 'YEYAK_E_ALREADY_BOOKED');
     });
@@ -171,6 +173,63 @@ for (const engine of ['pglite', 'postgres'] as const) {
         [(results.find((r) => r.statusCode === 201)?.json() as { bookingNumber: string }).bookingNumber],
       );
       expect(held.rows[0]).toEqual({ n: PROXY_PEOPLE_MAX, used: PROXY_PEOPLE_MAX });
+    });
+
+    it('the beneficiary is told: one outbox message to their phone with the relationship and the booking number, never the RRN', async () => {
+      const proxy = await t.login(syntheticRrn('1973-03-13', serial++));
+      const parent = beneficiary('1949-09-19', 'parent');
+      const res = await bookFor(proxy, parent);
+      expect(res.statusCode, res.body).toBe(201);
+      const { bookingNumber } = res.json() as { bookingNumber: string };
+      const rows = (await t.db.query<{ topic: string; payload: Record<string, unknown> }>(
+        `SELECT topic, payload FROM outbox WHERE topic = 'reservation.proxy_booked' AND payload->>'bookingNumber' = $1`, [bookingNumber])).rows;
+      expect(rows).toHaveLength(1);
+      const person = (await t.db.query<{ id: number }>(`SELECT person_id AS id FROM reservation WHERE booking_number = $1`, [bookingNumber])).rows[0];
+      expect(rows[0]?.payload).toMatchObject({
+        kind: 'proxy_booked',
+        personId: person?.id,
+        phone: parent.phone.replaceAll('-', ''),
+        relationship: 'parent',
+        bookingNumber,
+        reservation: { bookingNumber, status: 'confirmed' },
+      });
+      const text = JSON.stringify(rows[0]?.payload);
+      expect(text).not.toContain(parent.rrn.replace('-', ''));
+      expect(text).not.toContain(parent.rrn.slice(7));
+      // A booking for oneself tells nobody else.
+      const self = await bookFor(await t.login(syntheticRrn('1974-04-14', serial++)), undefined);
+      const none = await t.db.query(`SELECT 1 FROM outbox WHERE topic = 'reservation.proxy_booked' AND payload->>'bookingNumber' = $1`, [self.json().bookingNumber]);
+      expect(none.rows).toHaveLength(0);
+    });
+
+    it('the proxy may change and cancel what they booked (the quota place comes back); a stranger → 404; the beneficiary sees each step', async () => {
+      const proxy = await t.login(syntheticRrn('1976-06-16', serial++));
+      const parent = beneficiary('1951-11-21', 'parent');
+      const res = await bookFor(proxy, parent);
+      expect(res.statusCode, res.body).toBe(201);
+      const { bookingNumber } = res.json() as { bookingNumber: string };
+      const own = await t.login(parent.rrn, parent.name);
+      const stranger = await t.login(syntheticRrn('1977-07-17', serial++));
+      const at = `${API}/reservations/${bookingNumber}`;
+      expectError(await t.app.inject({ method: 'GET', url: at, headers: bearer(stranger) }), 404, 'YEYAK_E_RESERVATION_NOT_FOUND');
+      expectError(await t.app.inject({ method: 'DELETE', url: at, headers: bearer(stranger) }), 404, 'YEYAK_E_RESERVATION_NOT_FOUND');
+      const changed = await t.app.inject({ method: 'PATCH', url: at, headers: bearer(proxy), payload: { date: dates[5] } });
+      expect(changed.statusCode, changed.body).toBe(200);
+      expect((await t.app.inject({ method: 'GET', url: at, headers: bearer(own) })).json().doses[0].date).toBe(dates[5]);
+      const used = async () => (await t.db.query<{ used: number }>(
+        `SELECT q.used FROM proxy_quota q JOIN reservation r ON r.proxy_person_id = q.proxy_person_id AND r.campaign_id = q.campaign_id WHERE r.booking_number = $1`, [bookingNumber])).rows[0]?.used;
+      expect(await used()).toBe(1);
+      const cancelled = await t.app.inject({ method: 'DELETE', url: at, headers: bearer(proxy) });
+      expect(cancelled.statusCode, cancelled.body).toBe(200);
+      expect(await used()).toBe(0);
+      expect((await t.app.inject({ method: 'GET', url: at, headers: bearer(own) })).json().status).toBe('cancelled');
+      // The notice and the audit row are the beneficiary's; the actor says the proxy cancelled.
+      const audit = (await t.db.query<{ actor: string; person_id: number; proxy_person_id: number; owner: number }>(
+        `SELECT a.actor, a.person_id, r.proxy_person_id, r.person_id AS owner FROM audit_log a JOIN reservation r ON r.id = a.reservation_id
+          WHERE r.booking_number = $1 AND a.action = 'reservation.cancelled'`, [bookingNumber])).rows[0];
+      expect(audit).toMatchObject({ actor: `person:${audit?.proxy_person_id}`, person_id: audit?.owner });
+      // The beneficiary may cancel too (after verifying): here it is already cancelled.
+      expectError(await t.app.inject({ method: 'DELETE', url: at, headers: bearer(own) }), 409, 'YEYAK_E_RESERVATION_CANCELLED');
     });
 
     it('an unknown relationship or a malformed RRN is refused before anything is written', async () => {
