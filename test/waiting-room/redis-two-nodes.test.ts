@@ -17,7 +17,7 @@ import { CampaignRegistry } from '../../src/campaigns/registry.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import type { FakeClock } from '../../src/core/clock.ts';
 import type { Db } from '../../src/core/db.ts';
-import { createQueueStore, createRedisQueueStore, RATE_LIMIT_NAMESPACE } from '../../src/waiting-room/factory.ts';
+import { createQueueStore, createRedisQueueStore, rateLimitOptions } from '../../src/waiting-room/factory.ts';
 import type { RedisQueueStore } from '../../src/waiting-room/redis-store.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { queueFirst } from './helpers.ts';
@@ -188,10 +188,15 @@ describe.skipIf(!redisTestUrl || !process.env.DATABASE_URL)('waiting room on Red
     );
     const handle = await createQueueStore(config, { db: a.db, campaigns: new CampaignRegistry(), clock: a.clock });
     expect(handle.store.kind).toBe('redis');
-    expect(handle.rateLimitStore).toMatchObject({ nameSpace: RATE_LIMIT_NAMESPACE, redis: expect.any(Redis) });
-    // The factory's namespace is shared with any server on this Redis: the test counts under its own.
+    // The factory's store: Redis with a per-node fallback (rate-limit-store.ts), and its metrics.
+    expect(handle.rateLimitStore).toMatchObject({ store: expect.any(Function) });
+    expect(handle.rateLimitMetrics).toEqual(expect.any(Function));
+    // The factory's namespace (RATE_LIMIT_NAMESPACE) is shared with any server on this Redis: the
+    // test counts under its own, with the options the factory makes.
     const nameSpace = `${prefix}rl:`;
-    const rateLimitStore = { ...handle.rateLimitStore, nameSpace };
+    const limiter = new Redis(redisTestUrl as string, { lazyConnect: true, enableOfflineQueue: false });
+    await limiter.connect();
+    const { rateLimitStore } = rateLimitOptions(limiter, undefined, nameSpace);
     const nodes: FastifyInstance[] = [];
     try {
       for (const t of [a, b]) {
@@ -211,6 +216,7 @@ describe.skipIf(!redisTestUrl || !process.env.DATABASE_URL)('waiting room on Red
     } finally {
       for (const n of nodes) await n.close();
       await handle.close();
+      limiter.disconnect();
     }
   });
 });
