@@ -7,7 +7,7 @@ import { SESSION_COOKIE, type SessionSigner } from '../identity/session.ts';
 import { DEVICE_COOKIE, deviceOfHolder } from '../identity/devices.ts';
 import type { CampaignRegistry } from '../campaigns/registry.ts';
 import { closedForJoin, QUEUE_JOIN_LEAD_MS_DEFAULT } from '../campaigns/join-window.ts';
-import { checkSolution, issueChallenge } from './pow.ts';
+import { checkSolution, issueChallenge, POW_CHALLENGE_TTL_MS } from './pow.ts';
 import type { TokenSigner } from './tokens.ts';
 import type { Holder, WaitingRoom } from './service.ts';
 import type { Metrics } from '../operations/metrics.ts';
@@ -45,6 +45,11 @@ const estimateProps = {
     type: 'boolean',
     description:
       'present (true) when this place was spent on a completed booking: state stays "admitted", but no pass is issued for it again; join again without this ticket for a new place',
+  },
+  passPending: {
+    type: 'boolean',
+    description:
+      'present (true) when this place is admitted but the passes in use are at the cap: no pass yet, ask again after pollAfterMs (the claim window still runs from the admission)',
   },
 } as const;
 
@@ -146,6 +151,11 @@ export async function queueRoutes(app: FastifyInstance, deps: QueueRouteDeps): P
         if (!checkSolution(deps.powSigner, campaignId, state.powBits, pow.challenge, pow.nonce, deps.clock.nowMs())) {
           throw new YeyakError('YEYAK_E_POW_INVALID');
         }
+        // One solution buys one join: recorded (atomically, in the line's store) for as long as
+        // any challenge lives, so a solved challenge shared with a bot farm is good once.
+        if (!(await deps.room.recordSolution(campaignId, pow.challenge, deps.clock.nowMs() + POW_CHALLENGE_TTL_MS))) {
+          throw new YeyakError('YEYAK_E_POW_REUSED');
+        }
       }
       const answer = await deps.room.join(campaignId, holder, existing);
       deps.metrics.queueJoins.inc({ campaign: campaignId });
@@ -162,6 +172,8 @@ export async function queueRoutes(app: FastifyInstance, deps: QueueRouteDeps): P
       schema: {
         tags: ['waiting room'],
         summary: 'Where you are in line (Authorization: Bearer <ticket>); admitted → a pass',
+        description:
+          'An admitted place must be taken up (this poll fetches its pass) within the claim window of its admission (YEYAK_QUEUE_CLAIM_WINDOW_MS, 5 min): after it, 409 YEYAK_E_TICKET_LAPSED — join again, at the back.',
         security: [{ ticket: [] }],
         response: { 200: { type: 'object', properties: estimateProps }, '4xx': { $ref: 'Error#' } },
       },
