@@ -258,8 +258,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
         signer,
         powSigner: waitingRoom.powSigner,
         joinPerIpPerMin: config.joinPerIpPerMin,
-        metrics,
         joinLeadMs: config.queueJoinLeadMs,
+        metrics,
         secureCookies: config.nodeEnv === 'production',
       });
       await api.register(queueAdminRoutes, { room: waitingRoom.room, campaigns, clock });

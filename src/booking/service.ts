@@ -328,7 +328,8 @@ export class BookingService {
   /**
    * What is given is checked here; what is omitted is kept as the reservation is under its row
    * lock (change_reservation, migrations/008), never as read before: two concurrent changes of
-   * one reservation compose instead of the second undoing the first.
+   * one reservation compose instead of the second undoing the first. The booked person or the
+   * proxy who booked may change it.
    */
   private async changeAdmitted(c: Campaign, session: Session, bookingNumber: string, input: { clinicId?: string; date?: string }): Promise<sql.ReservationBody> {
     let days: { day1: string; day2: string | null } | null = null;
