@@ -10,6 +10,7 @@ import type { PersonFacts } from '../campaigns/types.ts';
 import type { AvailabilityView } from '../availability/view.ts';
 import type { Session } from '../identity/session.ts';
 import { Batcher, QueueFullError } from './batcher.ts';
+import { DbError } from '../core/db-errors.ts';
 import { newBookingNumber } from './booking-number.ts';
 import { dose2Day } from './dose-dates.ts';
 import * as sql from './sql.ts';
@@ -177,8 +178,11 @@ export class BookingService {
   /**
    * Runs a write under its pass: the pass is spent when the write commits, and given back when the
    * write is refused (a catalogue error or a full booking queue: nothing committed) so that the
-   * citizen can pick another date with it while it lives. Any other failure leaves the outcome
-   * unknown: the pass stays taken until its lease ends.
+   * citizen can pick another date with it while it lives — and when the database answered with an
+   * error (a SQLSTATE: its transaction rolled back, nothing committed). Any other failure (a
+   * dropped connection, whose COMMIT may or may not have happened) leaves the outcome unknown: the
+   * pass stays taken until its lease ends; a retry with the same Idempotency-Key still gets the
+   * stored answer meanwhile (book).
    */
   private async underPass<T>(use: PassUse | null, write: () => Promise<T>): Promise<T> {
     const gate = this.gate;
@@ -188,7 +192,7 @@ export class BookingService {
       result = await write();
     } catch (e) {
       // A store that cannot take the release now loses nothing: the lease ends by itself.
-      if (e instanceof YeyakError || e instanceof QueueFullError) await gate.endUse(use).catch(() => undefined);
+      if (e instanceof YeyakError || e instanceof QueueFullError || rolledBack(e)) await gate.endUse(use).catch(() => undefined);
       throw e;
     }
     await gate.revoke(use.pass);
@@ -215,8 +219,9 @@ export class BookingService {
       // The waiting-room pass of a proxy booking is the proxy's (the session's person's).
       use = await this.admit(c, access, session.personId);
     } catch (e) {
-      // A retry of a booking that already went through answers as before, though its pass is spent.
-      if (e instanceof YeyakError && e.code === 'YEYAK_E_PASS_USED') {
+      // A retry of a booking that already went through answers as before, though its pass is spent
+      // (or still held, when the first attempt's answer was lost on the way).
+      if (e instanceof YeyakError && (e.code === 'YEYAK_E_PASS_USED' || e.code === 'YEYAK_E_PASS_IN_USE')) {
         const prior = await findIdempotent(this.db, caller, idempotencyKey, this.clock.now());
         if (prior?.requestHash === idemHash && prior.response) return replayAnswer(prior.response);
       }
@@ -404,4 +409,12 @@ function replayAnswer(body: sql.ReservationBody): sql.ReservationBody {
     throw new YeyakError('YEYAK_E_RESERVATION_CANCELLED', 'The booking this Idempotency-Key made was cancelled since; book again with a new key.', { bookingNumber: body.bookingNumber });
   }
   return body;
+}
+
+/**
+ * A server's error (a SQLSTATE with a severity, not a driver's connection error): the server
+ * refused the statement, so its transaction rolled back and nothing committed.
+ */
+function rolledBack(e: unknown): boolean {
+  return e instanceof DbError && e.severity !== undefined && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code);
 }
