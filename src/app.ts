@@ -122,7 +122,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     queueMax: BOOKING_QUEUE_MAX,
     leadDays: BOOKING_LEAD_DAYS,
     rrnSecret: config.rrnHashSecret,
-    residents,
     idempotencyTtlMs: config.idempotencyTtlMs,
     onBatch: (size, ms, failed) => {
       metrics.bookingBatchSize.observe(size);

@@ -4,7 +4,7 @@ import { YeyakError } from '../core/errors.ts';
 import type { PersonFacts } from '../campaigns/types.ts';
 import { localDay } from '../campaigns/time.ts';
 import { hashRrn, parseRrn } from '../eligibility/rrn.ts';
-import { confirmPerson, hashCi, type ResidentRegistry } from '../identity/registry.ts';
+import { normalizeName } from '../identity/registry.ts';
 
 /**
  * How many people one proxy may hold bookings for in one campaign. The database enforces it
@@ -47,27 +47,34 @@ export function parsePerson(p: NamedPerson, rrnSecret: string, clock: Clock): Pa
   return { rrnHash: hashRrn(parsed.normalized, rrnSecret), facts: parsed.facts, name: p.name, phone: p.phone.replaceAll('-', '') };
 }
 
-/** Who stands behind a named person: the resident registry, and the key CIs are hashed with. */
-export interface PersonDirectory {
-  residents: ResidentRegistry;
-  /** YEYAK_RRN_SECRET: the key of RRN and CI hashes. */
-  rrnSecret: string;
-}
-
 /**
- * The person's id, by the same rule as verification (identity/registry.ts): the registry gives
- * the CI of the name and phone, and must confirm the RRN is that CI's — else 403
- * YEYAK_E_IDENTITY_MISMATCH (a proxy typing someone's RRN with another person's name or phone).
- * The row is keyed by the CI, so the beneficiary who verifies later is this same row. Created
- * when new, in one transaction; an existing person's name and phone are NOT overwritten: they
- * are the person's own (verified) data, and a proxy or agent must not redirect their
- * notifications.
+ * The person's id for someone who is not present — a proxy's beneficiary, an agent's caller —
+ * found by their RRN, in one statement. Nobody vouched for them, so this path never binds an RRN
+ * to an identity (a CI): that would let anyone who knows an RRN tie it to a made-up name and
+ * phone, and lock the real person out of verifying (and of seeing the booking made in their
+ * name). A new person is created with no CI, keyed by the RRN; when they verify themselves, the
+ * registry confirms their RRN and the row is adopted by their CI (identity/registry.ts), booking
+ * and all. A known person must be named as they are known (another name → 403
+ * YEYAK_E_IDENTITY_MISMATCH), and their own name and phone are never overwritten: a proxy or
+ * agent must not redirect their notifications.
  */
-export async function upsertPerson(db: Db, directory: PersonDirectory, p: ParsedPerson, now: Date): Promise<number> {
-  const ci = await directory.residents.identify({ name: p.name, phone: p.phone });
-  if (ci === null) throw new YeyakError('YEYAK_E_IDENTITY_MISMATCH');
-  const ciHash = hashCi(ci, directory.rrnSecret);
-  return db.transaction((tx) => confirmPerson(tx, directory.residents, { ciHash, rrnHash: p.rrnHash, facts: p.facts, name: p.name, phone: p.phone }, now, false));
+export async function upsertPerson(db: Db, p: ParsedPerson, now: Date): Promise<number> {
+  const r = await db.query<{ id: number; name: string }>(
+    `WITH inserted AS (
+       INSERT INTO person (rrn_hash, birth_date, sex, foreign_resident, name, phone, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (rrn_hash) DO NOTHING
+       RETURNING id, name
+     )
+     SELECT id, name FROM inserted
+     UNION ALL
+     SELECT id, name FROM person WHERE rrn_hash = $1 AND NOT EXISTS (SELECT 1 FROM inserted)`,
+    [p.rrnHash, p.facts.birthDate, p.facts.sex, p.facts.foreignResident, p.name, p.phone, now.toISOString()],
+  );
+  const row = r.rows[0];
+  if (!row) throw new Error('invariant violated: a person neither inserted nor found by RRN');
+  if (normalizeName(row.name) !== normalizeName(p.name)) throw new YeyakError('YEYAK_E_IDENTITY_MISMATCH');
+  return Number(row.id);
 }
 
 /** The person's id by RRN hash, or null (read only). */

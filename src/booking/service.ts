@@ -17,7 +17,6 @@ import * as sql from './sql.ts';
 import { findIdempotent } from './idempotency.ts';
 import type { Holder, PassUse, WaitingRoom } from '../waiting-room/service.ts';
 import { parsePerson, PROXY_PEOPLE_MAX, upsertPerson, type NamedPerson, type OnBehalfOf, type ParsedPerson } from './proxy.ts';
-import type { ResidentRegistry } from '../identity/registry.ts';
 
 /** What a booking-path write carries for the waiting room's gate. */
 export interface Access {
@@ -32,8 +31,6 @@ export interface BookingServiceOptions {
   leadDays: number;
   /** Key of the RRN hash (YEYAK_RRN_SECRET): a proxy's or agent's beneficiary is found by it. */
   rrnSecret: string;
-  /** Confirms a beneficiary's RRN against their identity (CI) by name and phone (identity/registry.ts). */
-  residents: ResidentRegistry;
   /** How long an idempotency key answers retries (config idempotencyTtlMs). */
   idempotencyTtlMs?: number;
   /** After each booking batch: its size, duration and whether it failed (Batcher.onBatch). */
@@ -230,7 +227,7 @@ export class BookingService {
     return this.underPass(use, async () => {
       let booker: Booker = { personId: session.personId, facts: session.facts, actor: `person:${session.personId}`, bookedBy: 'self' };
       if (beneficiary && input.onBehalfOf) {
-        const personId = await upsertPerson(this.db, this.opts, beneficiary, this.clock.now());
+        const personId = await upsertPerson(this.db, beneficiary, this.clock.now());
         if (personId === session.personId) throw new YeyakError('YEYAK_E_VALIDATION', 'onBehalfOf names yourself: book without it.');
         booker = {
           personId,
@@ -253,7 +250,7 @@ export class BookingService {
   async bookAsAgent(agent: AgentActor, person: NamedPerson, input: Omit<BookInput, 'onBehalfOf'>, idempotencyKey: string | null): Promise<sql.ReservationBody> {
     const c = this.campaign(input.campaignId);
     const parsed = parsePerson(person, this.opts.rrnSecret, this.clock);
-    const personId = await upsertPerson(this.db, this.opts, parsed, this.clock.now());
+    const personId = await upsertPerson(this.db, parsed, this.clock.now());
     const idemHash = createHash('sha256').update(JSON.stringify(['agent', input.campaignId, input.clinicId, input.date, parsed.rrnHash])).digest('hex');
     const actor = agent.staffId === null ? 'staff:admin-token' : `staff:${agent.staffId}`;
     return this.bookAdmitted(

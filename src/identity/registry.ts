@@ -5,8 +5,9 @@
  * CI (hashed at rest with a keyed HMAC, never stored in clear), so one person typing other RRNs
  * is still one person, and is refused (403 YEYAK_E_IDENTITY_MISMATCH).
  *
- * The registry is an interface; the one built in is synthetic (the sandbox's): one name + phone
- * is one CI, and an RRN is bound to the first CI that claims it — decided by the database
+ * The registry is an interface; the one built in is synthetic (the sandbox's): a phone is one
+ * subscriber, so one CI (real phone verification vouches for the line's subscriber, whatever name
+ * is typed), and an RRN is bound to the first CI that claims it — decided by the database
  * (resident_binding's two unique keys, one conditional INSERT), so two CIs racing for one RRN
  * cannot both win. A real registry adapter (the 행정안전부 real-name check behind a gateway)
  * implements the same interface.
@@ -33,9 +34,14 @@ export function normalizePhone(phone: string): string {
   return phone.replace(/\D/g, '');
 }
 
-/** The sandbox's CI of a person: a keyed hash of the normalized name and phone (base64, 44 chars). */
-export function sandboxCi(name: string, phone: string): string {
-  return createHmac('sha256', SANDBOX_CI_KEY).update(normalizeName(name)).update('\n').update(normalizePhone(phone)).digest('base64');
+/**
+ * The sandbox's CI of the person verifying: a keyed hash of the phone (base64, 44 chars) — the
+ * line's subscriber. Not of the name too: a name can be typed many ways (spaces, punctuation,
+ * jamo, hanja), and each spelling would have been another person with another RRN and another
+ * booking on one phone.
+ */
+export function sandboxCi(phone: string): string {
+  return createHmac('sha256', SANDBOX_CI_KEY).update('phone\n').update(normalizePhone(phone)).digest('base64');
 }
 
 /** The CI as stored (person.ci_hash, resident_binding.ci_hash): keyed HMAC-SHA256, hex. */
@@ -56,11 +62,6 @@ export interface RegistryClaim {
 
 export interface ResidentRegistry {
   /**
-   * The CI of a person who is not present — a proxy's beneficiary, an agent's caller — by the
-   * name and phone given for them; null when the registry knows no such person.
-   */
-  identify(person: { name: string; phone: string }): Promise<string | null>;
-  /**
    * Whether the RRN belongs to the person with this CI and name. `q` is the caller's transaction:
    * what the registry records (a binding) is rolled back with it.
    */
@@ -69,10 +70,6 @@ export interface ResidentRegistry {
 
 /** The sandbox's registry: synthetic, deterministic, and its bindings live in the database. */
 export class SyntheticResidentRegistry implements ResidentRegistry {
-  async identify(person: { name: string; phone: string }): Promise<string | null> {
-    return sandboxCi(person.name, person.phone);
-  }
-
   /**
    * One conditional INSERT decides (both keys are unique: an RRN has one CI, a CI one RRN); the
    * read after it only reports what the database decided, in a fresh snapshot, so it also sees a

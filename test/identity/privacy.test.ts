@@ -54,7 +54,7 @@ describe('RRN privacy through a full booking flow', () => {
     );
     expect(tables.rows[0]?.hit).toBe(false);
     // Nor the verified identity (CI): it is stored as its keyed hash only, and never logged.
-    const ci = sandboxCi('테스트', phoneOf(rrn));
+    const ci = sandboxCi(phoneOf(rrn));
     expect(log).not.toContain(ci);
     const ciStored = await t.db.query<{ hit: boolean }>(
       `SELECT EXISTS (SELECT 1 FROM person WHERE ci_hash = $1 OR name = $1 OR phone = $1)

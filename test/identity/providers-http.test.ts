@@ -64,7 +64,7 @@ describe('HTTP adapter: happy path', () => {
     // Verified: the identity the service vouches for (its records of the start), not what yeyak held.
     expect(await p.check(check(r.transactionId, SANDBOX_CODE))).toEqual({
       status: 'verified',
-      identity: { ci: sandboxCi('홍길동', '01012345678'), birthDate: '1990-05-05', sexDigit: '1', foreigner: false },
+      identity: { ci: sandboxCi('01012345678'), birthDate: '1990-05-05', sexDigit: '1', foreigner: false },
     });
     expect(fake.requests.at(-1)).toMatchObject({ path: `/verifications/${r.transactionId}/check` });
     expect(fake.requests.at(-1)?.body).toEqual({ code: SANDBOX_CODE }); // nothing else is sent

@@ -107,7 +107,7 @@ for (const engine of ['pglite', 'postgres'] as const) {
       const b = await verifyAs(t, { name: ' 김  민수 ', rrn, phone: claim.phone.replaceAll('-', '') });
       expect(b.statusCode, b.body).toBe(200);
       expect(await personOf(t, rrn)).toEqual(row);
-      const ci = sandboxCi(claim.name, claim.phone);
+      const ci = sandboxCi(claim.phone);
       expect(row?.ci_hash).toBe(hashCi(ci, t.config.rrnHashSecret));
       const leaked = await t.db.query(
         `SELECT 1 FROM person WHERE ci_hash = $1 OR name = $1 OR phone = $1 UNION ALL SELECT 1 FROM resident_binding WHERE ci_hash = $1 OR rrn_hash = $2`,
@@ -146,10 +146,11 @@ for (const engine of ['pglite', 'postgres'] as const) {
       const parent = { name: '이부모', rrn, phone: phoneOf(rrn), relationship: 'parent' };
       const booked = await book(proxy, parent);
       expect(booked.statusCode, booked.body).toBe(201);
+      // Nobody vouched for the parent yet: the row has no CI until they verify themselves.
       const named = await personOf(t, rrn);
-      expect(named?.ci_hash).toBe(hashCi(sandboxCi(parent.name, parent.phone), t.config.rrnHashSecret));
+      expect(named?.ci_hash).toBeNull();
       const own = await t.login(rrn, parent.name);
-      expect(await personOf(t, rrn)).toEqual(named);
+      expect(await personOf(t, rrn)).toEqual({ id: named?.id, ci_hash: hashCi(sandboxCi(parent.phone), t.config.rrnHashSecret) });
       const { bookingNumber } = booked.json() as { bookingNumber: string };
       expect((await t.app.inject({ method: 'GET', url: `${API}/reservations/${bookingNumber}`, headers: bearer(own) })).statusCode).toBe(200);
     });
@@ -166,18 +167,47 @@ for (const engine of ['pglite', 'postgres'] as const) {
       expect((await t.app.inject({ method: 'GET', url: `${API}/reservations/${bookingNumber}`, headers: bearer(own) })).statusCode).toBe(200);
     });
 
-    it("a proxy naming someone's RRN with another name or phone → 403 IDENTITY_MISMATCH, nothing booked", async () => {
+    it("a proxy naming a known person's RRN with another name → 403 IDENTITY_MISMATCH, nothing booked; with another phone → booked for them, their own phone kept", async () => {
       const rrn = syntheticRrn('1948-08-08', serial++);
       await t.login(rrn, '최부모');
       const proxy = await t.login(syntheticRrn('1968-08-08', serial++));
       const reservations = async () => (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM reservation')).rows[0]?.n;
       const before = { people: await people(t), reservations: await reservations() };
-      for (const wrong of [{ name: '최부모', phone: '010-9999-0002' }, { name: '다른이름', phone: phoneOf(rrn) }]) {
-        const res = await book(proxy, { ...wrong, rrn, relationship: 'parent' });
-        expect(codeOf(res), res.body).toBe('YEYAK_E_IDENTITY_MISMATCH');
-        expect(res.statusCode).toBe(403);
-      }
+      const res = await book(proxy, { name: '다른이름', phone: phoneOf(rrn), rrn, relationship: 'parent' });
+      expect(codeOf(res), res.body).toBe('YEYAK_E_IDENTITY_MISMATCH');
+      expect(res.statusCode).toBe(403);
       expect({ people: await people(t), reservations: await reservations() }).toEqual(before);
+      // A parent without a phone of their own: the proxy gives theirs. The notice still goes to the
+      // number the parent verified with.
+      const booked = await book(proxy, { name: '최부모', phone: '010-9999-0002', rrn, relationship: 'parent' });
+      expect(booked.statusCode, booked.body).toBe(201);
+      const phone = await t.db.query<{ phone: string }>('SELECT phone FROM person WHERE id = $1', [(await personOf(t, rrn))?.id]);
+      expect(phone.rows[0]?.phone).toBe(phoneOf(rrn).replaceAll('-', ''));
+    });
+
+    // Red-team finding (issue #7): a proxy booking bound an unclaimed RRN to the made-up name and
+    // phone the proxy typed, and the real person was refused for ever when they verified.
+    it("a stranger booking 'for' someone whose RRN nobody claimed yet (made-up name and phone) does not lock them out: they verify, the booking is theirs to see and cancel", async () => {
+      const stranger = await t.login(syntheticRrn('1969-09-09', serial++));
+      const rrn = syntheticRrn('1949-09-09', serial++);
+      const booked = await book(stranger, { name: '아무개', phone: '010-9999-0003', rrn, relationship: 'parent' });
+      expect(booked.statusCode, booked.body).toBe(201);
+      const own = await t.login(rrn, '김진짜');
+      const { bookingNumber } = booked.json() as { bookingNumber: string };
+      expect((await t.app.inject({ method: 'GET', url: `${API}/reservations/${bookingNumber}`, headers: bearer(own) })).statusCode).toBe(200);
+      const cancel = await t.app.inject({ method: 'DELETE', url: `${API}/reservations/${bookingNumber}`, headers: bearer(own) });
+      expect(cancel.statusCode, cancel.body).toBe(200);
+      // From now on they are known by their own name: the made-up one is refused.
+      expect(codeOf(await book(stranger, { name: '아무개', phone: '010-9999-0003', rrn, relationship: 'parent' }))).toBe('YEYAK_E_IDENTITY_MISMATCH');
+    });
+
+    // Red-team finding (issue #7): one phone held a booking per spelling of a name.
+    it('one phone, the name typed many ways (spaces, punctuation, jamo, hanja), each with another RRN → only the first verifies; the others 403 IDENTITY_MISMATCH', async () => {
+      const phone = '010-5555-0001';
+      const names = ['홍길동', '홍 길동', '홍길 동', '홍-길동', '홍길동.', "홍길동'", 'ㅎㅗㅇ길동', '洪吉童'];
+      const answers: string[] = [];
+      for (const name of names) answers.push(codeOf(await verifyAs(t, { name, rrn: syntheticRrn('1980-05-05', serial++), phone })));
+      expect(answers).toEqual(['OK', ...names.slice(1).map(() => 'YEYAK_E_IDENTITY_MISMATCH')]);
     });
 
     it('a person row from before CIs (ci_hash NULL) is adopted by the verification its RRN is confirmed for: same id', async () => {
@@ -187,7 +217,7 @@ for (const engine of ['pglite', 'postgres'] as const) {
         [hashRrn(rrn.replace('-', ''), t.config.rrnHashSecret)],
       );
       await t.login(rrn, '옛사람');
-      expect(await personOf(t, rrn)).toEqual({ id: legacy.rows[0]?.id, ci_hash: hashCi(sandboxCi('옛사람', phoneOf(rrn)), t.config.rrnHashSecret) });
+      expect(await personOf(t, rrn)).toEqual({ id: legacy.rows[0]?.id, ci_hash: hashCi(sandboxCi(phoneOf(rrn)), t.config.rrnHashSecret) });
     });
   });
 }

@@ -7,7 +7,7 @@ import { isForeignerDigit, SANDBOX_CODE, type VerifiedIdentity } from './types.t
  * A local HTTP verification service that speaks the contract of ./http.ts, for tests, rehearsals
  * and the bench: an operator's gateway stand-in on 127.0.0.1 (a random port). It accepts
  * SANDBOX_CODE for every transaction it started and vouches, like the sandbox, for the CI of the
- * name and phone it was given (sandboxCi) with the birth date and sex digit stated. It can be told
+ * phone it was given (sandboxCi: the subscriber) with the birth date and sex digit stated. It can be told
  * to misbehave: answer a status, answer garbage, hang, hold requests until released (a
  * controllable latency, no sleeps), or vouch for another identity than the one stated.
  */
@@ -91,8 +91,8 @@ export async function startFakeVerificationService(): Promise<FakeVerificationSe
       if (!stated) return send(res, 404, { error: 'unknown transaction' });
       if (b.kind === 'pending') return send(res, 200, { status: 'pending' });
       if (body.code !== SANDBOX_CODE) return send(res, 200, { status: 'rejected' });
-      const { name, phone, birthDate, sexDigit } = stated;
-      const identity: VerifiedIdentity = { ci: sandboxCi(name, phone), birthDate, sexDigit, foreigner: isForeignerDigit(sexDigit) };
+      const { phone, birthDate, sexDigit } = stated;
+      const identity: VerifiedIdentity = { ci: sandboxCi(phone), birthDate, sexDigit, foreigner: isForeignerDigit(sexDigit) };
       return send(res, 200, { status: 'verified', identity: b.kind === 'identity' ? { ...identity, ...b.identity } : identity });
     }
     return send(res, 400, { error: 'not in the contract' });

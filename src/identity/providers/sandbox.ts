@@ -33,8 +33,8 @@ function timerWait(ms: number, signal: AbortSignal): Promise<void> {
  * provider's does on opening night. `failureRate` of calls fail as provider errors. It accepts
  * SANDBOX_CODE and nothing else. Settings can be changed while running (rehearsals, bench).
  *
- * It vouches for what was stated at start: the CI of the name and phone (sandboxCi: one name +
- * phone is one person at every method) with the birth date and sex digit given. The synthetic
+ * It vouches for what was stated at start: the CI of the phone's subscriber (sandboxCi: one phone
+ * is one person at every method) with the birth date and sex digit given. The synthetic
  * resident registry (../registry.ts) then holds the RRN to the first CI that claimed it, so a
  * later claim with another birth date or sex (another RRN) is refused.
  */
@@ -78,8 +78,8 @@ export class SandboxProvider implements VerificationProvider {
   async check(req: CheckRequest, signal: AbortSignal): Promise<CheckOutcome> {
     await this.serve(signal);
     if (req.code !== SANDBOX_CODE) return { status: 'rejected' };
-    const { name, phone, birthDate, sexDigit } = req.stated;
-    return { status: 'verified', identity: { ci: sandboxCi(name, phone), birthDate, sexDigit, foreigner: isForeignerDigit(sexDigit) } };
+    const { phone, birthDate, sexDigit } = req.stated;
+    return { status: 'verified', identity: { ci: sandboxCi(phone), birthDate, sexDigit, foreigner: isForeignerDigit(sexDigit) } };
   }
 
   private async serve(signal: AbortSignal): Promise<void> {
