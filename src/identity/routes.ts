@@ -52,7 +52,9 @@ function challengeLimiter(app: FastifyInstance, identity: IdentityService, limit
     ...(limits.perPhonePerHour <= 0 ? [] : [app.rateLimit({
       max: limits.perPhonePerHour,
       timeWindow: HOUR_MS,
-      keyGenerator: (r) => `idc:phone:${bodyOf(r).phone.replaceAll('-', '')}`,
+      // Per method: a stranger who floods one phone with codes (its own limit, an SMS-pumping
+      // guard) exhausts that method only; the owner can still verify with another.
+      keyGenerator: (r) => `idc:phone:${bodyOf(r).method}:${bodyOf(r).phone.replaceAll('-', '')}`,
       errorResponseBuilder: refused('phone'),
     })]),
     app.rateLimit({

@@ -42,6 +42,16 @@ describe('identity start limits', () => {
     expect((await start({ ip: '10.1.0.100', phone: '010-7000-0002', rrn: rrn() })).statusCode).toBe(201);
   });
 
+  // Red-team finding (issue #7): a stranger flooding someone's phone with codes used to lock its
+  // owner out of every method for an hour.
+  it("per phone counts per method: a stranger's flood of phone codes to a victim's number leaves the app methods open to the victim", async () => {
+    const phone = '010-7000-0003';
+    for (let i = 0; i < PER_PHONE + 2; i++) await start({ ip: `10.4.0.${i + 1}`, phone, rrn: rrn() });
+    expect((await start({ ip: '10.4.0.99', phone, rrn: rrn() })).statusCode).toBe(429);
+    const own = await t.app.inject({ method: 'POST', url: `${API}/identity/challenges`, remoteAddress: '10.4.1.1', payload: { method: 'kakao', name: '피해자', rrn: rrn(), phone } });
+    expect(own.statusCode, own.body).toBe(201);
+  });
+
   it('per person: the fourth start for one RRN with one phone within the hour → 429 (limit: person), from any address', async () => {
     const person = rrn();
     const phone = '010-7100-0001';
