@@ -172,10 +172,6 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     });
   }
 
-  // Staff access is decided on the matched route's declared policy (src/staff/auth.ts), deny by
-  // default; every path under /api/v1/admin — existing or not — needs a staff credential.
-  installStaffAuth(app, new StaffDirectory(db, config.adminToken));
-
   await app.register(cookie);
   // Security headers. The CSP allows what /docs (Swagger UI: its own scripts and styles, inline
   // styles, data: images) and the home page (one inline <style>) need, and nothing else.
@@ -197,6 +193,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     // HSTS only where cookies are Secure (production, behind TLS).
     hsts: config.nodeEnv === 'production' ? { maxAge: 31_536_000, includeSubDomains: true } : false,
   }, `${API_PREFIX}/`);
+  // Staff access is decided on the matched route's declared policy (src/staff/auth.ts), deny by
+  // default; every path under /api/v1/admin — existing or not — needs a staff credential. After
+  // the security headers: its 401 and 403 answers carry them too.
+  installStaffAuth(app, new StaffDirectory(db, config.adminToken));
   // Writes authenticated by the session cookie carry X-CSRF-Token (identity/auth.ts).
   installCsrfProtection(app, signer, [`${API_PREFIX}/identity/challenges`]);
   // Per-address limits (the join route sets its own); the address honours YEYAK_TRUST_PROXY.

@@ -98,6 +98,13 @@ describe('staff access is decided on the matched route', () => {
     expect(res.status, res.body).toBe(200);
   });
 
+  it('a refused admin call carries the API security headers', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/admin/overview' });
+    expect(res.statusCode).toBe(401);
+    expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+  });
+
   it('an unknown admin path in absolute form without a token → 401 (existing or not)', async () => {
     const res = await raw('GET http://any.host/api/v1/admin/nothing-here HTTP/1.1');
     expect(res.status, res.body).toBe(401);
