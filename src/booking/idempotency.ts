@@ -25,14 +25,3 @@ export async function findIdempotent(q: Queryable, caller: string, key: string, 
   const row = r.rows[0];
   return row ? { requestHash: row.request_hash, response: row.response } : null;
 }
-
-/** Expired keys go in bounded batches (a retention job may call it); returns how many went. */
-export async function deleteExpiredKeys(q: Queryable, now: Date, rowsMax: number): Promise<number> {
-  const r = await q.query<{ n: number }>(
-    `WITH due AS (SELECT ctid FROM idempotency_key WHERE expires_at <= $1 LIMIT $2),
-          gone AS (DELETE FROM idempotency_key k USING due WHERE k.ctid = due.ctid RETURNING 1)
-     SELECT count(*)::int AS n FROM gone`,
-    [now.toISOString(), rowsMax],
-  );
-  return r.rows[0]?.n ?? 0;
-}

@@ -5,7 +5,9 @@ import type { Db } from '../core/db.ts';
  * Personal data is kept only as long as it serves (issue #7):
  * - identity_challenge rows (name, phone, the RRN's keyed hash) are deleted `challengeRetentionGraceMs`
  *   after they expire — verified or not, they are useless after expiry;
- * - outbox rows are deleted `outboxRetentionMs` after delivery (sent_at); an undelivered row stays.
+ * - outbox rows are deleted `outboxRetentionMs` after delivery (sent_at); an undelivered row stays;
+ * - idempotency keys (a booking's stored answer, keyed by the caller) once they expire (expires_at,
+ *   config idempotencyTtlMs): an expired key no longer answers anything.
  * In batches of `retentionBatchRows` per DELETE (short row locks, bounded WAL), at most
  * BATCHES_PER_RUN_MAX per table per run; the rest waits for the next run. Every node runs the
  * timer; an advisory lock lets one of them delete at a time. Time is the injected Clock, so a test
@@ -21,6 +23,7 @@ export interface RetentionSettings {
 export interface RetentionRun {
   challengesDeleted: number;
   outboxDeleted: number;
+  idempotencyKeysDeleted: number;
   /** Another node held the retention lock: this run deleted nothing. */
   skipped: boolean;
   /** False when the batch cap stopped a table with rows still due (the next run goes on). */
@@ -45,6 +48,13 @@ const DELETE_OUTBOX = `
     DELETE FROM outbox o USING due WHERE o.id = due.id RETURNING 1)
   SELECT count(*)::int AS n FROM gone`;
 
+const DELETE_IDEMPOTENCY_KEYS = `
+  WITH due AS (
+    SELECT ctid FROM idempotency_key WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+  gone AS (
+    DELETE FROM idempotency_key k USING due WHERE k.ctid = due.ctid RETURNING 1)
+  SELECT count(*)::int AS n FROM gone`;
+
 type Batch = { n: number } | 'locked';
 
 export class RetentionJob {
@@ -60,11 +70,19 @@ export class RetentionJob {
   /** One run: every table until nothing is due or the batch cap is reached. */
   async runOnce(): Promise<RetentionRun> {
     const nowMs = this.clock.now().getTime();
-    const challenges = await this.drain(DELETE_CHALLENGES, new Date(nowMs - this.settings.challengeRetentionGraceMs));
-    if (challenges === 'locked') return { challengesDeleted: 0, outboxDeleted: 0, skipped: true, complete: false };
-    const outbox = await this.drain(DELETE_OUTBOX, new Date(nowMs - this.settings.outboxRetentionMs));
-    if (outbox === 'locked') return { challengesDeleted: challenges.deleted, outboxDeleted: 0, skipped: true, complete: false };
-    return { challengesDeleted: challenges.deleted, outboxDeleted: outbox.deleted, skipped: false, complete: challenges.complete && outbox.complete };
+    const run: RetentionRun = { challengesDeleted: 0, outboxDeleted: 0, idempotencyKeysDeleted: 0, skipped: false, complete: true };
+    const steps = [
+      [DELETE_CHALLENGES, new Date(nowMs - this.settings.challengeRetentionGraceMs), 'challengesDeleted'],
+      [DELETE_OUTBOX, new Date(nowMs - this.settings.outboxRetentionMs), 'outboxDeleted'],
+      [DELETE_IDEMPOTENCY_KEYS, new Date(nowMs), 'idempotencyKeysDeleted'],
+    ] as const;
+    for (const [sql, cutoff, field] of steps) {
+      const drained = await this.drain(sql, cutoff);
+      if (drained === 'locked') return { ...run, skipped: true, complete: false };
+      run[field] = drained.deleted;
+      run.complete &&= drained.complete;
+    }
+    return run;
   }
 
   private async drain(sql: string, cutoff: Date): Promise<{ deleted: number; complete: boolean } | 'locked'> {

@@ -92,6 +92,25 @@ describe('retention on PGlite, on the fake clock', () => {
     expect((await t.db.query<{ topic: string }>('SELECT topic FROM outbox')).rows.map((r) => r.topic)).toEqual(['never-delivered']);
   });
 
+  it('expired idempotency keys are deleted; live ones stay', async () => {
+    await t.db.query('DELETE FROM idempotency_key');
+    const now = t.clock.now().getTime();
+    const person = await t.db.query<{ id: number }>(
+      "INSERT INTO person (rrn_hash, birth_date, sex, foreign_resident, name, phone) VALUES ('retention-idem', '1990-01-01', 'M', false, '보존', '01000000001') RETURNING id",
+    );
+    const key = (k: string, expiresMs: number) =>
+      t.db.query(
+        "INSERT INTO idempotency_key (person_id, caller, key, request_hash, response, created_at, expires_at) VALUES ($1, $2, $3, 'h', '{}'::jsonb, $4, $5)",
+        [person.rows[0]?.id, `person:${person.rows[0]?.id}`, k, new Date(now - DAY_MS).toISOString(), new Date(expiresMs).toISOString()],
+      );
+    await key('expired-key-1', now - 1);
+    await key('live-key-0001', now + 60_000);
+    expect(await job.runOnce()).toMatchObject({ idempotencyKeysDeleted: 1 });
+    expect((await t.db.query<{ key: string }>('SELECT key FROM idempotency_key')).rows.map((r) => r.key)).toEqual(['live-key-0001']);
+    t.clock.advance(60_000);
+    expect(await job.runOnce()).toMatchObject({ idempotencyKeysDeleted: 1 });
+  });
+
   it('the batch statements use the retention indexes (migration 009)', async () => {
     const r = await t.db.query<{ indexname: string }>(
       "SELECT indexname FROM pg_indexes WHERE indexname IN ('identity_challenge_expires', 'outbox_sent') ORDER BY indexname",
@@ -129,7 +148,7 @@ describe.skipIf(!process.env.DATABASE_URL)('retention on PostgreSQL: one node at
       await held;
     });
     await lockTaken;
-    expect(await job.runOnce()).toEqual({ challengesDeleted: 0, outboxDeleted: 0, skipped: true, complete: false });
+    expect(await job.runOnce()).toEqual({ challengesDeleted: 0, outboxDeleted: 0, idempotencyKeysDeleted: 0, skipped: true, complete: false });
     expect(await challengesLike(t.db, 'pg-old-')).toBe(120);
     release();
     await holder;
