@@ -60,14 +60,19 @@ const estimateProps = {
  * fresh one.
  */
 export function holderOf(request: FastifyRequest, signer: SessionSigner, sessionFromBearer: boolean): Holder {
+  const session = sessionOf(request, signer, sessionFromBearer);
+  const write = request.method !== 'GET' && request.method !== 'HEAD';
+  const { device } = deviceOfHolder(request, signer.deviceIds, session, write);
+  return { device, personId: session?.personId };
+}
+
+/** The request's live session, if any (cookie; or the bearer token where that is a session). */
+function sessionOf(request: FastifyRequest, signer: SessionSigner, sessionFromBearer: boolean) {
   let token = request.cookies?.[SESSION_COOKIE];
   const auth = request.headers.authorization;
   if (sessionFromBearer && auth?.startsWith('Bearer ')) token = auth.slice(7).trim();
   const verified = token ? signer.verify(token) : null;
-  const session = verified && verified !== 'expired' ? verified : null;
-  const write = request.method !== 'GET' && request.method !== 'HEAD';
-  const { device } = deviceOfHolder(request, signer.deviceIds, session, write);
-  return { device, personId: session?.personId };
+  return verified && verified !== 'expired' ? verified : null;
 }
 
 export async function queueRoutes(app: FastifyInstance, deps: QueueRouteDeps): Promise<void> {
@@ -182,7 +187,9 @@ export async function queueRoutes(app: FastifyInstance, deps: QueueRouteDeps): P
       const auth = request.headers.authorization;
       const ticket = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : request.cookies?.[TICKET_COOKIE];
       if (!ticket) throw new YeyakError('YEYAK_E_TICKET_INVALID');
-      return deps.room.status(ticket, holderOf(request, deps.signer, false));
+      // A poll needs the person only (a pass is bound to the ticket's device): no device is read
+      // or minted on the path a million phones take every few seconds.
+      return deps.room.status(ticket, { device: undefined, personId: sessionOf(request, deps.signer, false)?.personId });
     },
   );
 }
