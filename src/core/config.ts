@@ -190,7 +190,18 @@ export const ADMIN_TOKEN_LENGTH_MIN = 24;
 export const GENERATE_KEY_HINT = `node -e "console.log(require('node:crypto').randomBytes(32).toString('base64url'))"`;
 
 // Published in this repository's history, or left in place from an example: never a key.
-const KNOWN_KEYS = new Set(['yeyak-dev-secret-not-for-production', 'test-admin-token-123', 'secret', 'password', 'changeme']);
+// Values published anywhere: the old development key, the old test keys of this repository.
+const KNOWN_KEYS = new Set([
+  'yeyak-dev-secret-not-for-production',
+  'test-admin-token-123',
+  'test-admin-token-5f0c9e2b7d41a836',
+  'test-rrn-key-3b9d1f0a6c8e2d4b7a5f9c1e3d0b8a6f',
+  'test-session-key-8e1c4a7f2b9d0e6c3a5f8b1d4e7c0a9f',
+  'test-queue-key-6d2a9f4c1e8b7d0a3f5c9e2b8d1a4f7c',
+  'secret',
+  'password',
+  'changeme',
+]);
 const PLACEHOLDER = /change.?me|replace.?me|placeholder|not.?for.?prod|your.?(secret|key|token)|example|dev.?secret|insecure/i;
 const DISTINCT_CHARS_MIN = 8; // a random 32-character hex key has ~14; 'aaaa…' or 'abab…' has 1–2
 
@@ -199,7 +210,37 @@ export function keyProblem(value: string, lengthMin: number): string | null {
   if (value.length < lengthMin) return `is shorter than ${lengthMin} characters`;
   if (KNOWN_KEYS.has(value.toLowerCase()) || PLACEHOLDER.test(value)) return 'is a published or placeholder value';
   if (new Set(value).size < DISTINCT_CHARS_MIN) return 'has too few distinct characters to be random';
+  if (isRepeated(value) || isRun(value)) return 'is a pattern (a repeated piece or a run like 0123…), not random';
   return null;
+}
+
+/** `abcdefghabcdefgh…`: the whole value is one piece repeated. */
+function isRepeated(value: string): boolean {
+  for (let period = 1; period <= value.length / 2; period++) {
+    if (value.length % period === 0 && value.slice(period) === value.slice(0, -period)) return true;
+  }
+  return false;
+}
+
+/** `0123456789012…`, `zyxw…`: most neighbours one code point apart (a random key: ~1 in 30). */
+function isRun(value: string): boolean {
+  let steps = 0;
+  for (let i = 1; i < value.length; i++) if (Math.abs(value.charCodeAt(i) - value.charCodeAt(i - 1)) === 1) steps++;
+  return steps * 2 > value.length - 1;
+}
+
+/**
+ * Every key serves one purpose: equal keys, or one containing another (`key` and `keyX`), would
+ * make a leak of one a leak of the other.
+ */
+function checkKeysDistinct(keys: readonly { name: string; value: string }[]): void {
+  for (let i = 0; i < keys.length; i++) {
+    for (let j = i + 1; j < keys.length; j++) {
+      const a = keys[i] as { name: string; value: string };
+      const b = keys[j] as { name: string; value: string };
+      if (a.value.includes(b.value) || b.value.includes(a.value)) throw new ConfigError(`${a.name} and ${b.name} must be different keys (one contains the other)`);
+    }
+  }
 }
 
 function checkKey(envName: string, value: string, lengthMin = SECRET_LENGTH_MIN): string {
@@ -285,6 +326,12 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
 
   const adminTokenRaw = str(get('adminToken'), null);
   if (adminTokenRaw !== null) checkKey('YEYAK_ADMIN_TOKEN', adminTokenRaw, ADMIN_TOKEN_LENGTH_MIN);
+  checkKeysDistinct([
+    { name: 'YEYAK_RRN_SECRET', value: keys.rrnHashSecret },
+    { name: 'YEYAK_SESSION_SECRET', value: keys.sessionSecret },
+    ...keys.queueKeys.split(',').map((part, i) => ({ name: `YEYAK_QUEUE_KEYS secret ${i + 1}`, value: part.slice(part.indexOf(':') + 1) })),
+    ...(adminTokenRaw !== null ? [{ name: 'YEYAK_ADMIN_TOKEN', value: adminTokenRaw }] : []),
+  ]);
   const config: Config = {
     port: int('port', get('port'), defaults.port, 0, 65535),
     host,

@@ -14,7 +14,7 @@ import { serve } from '../../src/server.ts';
 const OLD_DEV_SECRET = 'yeyak-dev-secret-not-for-production';
 const KEY_A = 'Vb3kP9xQ2mLr7TzW5nHc8JfYd1GsE4uA6oKi0Rq'; // 39 random-looking characters
 const KEY_B = 'n7Hq2WcX9pLz4RtF6vKm1JsB8dYg3EuA5oTi0Ne';
-const QUEUE = `k1:${KEY_A}x`;
+const QUEUE = 'k1:Jm4Tq8Zr1Wx6Pc3Lv9Bn2Ks7Hd5Gf0Ya'; // its own key: not a copy of another
 const ALL_KEYS = { YEYAK_RRN_SECRET: KEY_A, YEYAK_SESSION_SECRET: KEY_B, YEYAK_QUEUE_KEYS: QUEUE };
 
 const dirs: string[] = [];
@@ -61,6 +61,17 @@ describe('keys in loadConfig', () => {
 
   it('one key for two purposes is refused', () => {
     expect(() => loadConfig({}, { YEYAK_RRN_SECRET: KEY_A, YEYAK_SESSION_SECRET: KEY_A })).toThrow(/must differ/);
+  });
+
+  // Red-team findings (issue #7): the repository's own test keys, patterned keys and near-copies
+  // were accepted in production.
+  it('the old test keys of this repository, patterns and near-copies are refused', () => {
+    for (const value of ['test-rrn-key-3b9d1f0a6c8e2d4b7a5f9c1e3d0b8a6f', '01234567890123456789012345678901', 'abcdefgh'.repeat(4), 'zyxwvutsrqponmlkjihgfedcbazyxwvu']) {
+      expect(() => loadConfig({}, { YEYAK_RRN_SECRET: value }), value).toThrow(/YEYAK_RRN_SECRET/);
+    }
+    expect(() => loadConfig({}, { YEYAK_RRN_SECRET: KEY_A, YEYAK_SESSION_SECRET: `${KEY_A}X` })).toThrow(/must be different keys/);
+    expect(() => loadConfig({}, { YEYAK_RRN_SECRET: KEY_A, YEYAK_ADMIN_TOKEN: KEY_A })).toThrow(/must be different keys/);
+    expect(() => loadConfig({}, { YEYAK_SESSION_SECRET: KEY_B, YEYAK_QUEUE_KEYS: `k1:${KEY_B}` })).toThrow(/must be different keys/);
   });
 
   it('production still requires every key', () => {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/core/config.ts';
@@ -57,15 +57,18 @@ export interface TestAppOptions {
   queueStore?: QueueStore | ((db: Db, clock: FakeClock) => QueueStore | Promise<QueueStore>);
 }
 
-/** The operator token of every test app (YEYAK_ADMIN_TOKEN needs 24 characters or more). */
-export const TEST_ADMIN_TOKEN = 'test-admin-token-5f0c9e2b7d41a836';
+/**
+ * The operator token of every test app in this process. Random per test process, like the keys
+ * below: a key written in the repository would be a published key, which a server must refuse.
+ */
+export const TEST_ADMIN_TOKEN = randomBytes(24).toString('base64url');
 
-/** Test-only keys (never a server's: src/core/secrets.ts makes or demands those). */
+/** The keys of every test app in this process: fixed within it, so test nodes on one store agree. */
 export const TEST_KEYS = {
   adminToken: TEST_ADMIN_TOKEN,
-  rrnHashSecret: 'test-rrn-key-3b9d1f0a6c8e2d4b7a5f9c1e3d0b8a6f',
-  sessionSecret: 'test-session-key-8e1c4a7f2b9d0e6c3a5f8b1d4e7c0a9f',
-  queueKeys: 'test:test-queue-key-6d2a9f4c1e8b7d0a3f5c9e2b8d1a4f7c',
+  rrnHashSecret: randomBytes(32).toString('base64url'),
+  sessionSecret: randomBytes(32).toString('base64url'),
+  queueKeys: `test:${randomBytes(32).toString('base64url')}`,
 } as const;
 
 export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp> {

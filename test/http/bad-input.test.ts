@@ -9,14 +9,14 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
-import { createTestApp, phoneOf, syntheticRrn, type TestApp } from '../helpers/app.ts';
+import { createTestApp, phoneOf, syntheticRrn, type TestApp, TEST_ADMIN_TOKEN } from '../helpers/app.ts';
 import { errorCatalogue, type ErrorCode } from '../../src/core/errors.ts';
 import { isPlainText } from '../../src/core/schemas.ts';
 import { SessionSigner } from '../../src/identity/session.ts';
 import { addDays, localDay } from '../../src/campaigns/time.ts';
 
 const API = '/api/v1';
-const ADMIN_TOKEN = 'test-admin-token-5f0c9e2b7d41a836';
+const ADMIN_TOKEN = TEST_ADMIN_TOKEN;
 /** Well-formed (matches bookingNumberPattern) but never issued. */
 const UNKNOWN_BOOKING = '2222-2222-2222';
 /** Well-formed challenge id that was never issued. */

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
-import { createTestApp, phoneOf, syntheticRrn, type TestApp } from '../helpers/app.ts';
+import { createTestApp, phoneOf, syntheticRrn, type TestApp, TEST_ADMIN_TOKEN } from '../helpers/app.ts';
 import { errorCatalogue, type ErrorCode } from '../../src/core/errors.ts';
 import { startFakeVerificationService, type FakeVerificationService } from '../../src/identity/providers/fake-service.ts';
 import type { MethodStatus } from '../../src/identity/providers/resilient.ts';
@@ -212,7 +212,7 @@ describe('identity saturation slows the waiting room', () => {
       now: '2021-08-09T20:00:05+09:00',
       config: { joinPerIpPerMin: 1_000_000, identityProviders: JSON.stringify({ '*': { url: fake.url, maxInFlight: 2, timeoutMs: 60_000 } }) },
     });
-    const patch = await t.app.inject({ method: 'PATCH', url: `${API}/admin/queue/${CAMPAIGN}`, headers: { authorization: 'Bearer test-admin-token-5f0c9e2b7d41a836' }, payload: { ratePerS: 100 } });
+    const patch = await t.app.inject({ method: 'PATCH', url: `${API}/admin/queue/${CAMPAIGN}`, headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` }, payload: { ratePerS: 100 } });
     expect(patch.statusCode, patch.body).toBe(200);
   });
   afterAll(async () => {

@@ -6,12 +6,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
-import { createTestApp, phoneOf, syntheticRrn, type TestApp } from '../helpers/app.ts';
+import { createTestApp, phoneOf, syntheticRrn, type TestApp, TEST_ADMIN_TOKEN } from '../helpers/app.ts';
 import { errorCatalogue, type ErrorCode } from '../../src/core/errors.ts';
 import { addStaff } from '../../src/staff/staff.ts';
 
 const API = '/api/v1';
-const ADMIN_TOKEN = 'test-admin-token-5f0c9e2b7d41a836'; // test/helpers/app.ts
+const ADMIN_TOKEN = TEST_ADMIN_TOKEN; // test/helpers/app.ts
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 let serial = 700_000;
 

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import fc from 'fast-check';
-import { admit, createTestApp, syntheticRrn, type TestApp } from '../helpers/app.ts';
+import { admit, createTestApp, syntheticRrn, type TestApp, TEST_ADMIN_TOKEN } from '../helpers/app.ts';
 import { loginOn, queueFirst } from './helpers.ts';
 import { errorCatalogue, type ErrorCode } from '../../src/core/errors.ts';
 import type { Pass } from '../../src/waiting-room/tokens.ts';
@@ -20,7 +20,7 @@ const API = '/api/v1';
 const CAMPAIGN = 'korea-2021-08';
 const OPENED = '2021-08-09T20:00:05+09:00';
 const TICK_MS = 250;
-const ADMIN = { authorization: 'Bearer test-admin-token-5f0c9e2b7d41a836' };
+const ADMIN = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
 interface Status {
   state: 'waiting' | 'admitted';

@@ -29,7 +29,7 @@ import { createRedisQueueStore } from '../../src/waiting-room/factory.ts';
 import { checkpointLedger, Issuer } from '../../src/waiting-room/issuer.ts';
 import type { RedisQueueStore } from '../../src/waiting-room/redis-store.ts';
 import { isRefused, type QueueStore } from '../../src/waiting-room/store.ts';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { createTestApp, type TestApp, TEST_ADMIN_TOKEN } from '../helpers/app.ts';
 import { queueFirst } from './helpers.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';
 import { deleteKeys, redisTestUrl, uniquePrefix } from '../helpers/redis.ts';
@@ -38,7 +38,7 @@ const API = '/api/v1';
 const CAMPAIGN = 'korea-2021-08';
 const OPENED = '2021-08-09T20:00:05+09:00';
 const BEFORE_OPENING = '2021-08-09T19:50:00+09:00';
-const ADMIN = { authorization: 'Bearer test-admin-token-5f0c9e2b7d41a836' };
+const ADMIN = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
 interface StatusBody {
   state: 'waiting' | 'admitted';

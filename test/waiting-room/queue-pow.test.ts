@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { createTestApp, type TestApp, TEST_ADMIN_TOKEN } from '../helpers/app.ts';
 import { queueFirst } from './helpers.ts';
 import { errorCatalogue, type ErrorCode } from '../../src/core/errors.ts';
 import { issueChallenge, leadingZeroBits, powHash, POW_CHALLENGE_TTL_MS, solve } from '../../src/waiting-room/pow.ts';
@@ -17,7 +17,7 @@ import { TokenSigner } from '../../src/waiting-room/tokens.ts';
 const API = '/api/v1';
 const CAMPAIGN = 'korea-2021-08';
 const OPENED = '2021-08-09T20:00:05+09:00';
-const ADMIN = { authorization: 'Bearer test-admin-token-5f0c9e2b7d41a836' };
+const ADMIN = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
 interface Challenge { challenge: string; difficultyBits: number; expiresAt: string }
 

@@ -28,7 +28,7 @@ import { AdmissionController, readCheckpoint } from '../../src/waiting-room/cont
 import { createRedisQueueStore } from '../../src/waiting-room/factory.ts';
 import { checkpointLedger, Issuer } from '../../src/waiting-room/issuer.ts';
 import type { QueueFloor, RedisQueueStore } from '../../src/waiting-room/redis-store.ts';
-import { createTestApp, deferred, syntheticRrn, type TestApp } from '../helpers/app.ts';
+import { createTestApp, deferred, syntheticRrn, type TestApp, TEST_ADMIN_TOKEN } from '../helpers/app.ts';
 import { queueFirst } from './helpers.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';
 import { redisTestUrl, startRedisServer, type PrivateRedis } from '../helpers/redis.ts';
@@ -36,7 +36,7 @@ import { redisTestUrl, startRedisServer, type PrivateRedis } from '../helpers/re
 const API = '/api/v1';
 const CAMPAIGN = 'korea-2021-08';
 const NOW = '2021-08-09T20:00:05+09:00'; // the 9 Aug window (birth days ending in 9) is open
-const ADMIN = { authorization: 'Bearer test-admin-token-5f0c9e2b7d41a836' };
+const ADMIN = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
 interface StatusBody {
   state: 'waiting' | 'admitted';

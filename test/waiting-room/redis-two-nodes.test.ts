@@ -19,7 +19,7 @@ import type { FakeClock } from '../../src/core/clock.ts';
 import type { Db } from '../../src/core/db.ts';
 import { createQueueStore, createRedisQueueStore, rateLimitOptions } from '../../src/waiting-room/factory.ts';
 import type { RedisQueueStore } from '../../src/waiting-room/redis-store.ts';
-import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { createTestApp, type TestApp, TEST_ADMIN_TOKEN } from '../helpers/app.ts';
 import { queueFirst } from './helpers.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';
 import { deleteKeys, redisTestUrl, uniquePrefix } from '../helpers/redis.ts';
@@ -183,7 +183,7 @@ describe.skipIf(!redisTestUrl || !process.env.DATABASE_URL)('waiting room on Red
 
   it('the per-address join limit is counted in Redis: shared by the nodes', async () => {
     const config = loadConfig(
-      { dataDir: 'memory:', databaseUrl: pg.url, redisUrl: redisTestUrl as string, adminToken: 'test-admin-token-5f0c9e2b7d41a836', joinPerIpPerMin: 4 },
+      { dataDir: 'memory:', databaseUrl: pg.url, redisUrl: redisTestUrl as string, adminToken: TEST_ADMIN_TOKEN, joinPerIpPerMin: 4 },
       {},
     );
     const handle = await createQueueStore(config, { db: a.db, campaigns: new CampaignRegistry(), clock: a.clock });
