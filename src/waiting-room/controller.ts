@@ -118,8 +118,10 @@ export class AdmissionController {
       const ratePerS = (state.ratePerS * Math.max(0, Math.min(1, health.factor))) / (1 - Math.min(tr.noShowRate, NO_SHOW_MAX));
       // At most one second of allowance is banked, so a pause or a quiet spell never releases a burst.
       tr.allowance = Math.min(tr.allowance + (ratePerS * dtMs) / 1000, Math.max(ratePerS, 1));
+      // Holders already told to wait for a free pass take the next ones: no new admissions past them.
       const active = await this.store.activeCount(c.id, now);
-      n = Math.max(0, Math.min(Math.floor(tr.allowance), state.activeMax - active, issued - state.admittedUpTo));
+      const waiting = await this.store.waitingForPassCount(c.id, now, this.opts.claimWindowMs);
+      n = Math.max(0, Math.min(Math.floor(tr.allowance), state.activeMax - active - waiting, issued - state.admittedUpTo));
       tr.allowance -= n;
       if (issued <= state.admittedUpTo) tr.allowance = Math.min(tr.allowance, 1); // nobody waiting: bank nothing
     }

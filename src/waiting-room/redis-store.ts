@@ -26,6 +26,8 @@ import {
  *   <prefix>{<campaignId>}:spent   string used as a bitset: bit n = position n completed a booking
  *   <prefix>{<campaignId>}:steps   zset: admission steps `<upTo>:<atMs>` scored by upTo, kept for
  *                                  the claim window (older ones raise the state's `lapsedUpTo`)
+ *   <prefix>{<campaignId>}:wait    zset: admitted positions told to wait for a free pass (the cap
+ *                                  was full) → when last told; dropped a claim window after it
  *   <prefix>{<campaignId>}:pow:<id> string: a solved proof-of-work challenge, PX until it expires
  *   <prefix>{<campaignId>}:lead    string: the admission leader's node id, PX lease
  * with <prefix> = `yeyak:q:` by default. Holder and lease entries live and die with the position's
@@ -184,10 +186,12 @@ const CLAIM_LAPSED = -3;
 const CLAIM_FULL = -4;
 
 /**
- * KEYS: state, active, spent, steps, holder, lease; ARGV: position, expMs, nowMs, claimWindowMs,
- * default activeMax. Returns {1, expMs} on the first claim, {0, expMs} while the pass's entry lives
- * (the first claim's expiry), {-1} spent, {-3} lapsed (admitted longer ago than the window), {-4}
- * the unexpired active passes are at activeMax — nothing marked for these.
+ * KEYS: state, active, spent, steps, holder, lease, wait; ARGV: position, expMs, nowMs,
+ * claimWindowMs, default activeMax. Returns {1, expMs} on the first claim, {0, expMs} while the
+ * pass's entry lives (the first claim's expiry), {-1} spent, {-3} lapsed (admitted longer ago than
+ * the window, and not waiting for a free pass), {-4} the unexpired active passes are at activeMax:
+ * the position is recorded in `wait` (zset position → last told), and while it keeps polling
+ * within the window it is not lapsed — it showed up, the cap kept it waiting.
  */
 const CLAIM = `
 local p = tonumber(ARGV[1])
@@ -196,15 +200,23 @@ if redis.call('GETBIT', KEYS[3], ARGV[1]) == 1 then return {-1, 0} end
 ${PRUNE('KEYS[2]', 'KEYS[5]', 'KEYS[6]', 'ARGV[3]')}
 local exp = redis.call('ZSCORE', KEYS[2], ARGV[1])
 if exp then return {0, exp} end
-if p <= tonumber(redis.call('HGET', KEYS[1], 'lapsedUpTo') or '0') then return {-3, 0} end
-local step = redis.call('ZRANGEBYSCORE', KEYS[4], p, '+inf', 'LIMIT', 0, 1)[1]
-if step then
-  local at = tonumber(string.match(step, ':(%d+)$'))
-  if at + tonumber(ARGV[4]) <= now then return {-3, 0} end
+local window = tonumber(ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now - window)
+if not redis.call('ZSCORE', KEYS[7], ARGV[1]) then
+  if p <= tonumber(redis.call('HGET', KEYS[1], 'lapsedUpTo') or '0') then return {-3, 0} end
+  local step = redis.call('ZRANGEBYSCORE', KEYS[4], p, '+inf', 'LIMIT', 0, 1)[1]
+  if step then
+    local at = tonumber(string.match(step, ':(%d+)$'))
+    if at + window <= now then return {-3, 0} end
+  end
 end
 local max = tonumber(redis.call('HGET', KEYS[1], 'activeMax') or ARGV[5])
-if redis.call('ZCOUNT', KEYS[2], '(' .. ARGV[3], '+inf') >= max then return {-4, 0} end
+if redis.call('ZCOUNT', KEYS[2], '(' .. ARGV[3], '+inf') >= max then
+  redis.call('ZADD', KEYS[7], now, ARGV[1])
+  return {-4, 0}
+end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+redis.call('ZREM', KEYS[7], ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'claimedTotal', 1)
 return {1, ARGV[2]}
 `;
@@ -322,7 +334,7 @@ const SCRIPTS = {
   yeyakQRaiseCeiling: { keys: 1, lua: RAISE_CEILING },
   yeyakQAdvance: { keys: 2, lua: ADVANCE },
   yeyakQFreeze: { keys: 1, lua: FREEZE },
-  yeyakQClaim: { keys: 6, lua: CLAIM },
+  yeyakQClaim: { keys: 7, lua: CLAIM },
   yeyakQBeginUse: { keys: 4, lua: BEGIN_USE },
   yeyakQEndUse: { keys: 1, lua: END_USE },
   yeyakQSpend: { keys: 4, lua: SPEND },
@@ -555,7 +567,7 @@ export class RedisQueueStore implements QueueStore {
     const k = (part: string) => this.key(campaignId, part);
     const [code, exp] = (await this.run(
       'yeyakQClaim',
-      ...['state', 'active', 'spent', 'steps', 'holder', 'lease'].map(k),
+      ...['state', 'active', 'spent', 'steps', 'holder', 'lease', 'wait'].map(k),
       String(position),
       String(Math.floor(at.expMs)),
       String(Math.floor(at.nowMs)),
@@ -611,6 +623,11 @@ export class RedisQueueStore implements QueueStore {
   async activeCount(campaignId: string, nowMs: number): Promise<number> {
     const k = (part: string) => this.key(campaignId, part);
     return Number(await this.run('yeyakQActive', ...['active', 'holder', 'lease'].map(k), String(Math.floor(nowMs))));
+  }
+
+  async waitingForPassCount(campaignId: string, nowMs: number, claimWindowMs: number): Promise<number> {
+    const since = Math.floor(nowMs - claimWindowMs);
+    return this.cmd(() => this.redis.zcount(this.key(campaignId, 'wait'), `(${since}`, '+inf'));
   }
 
   async lead(campaignId: string, nodeId: string, ttlMs: number): Promise<boolean> {

@@ -162,6 +162,11 @@ export interface QueueStore {
   recordSolution(campaignId: string, solutionId: string, untilMs: number, nowMs: number): Promise<boolean>;
   isSpent(campaignId: string, position: number): Promise<boolean>;
   activeCount(campaignId: string, nowMs: number): Promise<number>;
+  /**
+   * Admitted holders told to wait for a free pass (the cap was full) and still polling (told
+   * within the claim window): they take the next free passes, so admission leaves room for them.
+   */
+  waitingForPassCount(campaignId: string, nowMs: number, claimWindowMs: number): Promise<number>;
   /** A lease for the admission controller: true while `nodeId` holds it. */
   lead(campaignId: string, nodeId: string, ttlMs: number): Promise<boolean>;
   /**
@@ -237,6 +242,8 @@ interface MemoryCampaign {
   lapsedUpTo: number;
   /** Proof-of-work solution id → recorded until (ms). */
   solutions: Map<string, number>;
+  /** Admitted positions told "wait for a free pass" (the cap was full) → when last told (ms). */
+  waitingForPass: Map<number, number>;
   leader: { nodeId: string; untilMs: number } | null;
 }
 
@@ -272,7 +279,7 @@ export class MemoryQueueStore implements QueueStore {
   private get(campaignId: string): MemoryCampaign {
     let c = this.campaigns.get(campaignId);
     if (!c) {
-      c = { state: defaultState(this.defaults(campaignId)), active: new Map(), spent: new Bitset(), steps: [], lapsedUpTo: 0, solutions: new Map(), leader: null };
+      c = { state: defaultState(this.defaults(campaignId)), active: new Map(), spent: new Bitset(), steps: [], lapsedUpTo: 0, solutions: new Map(), waitingForPass: new Map(), leader: null };
       this.campaigns.set(campaignId, c);
     }
     return c;
@@ -331,12 +338,24 @@ export class MemoryQueueStore implements QueueStore {
     const prev = c.active.get(position);
     if (prev && prev.expMs > at.nowMs) return { outcome: 'renewed', expMs: prev.expMs };
     if (prev) c.active.delete(position);
-    const admittedAt = position <= c.lapsedUpTo ? -Infinity : admittedAtMs(c.steps, position);
-    // No kept step covers it (a restored line without steps): admitted now, as far as we know.
-    if (admittedAt !== null && admittedAt + at.claimWindowMs <= at.nowMs) return { outcome: 'lapsed', expMs: 0 };
+    // A holder told to wait for a free pass (the cap was full) who keeps polling has shown up: the
+    // window runs from their last poll, not from their admission.
+    const seen = c.waitingForPass.get(position);
+    if (seen === undefined || seen + at.claimWindowMs <= at.nowMs) {
+      const admittedAt = position <= c.lapsedUpTo ? -Infinity : admittedAtMs(c.steps, position);
+      // No kept step covers it (a restored line without steps): admitted now, as far as we know.
+      if (admittedAt !== null && admittedAt + at.claimWindowMs <= at.nowMs) {
+        c.waitingForPass.delete(position);
+        return { outcome: 'lapsed', expMs: 0 };
+      }
+    }
     // Pruning walks the set: only when the count says it may be full.
     if (c.active.size >= c.state.activeMax) this.prune(c, at.nowMs);
-    if (c.active.size >= c.state.activeMax) return { outcome: 'full', expMs: 0 };
+    if (c.active.size >= c.state.activeMax) {
+      c.waitingForPass.set(position, at.nowMs);
+      return { outcome: 'full', expMs: 0 };
+    }
+    c.waitingForPass.delete(position);
     c.state.claimedTotal++;
     c.active.set(position, { expMs: at.expMs, holder: null, lease: null });
     return { outcome: 'claimed', expMs: at.expMs };
@@ -393,6 +412,12 @@ export class MemoryQueueStore implements QueueStore {
     const c = this.get(campaignId);
     this.prune(c, nowMs);
     return c.active.size;
+  }
+
+  async waitingForPassCount(campaignId: string, nowMs: number, claimWindowMs: number): Promise<number> {
+    const c = this.get(campaignId);
+    for (const [pos, seen] of c.waitingForPass) if (seen + claimWindowMs <= nowMs) c.waitingForPass.delete(pos);
+    return c.waitingForPass.size;
   }
 
   async lead(campaignId: string, nodeId: string, ttlMs: number): Promise<boolean> {
