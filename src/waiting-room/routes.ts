@@ -7,6 +7,7 @@ import { SESSION_COOKIE, type SessionSigner } from '../identity/session.ts';
 import { DEVICE_COOKIE, deviceOfHolder } from '../identity/devices.ts';
 import type { CampaignRegistry } from '../campaigns/registry.ts';
 import { closedForJoin, QUEUE_JOIN_LEAD_MS_DEFAULT } from '../campaigns/join-window.ts';
+import { personalJoinRefusal } from '../eligibility/join.ts';
 import { checkSolution, issueChallenge, POW_CHALLENGE_TTL_MS } from './pow.ts';
 import type { TokenSigner } from './tokens.ts';
 import type { Holder, WaitingRoom } from './service.ts';
@@ -147,6 +148,16 @@ export async function queueRoutes(app: FastifyInstance, deps: QueueRouteDeps): P
       if (!campaign) throw new YeyakError('YEYAK_E_CAMPAIGN_NOT_FOUND');
       const closed = closedForJoin(campaign, deps.clock.nowMs(), deps.joinLeadMs ?? QUEUE_JOIN_LEAD_MS_DEFAULT);
       if (closed) throw new YeyakError('YEYAK_E_CAMPAIGN_CLOSED', undefined, { ...closed });
+      // Verify first: the line knows who joins, and gives no place to someone who could not book.
+      const session = campaign.queueOrder === 'verify-first' ? sessionOf(request, deps.signer, true) : null;
+      const refusal = session ? personalJoinRefusal(campaign, session.facts, deps.clock.nowMs(), deps.joinLeadMs ?? QUEUE_JOIN_LEAD_MS_DEFAULT) : null;
+      if (refusal) {
+        throw new YeyakError(refusal.code, refusal.message.en, {
+          reasons: refusal.reasons,
+          messageKo: refusal.message.ko,
+          ...(refusal.nextWindow ? { nextWindow: refusal.nextWindow } : {}),
+        });
+      }
       const state = await deps.room.state(campaignId).catch(() => null);
       // Only a ticket that really keeps a place skips the work; any other string is no excuse.
       const rejoin = existing !== undefined && (await deps.room.holdsPlace(campaignId, existing, holder).catch(() => false));

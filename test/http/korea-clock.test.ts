@@ -33,13 +33,25 @@ const eligibility = async (token: string): Promise<Eligibility> => {
 
 // Booking goes through the waiting room first, as a citizen would; before the opening nobody is
 // admitted, so the booking is tried without a pass. `admitted`: headers of an earlier admission.
-const book = async (token: string, clinicId: string, date: string, admitted?: Record<string, string> | null) =>
-  t.app.inject({
+/**
+ * Books as a citizen: through the waiting room unless `admitted` headers are given. A verify-first
+ * line refuses someone who could not book now at its door, with the answer the booking would give
+ * (issue #7): that refusal is returned as the answer.
+ */
+const book = async (token: string, clinicId: string, date: string, admitted?: Record<string, string> | null) => {
+  let headers = admitted;
+  if (headers === undefined) {
+    const join = await t.app.inject({ method: 'POST', url: `${API}/campaigns/${CAMPAIGN}/queue`, headers: bearer(token) });
+    if (join.statusCode !== 201) return join;
+    headers = await admit(t, token, CAMPAIGN);
+  }
+  return t.app.inject({
     method: 'POST',
     url: `${API}/reservations`,
-    headers: { ...bearer(token), 'idempotency-key': `korea-${serial}-${date}`, ...(admitted ?? (await admit(t, token, CAMPAIGN))) },
+    headers: { ...bearer(token), 'idempotency-key': `korea-${serial}-${date}`, ...(headers ?? {}) },
     payload: { campaignId: CAMPAIGN, clinicId, date },
   });
+};
 
 function expectError(res: LightMyRequestResponse, status: number, code: ErrorCode): { details?: Record<string, unknown> } {
   expect(res.statusCode, res.body).toBe(status);

@@ -329,10 +329,16 @@ describe('after the opening (server clock 20:00:05)', () => {
     expect(ok.statusCode, ok.body).toBe(201);
   });
 
-  it('a pass is not a window: born on the 11th, admitted at 20:00 on 9 Aug (the window of the 9th/19th/29th) → 403 YEYAK_E_WINDOW_CLOSED — the server\'s clock and the verified birth date decide', async () => {
-    const token = await login('1991-03-11');
-    const headers = await enter(token);
-    expectError(await book(token, headers), 403, 'YEYAK_E_WINDOW_CLOSED');
+  // Red-team finding (issue #7): the ineligible and the not-yet took places and passes (the cap)
+  // from people whose window was open.
+  // (A pass that outlives its holder's window books nothing either: test/http/korea-clock.test.ts ›
+  // the window closes at 18:00 the next day.)
+  it('a pass is not a window — the verify-first line gives no place to someone who could not book now: born on the 11th at 20:00 on 9 Aug → 403 YEYAK_E_WINDOW_CLOSED with the window to come back for; born 1950 → 403 YEYAK_E_NOT_ELIGIBLE', async () => {
+    const notYet = await t.app.inject({ method: 'POST', url: `${API}/campaigns/${CAMPAIGN}/queue`, headers: bearer(await login('1991-03-11')) });
+    expectError(notYet, 403, 'YEYAK_E_WINDOW_CLOSED');
+    expect(notYet.json().error.details).toMatchObject({ nextWindow: { opensAt: '2021-08-11T20:00:00+09:00' } });
+    const never = await t.app.inject({ method: 'POST', url: `${API}/campaigns/${CAMPAIGN}/queue`, headers: bearer(await login('1950-08-19')) });
+    expectError(never, 403, 'YEYAK_E_NOT_ELIGIBLE');
   });
 
   it(`late claim of an admitted place: admitted, then polled after the claim window (queueClaimWindowMs = ${CLAIM_WINDOW_MS} ms) → 409 YEYAK_E_TICKET_LAPSED, no pass; joining again gives a new place at the back (the person's place replaced)`, async () => {

@@ -18,9 +18,9 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-async function joinAt(at: string) {
+async function joinAt(at: string, born = '1990-08-19') {
   t.clock.set(at);
-  const token = await t.login(syntheticRrn('1990-08-19', serial++));
+  const token = await t.login(syntheticRrn(born, serial++));
   return t.app.inject({ method: 'POST', url: `/api/v1/campaigns/${CAMPAIGN}/queue`, headers: { authorization: `Bearer ${token}` } });
 }
 
@@ -51,7 +51,10 @@ describe('POST /campaigns/{id}/queue on a closed campaign', () => {
     const early = await joinAt('2021-08-10T18:30:00+09:00');
     expect(early.statusCode, early.body).toBe(409);
     expect(early.json().error.details).toEqual({ opensAt: '2021-08-10T20:00:00+09:00', joinFrom: '2021-08-10T19:00:00+09:00' });
-    expect((await joinAt('2021-08-10T19:30:00+09:00')).statusCode).toBe(201);
+    // Someone whose window is the one about to open (born on the 10th/20th/30th).
+    expect((await joinAt('2021-08-10T19:30:00+09:00', '1990-08-20')).statusCode).toBe(201);
+    // Someone whose window has passed is refused personally (issue #7: no place for who cannot book).
+    expect((await joinAt('2021-08-10T19:30:00+09:00')).json().error.code).toBe('YEYAK_E_WINDOW_CLOSED');
     expect((await joinAt('2021-08-10T17:59:59+09:00')).statusCode).toBe(201); // window 1 still open
   });
 
