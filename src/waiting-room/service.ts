@@ -361,7 +361,8 @@ export class WaitingRoom {
   private answer(c: Campaign, t: Ticket, state: QueueState): StatusAnswer {
     const position = this.position(t, state);
     const opening = openingOf(c);
-    const ahead = position === null ? state.preCount : Math.max(0, position - state.admittedUpTo - 1);
+    // Before the shuffle nobody's place is known: everyone else in the pre-queue may end up ahead.
+    const ahead = position === null ? Math.max(0, state.preCount - 1) : Math.max(0, position - state.admittedUpTo - 1);
     const rate = state.observedRatePerS > 0 ? state.observedRatePerS : state.ratePerS;
     const startsInS = opening ? Math.max(0, opening.getTime() - this.clock.nowMs()) / 1000 : 0;
     return {

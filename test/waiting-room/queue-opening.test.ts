@@ -317,3 +317,23 @@ describe('shuffledPosition', () => {
     expect(() => shuffledPosition(1, PERMUTATION_SIZE_MAX + 1, 1)).toThrow(RangeError);
   });
 });
+
+// Red-team finding (issue #7): before the shuffle `ahead` counted the citizen themself.
+describe('pre-queue: ahead before the shuffle', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await newApp();
+  });
+  afterAll(async () => t.close());
+
+  it('alone in the pre-queue → ahead 0; with two others → ahead 2 (everyone else may end up ahead)', async () => {
+    const first = await join(t);
+    t.app.yeyak.waitingRoom.room.invalidate(CAMPAIGN);
+    expect((await status(t, first.ticket)).ahead).toBe(0);
+    await join(t);
+    await join(t);
+    t.app.yeyak.waitingRoom.room.invalidate(CAMPAIGN);
+    const s = await status(t, first.ticket);
+    expect(s).toMatchObject({ state: 'waiting', position: null, ahead: 2 });
+  });
+});
