@@ -6,7 +6,7 @@ import { sandboxInUse, type Config } from './core/config.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import type { Db } from './core/db.ts';
 import { YeyakError } from './core/errors.ts';
-import { answerClientError, errorSchema, installErrorHandling, sendError } from './core/http.ts';
+import { answerClientErrorWith, errorSchema, installErrorHandling, sendError } from './core/http.ts';
 import { textFormatPlugin } from './core/schemas.ts';
 import { serializeError } from './core/db-errors.ts';
 import { installSecurityHeaders } from './core/security-headers.ts';
@@ -88,7 +88,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   const app = Fastify({
     logger: withSafeSerializers(deps.logger ?? { level: config.logLevel, redact: redactPaths }),
     // The HTTP parser's refusals (431, 400, 408) answer with a catalogue body (core/http.ts).
-    clientErrorHandler: answerClientError,
+    clientErrorHandler: answerClientErrorWith(sandbox ? { [SANDBOX_HEADER.toLowerCase()]: 'identity' } : {}),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy ?? false,
     return503OnClosing: true,

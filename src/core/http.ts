@@ -48,11 +48,12 @@ const clientErrorCodes: Record<string, ErrorCode> = {
 };
 
 /** A whole HTTP/1.1 response, written to the raw socket: the connection closes after it. */
-export function rawErrorResponse(code: ErrorCode): string {
+export function rawErrorResponse(code: ErrorCode, extraHeaders: Readonly<Record<string, string>> = {}): string {
   const { status } = errorCatalogue[code];
   const body = JSON.stringify(errorBody(code));
   const headers = {
     ...apiSecurityHeaders,
+    ...extraHeaders,
     'content-type': 'application/json; charset=utf-8',
     'content-length': String(Buffer.byteLength(body)),
     'cache-control': 'no-store',
@@ -67,6 +68,15 @@ export function rawErrorResponse(code: ErrorCode): string {
  * request line, a request that never finished arriving) answers with a catalogue body too.
  */
 export function answerClientError(err: Error & { code?: string }, socket: Socket): void {
+  answerClientErrorWith({})(err, socket);
+}
+
+/** As answerClientError, with headers every reply of this app carries (the sandbox notice). */
+export function answerClientErrorWith(extraHeaders: Readonly<Record<string, string>>): (err: Error & { code?: string }, socket: Socket) => void {
+  return (err, socket) => writeClientError(err, socket, extraHeaders);
+}
+
+function writeClientError(err: Error & { code?: string }, socket: Socket, extraHeaders: Readonly<Record<string, string>>): void {
   // A reset connection has nobody to answer.
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   // As Node does: never write into a response that has already started on this socket.
@@ -76,7 +86,7 @@ export function answerClientError(err: Error & { code?: string }, socket: Socket
     return;
   }
   const code = (err.code ? clientErrorCodes[err.code] : undefined) ?? 'YEYAK_E_BAD_REQUEST';
-  socket.end(rawErrorResponse(code), () => socket.destroy());
+  socket.end(rawErrorResponse(code, extraHeaders), () => socket.destroy());
 }
 
 export function sendError(reply: FastifyReply, e: YeyakError): FastifyReply {

@@ -84,6 +84,8 @@ describe('the HTTP parser refuses: catalogue answers on a real port', () => {
   it('header fields larger than the limit → 431 YEYAK_E_HEADERS_TOO_LARGE', async () => {
     const res = await rawExchange(`GET /api/v1/campaigns HTTP/1.1\r\nHost: x\r\nX-Pad: ${'a'.repeat(64 * 1024)}\r\n\r\n`);
     expectCatalogue(res, 'YEYAK_E_HEADERS_TOO_LARGE');
+    // The test app verifies through the sandbox: even the parser's refusals say so (issue #7).
+    expect(res.headers['yeyak-sandbox']).toBe('identity');
   });
 
   it.each([
