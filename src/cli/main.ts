@@ -168,6 +168,6 @@ program.parseAsync(process.argv).catch((e: unknown) => {
     console.error(`yeyak: ${e.message}`);
     process.exit(2);
   }
-  console.error(e instanceof Error ? e.message : e);
+  console.error(`yeyak: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(1);
 });

@@ -37,11 +37,20 @@ function databaseName(url: string): string {
 
 /** True when it had to create the database. */
 export async function ensureDatabase(url: string, log: (line: string) => void): Promise<boolean> {
+  let where: string;
+  try {
+    where = describeDatabase(url);
+  } catch {
+    throw new Error('DATABASE_URL is not a valid URL (postgres://user@host:port/database)');
+  }
   try {
     await withClient(url, async () => undefined);
     return false;
   } catch (e) {
-    if (codeOf(e) !== INVALID_CATALOG_NAME) throw e;
+    // Not reachable, or refused: say which server and what to check, not the driver's words alone.
+    if (codeOf(e) !== INVALID_CATALOG_NAME) {
+      throw new Error(`cannot use the PostgreSQL database ${where} (DATABASE_URL): ${e instanceof Error ? e.message : String(e)} — is the server running, and are the host, port, user and database right?`);
+    }
   }
   const name = databaseName(url);
   const admin = new URL(url);
