@@ -83,9 +83,11 @@ export async function serve(given: Config, opts: ServeOptions = {}): Promise<Fas
   if (keys.created) log(`Generated this store's keys in ${keys.file} (mode 0600; back it up with the store: without it nobody stored can be found again).`);
   if (keys.warning) log(`WARNING: ${keys.warning}`);
   const clock = clockFor(config, opts.baseClock);
-  await assertPortFree(config.host, config.port);
+  // The store's lock first (a second process on it is the likelier mistake, and names the other
+  // process), then the port — both before any seeding.
   const db = await openStore(config, log);
   try {
+    await assertPortFree(config.host, config.port);
     await prepareStore(db, config, clock, opts, log);
   } catch (e) {
     await db.close();
