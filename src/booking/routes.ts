@@ -114,7 +114,7 @@ export async function bookingRoutes(app: FastifyInstance, deps: BookingRouteDeps
       if (key === undefined) throw new YeyakError('YEYAK_E_IDEMPOTENCY_KEY_REQUIRED');
       if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) throw new YeyakError('YEYAK_E_IDEMPOTENCY_KEY_INVALID');
       const channel = request.body.onBehalfOf ? 'proxy' : 'self';
-      const body = await countBooking(deps.metrics.bookings, channel, () => deps.booking.book(session, request.body, key, access));
+      const { body } = await countBooking(deps.metrics.bookings, channel, () => deps.booking.book(session, request.body, key, access));
       return reply.status(201).send(body);
     },
   );

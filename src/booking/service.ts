@@ -61,6 +61,12 @@ interface Booker {
   audit?: Record<string, unknown>;
 }
 
+/** A booking's answer, and whether it repeats an earlier one (same Idempotency-Key): metrics count it apart. */
+export interface BookingAnswer {
+  body: sql.ReservationBody;
+  replayed: boolean;
+}
+
 /** Rules before the database, the database for the decision, then codes to answers. */
 export class BookingService {
   private readonly batcher: Batcher<sql.BookingRow, sql.BookingOutcome>;
@@ -196,7 +202,7 @@ export class BookingService {
     return result;
   }
 
-  async book(session: Session, input: BookInput, idempotencyKey: string, access: Access): Promise<sql.ReservationBody> {
+  async book(session: Session, input: BookInput, idempotencyKey: string, access: Access): Promise<BookingAnswer> {
     const c = this.campaign(input.campaignId);
     // Proxy booking: refused before anything is written where the campaign bans it (18–49 in 2021).
     let beneficiary: ParsedPerson | null = null;
@@ -220,7 +226,7 @@ export class BookingService {
       // (or still held, when the first attempt's answer was lost on the way).
       if (e instanceof YeyakError && (e.code === 'YEYAK_E_PASS_USED' || e.code === 'YEYAK_E_PASS_IN_USE')) {
         const prior = await findIdempotent(this.db, caller, idempotencyKey, this.clock.now());
-        if (prior?.requestHash === idemHash && prior.response) return replayAnswer(prior.response);
+        if (prior?.requestHash === idemHash && prior.response) return { body: replayAnswer(prior.response), replayed: true };
       }
       throw e;
     }
@@ -247,7 +253,7 @@ export class BookingService {
    * waiting-room pass, but the same eligibility, capacity and one-booking rules; the agent is the
    * actor of the audit row.
    */
-  async bookAsAgent(agent: AgentActor, person: NamedPerson, input: Omit<BookInput, 'onBehalfOf'>, idempotencyKey: string | null): Promise<sql.ReservationBody> {
+  async bookAsAgent(agent: AgentActor, person: NamedPerson, input: Omit<BookInput, 'onBehalfOf'>, idempotencyKey: string | null): Promise<BookingAnswer> {
     const c = this.campaign(input.campaignId);
     const parsed = parsePerson(person, this.opts.rrnSecret, this.clock);
     const personId = await upsertPerson(this.db, parsed, this.clock.now());
@@ -262,7 +268,7 @@ export class BookingService {
     );
   }
 
-  private async bookAdmitted(c: Campaign, booker: Booker, input: Omit<BookInput, 'onBehalfOf'>, idempotencyKey: string | null, idemHash: string | null): Promise<sql.ReservationBody> {
+  private async bookAdmitted(c: Campaign, booker: Booker, input: Omit<BookInput, 'onBehalfOf'>, idempotencyKey: string | null, idemHash: string | null): Promise<BookingAnswer> {
     await this.requireOpenWindow(c, booker.personId, booker.facts);
     const { day1, day2 } = this.slotDays(c, input.clinicId, input.date);
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -282,7 +288,7 @@ export class BookingService {
         ...(booker.audit ? { audit: booker.audit } : {}),
       });
       if (outcome.code === 'BOOKING_NUMBER_TAKEN') continue;
-      return this.bookingAnswer(c, outcome);
+      return { body: this.bookingAnswer(c, outcome), replayed: outcome.code !== 'OK' };
     }
     throw new Error('invariant violated: three booking-number collisions in a row');
   }

@@ -22,7 +22,7 @@ export function createMetrics() {
     }),
     bookings: new client.Counter({
       name: 'yeyak_bookings_total',
-      help: 'Booking attempts by outcome code (ok, a YEYAK_E_ code, or error) and channel (self, proxy, agent)',
+      help: 'Booking attempts by outcome (ok: a new booking; replay: a retry answered with the stored one; a YEYAK_E_ code; or error) and channel (self, proxy, agent)',
       labelNames: ['outcome', 'channel'] as const,
       registers: [registry],
     }),
@@ -65,10 +65,11 @@ export type Metrics = ReturnType<typeof createMetrics>;
 export type BookingChannel = 'self' | 'proxy' | 'agent';
 
 /** Runs one booking attempt and counts its outcome in yeyak_bookings_total. */
-export async function countBooking<T>(bookings: Metrics['bookings'], channel: BookingChannel, run: () => Promise<T>): Promise<T> {
+export async function countBooking<T extends { replayed: boolean }>(bookings: Metrics['bookings'], channel: BookingChannel, run: () => Promise<T>): Promise<T> {
   try {
     const result = await run();
-    bookings.inc({ outcome: 'ok', channel });
+    // A retry answered with the stored booking is no new booking.
+    bookings.inc({ outcome: result.replayed ? 'replay' : 'ok', channel });
     return result;
   } catch (e) {
     bookings.inc({ outcome: isYeyakError(e) ? e.code : 'error', channel });

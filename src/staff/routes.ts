@@ -184,7 +184,7 @@ export async function staffRoutes(app: FastifyInstance, deps: StaffRouteDeps): P
       const key = request.headers['idempotency-key'];
       if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) throw new YeyakError('YEYAK_E_IDEMPOTENCY_KEY_INVALID');
       const { person, ...input } = request.body;
-      const body = await countBooking(deps.metrics.bookings, 'agent', () => deps.booking.bookAsAgent({ staffId: staff.id, name: staff.name }, person, input, key ?? null));
+      const { body } = await countBooking(deps.metrics.bookings, 'agent', () => deps.booking.bookAsAgent({ staffId: staff.id, name: staff.name }, person, input, key ?? null));
       return reply.status(201).send(body);
     },
   );

@@ -164,6 +164,28 @@ describe('GET /metrics: every metric moves with what it counts', () => {
     expect(d('yeyak_booking_batch_seconds_count')).toBeGreaterThanOrEqual(1);
   });
 
+  // Red-team finding (issue #7): ten retries of one booking counted ten bookings.
+  it('yeyak_bookings_total{outcome="replay"}: a retry with the same Idempotency-Key is no new booking', async () => {
+    const session = await login();
+    t.clock.advance(1_000);
+    const pass = await admit(t, session, CAMPAIGN);
+    if (!pass) throw new Error('not admitted');
+    const again = () =>
+      t.app.inject({
+        method: 'POST',
+        url: `${API}/reservations`,
+        headers: { ...bearer(session), ...pass, 'idempotency-key': `metrics-replay-${serial}` },
+        payload: { campaignId: CAMPAIGN, clinicId: 'C000004', date: addDays(firstShotDay, 2) },
+      });
+    const d = await delta(async () => {
+      expect((await again()).statusCode).toBe(201);
+      expect((await again()).statusCode).toBe(201);
+      expect((await again()).statusCode).toBe(201);
+    });
+    expect(d('yeyak_bookings_total', { outcome: 'ok', channel: 'self' })).toBe(1);
+    expect(d('yeyak_bookings_total', { outcome: 'replay', channel: 'self' })).toBe(2);
+  });
+
   it('yeyak_bookings_total{channel="proxy"}: a booking for someone else', async () => {
     const session = await login();
     const n = serial;
