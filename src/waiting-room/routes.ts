@@ -147,7 +147,10 @@ export async function queueRoutes(app: FastifyInstance, deps: QueueRouteDeps): P
       const campaign = deps.campaigns.get(campaignId);
       if (!campaign) throw new YeyakError('YEYAK_E_CAMPAIGN_NOT_FOUND');
       const closed = closedForJoin(campaign, deps.clock.nowMs(), deps.joinLeadMs ?? QUEUE_JOIN_LEAD_MS_DEFAULT);
-      if (closed) throw new YeyakError('YEYAK_E_CAMPAIGN_CLOSED', undefined, { ...closed });
+      if (closed) {
+        const when = closed.joinFrom ? `: the waiting room takes joins from ${closed.joinFrom} (the window opens at ${closed.opensAt})` : ': every window has closed';
+        throw new YeyakError('YEYAK_E_CAMPAIGN_CLOSED', `This campaign is not open for booking now${when}.`, { ...closed });
+      }
       // Verify first: the line knows who joins, and gives no place to someone who could not book.
       const session = campaign.queueOrder === 'verify-first' ? sessionOf(request, deps.signer, true) : null;
       const refusal = session ? personalJoinRefusal(campaign, session.facts, deps.clock.nowMs(), deps.joinLeadMs ?? QUEUE_JOIN_LEAD_MS_DEFAULT) : null;

@@ -38,6 +38,8 @@ describe('POST /campaigns/{id}/queue on a closed campaign', () => {
       code: 'YEYAK_E_CAMPAIGN_CLOSED',
       details: { opensAt: '2021-08-09T20:00:00+09:00', joinFrom: '2021-08-09T19:00:00+09:00' },
     });
+    // The message says when, too (red-team finding, issue #7).
+    expect(res.json().error.message).toContain('from 2021-08-09T19:00:00+09:00');
     expect(await issued()).toBe(before);
   });
 
