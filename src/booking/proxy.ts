@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.ts';
 import type { Db, Queryable } from '../core/db.ts';
-import { YeyakError } from '../core/errors.ts';
+import { assert, YeyakError } from '../core/errors.ts';
 import type { PersonFacts } from '../campaigns/types.ts';
 import { localDay } from '../campaigns/time.ts';
 import { hashRrn, parseRrn } from '../eligibility/rrn.ts';
@@ -72,7 +72,7 @@ export async function upsertPerson(db: Db, p: ParsedPerson, now: Date): Promise<
     [p.rrnHash, p.facts.birthDate, p.facts.sex, p.facts.foreignResident, p.name, p.phone, now.toISOString()],
   );
   const row = r.rows[0];
-  if (!row) throw new Error('invariant violated: a person neither inserted nor found by RRN');
+  assert(row, 'a person neither inserted nor found by RRN');
   if (normalizeName(row.name) !== normalizeName(p.name)) throw new YeyakError('YEYAK_E_IDENTITY_MISMATCH');
   return Number(row.id);
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import type { Db } from '../core/db.ts';
-import { YeyakError, type ErrorCode } from '../core/errors.ts';
+import { assert, YeyakError, type ErrorCode } from '../core/errors.ts';
 import type { Campaign } from '../campaigns/types.ts';
 import type { CampaignRegistry } from '../campaigns/registry.ts';
 import { addDays, isRealDay, localDay } from '../campaigns/time.ts';
@@ -298,7 +298,7 @@ export class BookingService {
       case 'OK':
       case 'REPLAY':
       case 'REPLAY_CANCELLED':
-        if (!outcome.response) throw new Error(`invariant violated: ${outcome.code} without a response`);
+        assert(outcome.response, `${outcome.code} without a response`);
         return replayAnswer(outcome.response);
       case 'IDEMPOTENCY_MISMATCH':
         throw new YeyakError('YEYAK_E_IDEMPOTENCY_MISMATCH');

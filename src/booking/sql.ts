@@ -1,6 +1,7 @@
 import type { Db, Queryable } from '../core/db.ts';
 import { withDbRetry } from '../core/retry.ts';
 import { maskedRrnFromFacts } from '../eligibility/rrn.ts';
+import { assert } from '../core/errors.ts';
 
 /** One booking as sent to book_batch (see migrations/008_booking_rules.sql). */
 export interface BookingRow {
@@ -96,7 +97,7 @@ export async function bookBatch(db: Db, rows: readonly BookingRow[], now: Date, 
   const outcomes: BookingOutcome[] = new Array(rows.length);
   for (const row of result.rows) outcomes[row.o_i] = { code: row.o_code, response: row.o_response };
   for (let i = 0; i < rows.length; i++) {
-    if (!outcomes[i]) throw new Error(`invariant violated: book_batch returned no outcome for request ${i}`);
+    assert(outcomes[i], `book_batch returned no outcome for request ${i}`);
   }
   return outcomes;
 }
@@ -132,7 +133,7 @@ export async function changeReservation(db: Db, input: ChangeInput, now: Date): 
     ),
   );
   const row = r.rows[0];
-  if (!row) throw new Error('invariant violated: change_reservation returned no row');
+  assert(row, 'change_reservation returned no row');
   return { code: row.o_code, response: row.o_response };
 }
 
@@ -148,7 +149,7 @@ export async function cancelReservation(
     ),
   );
   const row = r.rows[0];
-  if (!row) throw new Error('invariant violated: cancel_reservation returned no row');
+  assert(row, 'cancel_reservation returned no row');
   return { code: row.o_code, response: row.o_response };
 }
 

@@ -1,5 +1,6 @@
 import helmet, { type HelmetOptions } from 'helmet';
 import type { FastifyInstance } from 'fastify';
+import { assert } from './errors.ts';
 
 /**
  * Security headers, computed once. helmet builds the same header set for every response; wrapping
@@ -23,7 +24,7 @@ export function securityHeaders(options: Readonly<HelmetOptions>): Readonly<Reco
     called = true;
   });
   // helmet's middleware is synchronous; if that ever changes, fail loudly rather than send nothing.
-  if (!called) throw new Error('invariant violated: helmet did not finish synchronously');
+  assert(called, 'helmet did not finish synchronously');
   return Object.freeze(headers);
 }
 

@@ -6,6 +6,7 @@ import { ewma } from './estimate.ts';
 import { BLOCK_MIN } from './issuer.ts';
 import type { QueueState, QueueStore } from './store.ts';
 import { openingOf } from './service.ts';
+import { assert } from '../core/errors.ts';
 
 /**
  * Admission control. One node per campaign holds the lead (a lease in the store) and, every tick,
@@ -178,7 +179,7 @@ export class AdmissionController {
       [c.id, randomInt(1, 2 ** 31), new Date(now).toISOString()],
     );
     const seed = drawn.rows[0]?.shuffle_seed;
-    if (seed === undefined) throw new Error('invariant violated: no shuffle seed returned');
+    assert(seed !== undefined, 'no shuffle seed returned');
     const r = await this.store.freezePreQueue(c.id, seed);
     // The frozen count goes to the checkpoint at once: the write-ahead checkpoint may not be due
     // for many ticks, and a store restored with a seed but no count would strand the pre-queue.
@@ -229,7 +230,7 @@ export class AdmissionController {
       [campaignId, next.lastSeq, next.preCount, next.admittedUpTo, state.shuffleSeed, state.frozenPreCount, new Date(now).toISOString()],
     );
     const row = written.rows[0];
-    if (!row) throw new Error('invariant violated: no checkpoint row returned');
+    assert(row, 'no checkpoint row returned');
     tr.checkpointed = { admittedUpTo: Number(row.admitted_up_to), lastSeq: Number(row.last_seq), preCount: Number(row.pre_count) };
     // Recorded: the store may issue up to it.
     await this.store.raiseCeiling(campaignId, { lastSeq: tr.checkpointed.lastSeq, ...(open ? { preCount: tr.checkpointed.preCount } : {}) });

@@ -1,5 +1,5 @@
 import type { Db } from '../core/db.ts';
-import { YeyakError } from '../core/errors.ts';
+import { assert, YeyakError } from '../core/errors.ts';
 import { isRefused, type JoinResult, type QueueStore } from './store.ts';
 
 /**
@@ -55,7 +55,7 @@ export function checkpointLedger(db: Db, nowMs: () => number): ReserveLedger {
         [campaignId, Math.floor(to.lastSeq ?? 0), Math.floor(to.preCount ?? 0), new Date(nowMs()).toISOString()],
       );
       const row = r.rows[0];
-      if (!row) throw new Error('invariant violated: no checkpoint row returned');
+      assert(row, 'no checkpoint row returned');
       return { lastSeq: Number(row.last_seq), preCount: Number(row.pre_count) };
     },
   };

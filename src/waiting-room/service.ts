@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import type { Db } from '../core/db.ts';
-import { YeyakError } from '../core/errors.ts';
+import { assert, YeyakError } from '../core/errors.ts';
 import { isDeviceIdShaped } from '../identity/devices.ts';
 import { updateQueueSettings } from '../campaigns/store.ts';
 import type { Campaign } from '../campaigns/types.ts';
@@ -298,7 +298,7 @@ export class WaitingRoom {
         const joined = await this.issue(c.id, pre);
         const mine = { seq: joined.seq, pre: joined.pre, issuedAtMs: this.clock.nowMs() };
         place = (await this.personPlaces.insert(c.id, personId, mine)) ? mine : await this.personPlaces.get(c.id, personId);
-        if (!place) throw new Error('invariant violated: a person place neither inserted nor found');
+        assert(place, 'a person place neither inserted nor found');
       }
       const ticket: Ticket = { c: c.id, s: place.seq, t: place.issuedAtMs, d: device, pre: place.pre, p: personId };
       const state = await this.state(c.id);
@@ -352,7 +352,7 @@ export class WaitingRoom {
   position(t: Ticket, state: QueueState): number | null {
     if (t.pre) {
       if (state.shuffleSeed === null || state.frozenPreCount === null) return null;
-      if (t.s > state.frozenPreCount) throw new Error('invariant violated: pre-queue number beyond the frozen count');
+      assert(t.s <= state.frozenPreCount, 'pre-queue number beyond the frozen count');
       return shuffledPosition(t.s, state.frozenPreCount, state.shuffleSeed);
     }
     return (state.frozenPreCount ?? state.preCount) + t.s;
