@@ -1,6 +1,9 @@
 /**
  * `npm run bench:booking` — the opening-night hot spot.
  *
+ * (One file on purpose, ~760 lines: a rig is read top to bottom — set-up, baseline, rounds, checks,
+ * report — and each section is used by it alone.)
+ *
  * Committed bookings per second with N concurrent clients (default 64) all on ONE clinic-day,
  * through the production path (Batcher → bookBatch → book_batch, wired as BookingService wires
  * them), against — same run, same database — a bare autocommit

@@ -7,7 +7,7 @@ import { FakeClock } from '../src/core/clock.ts';
 import { korea202108Campaign } from '../src/campaigns/korea-2021-08.ts';
 import type { CampaignRegistry } from '../src/campaigns/registry.ts';
 import { WaitingRoom } from '../src/waiting-room/service.ts';
-import { MemoryQueueStore } from '../src/waiting-room/store.ts';
+import { MemoryQueueStore } from '../src/waiting-room/memory-store.ts';
 import { TokenSigner } from '../src/waiting-room/tokens.ts';
 
 const { values } = parseArgs({ options: { tickets: { type: 'string', default: '1000000' } } });

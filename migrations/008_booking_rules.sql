@@ -1,3 +1,5 @@
+-- (~520 lines, one concept: this migration re-creates book_batch and change_reservation whole,
+-- as landed migration files are never edited; its notes explain what changed and why.)
 -- The batch and the booking rules (issue #7): idempotency keys scoped to the caller and expiring;
 -- book_batch answers every request as one-at-a-time processing in arrival order would, and no
 -- request can fail its batch; change decides the kept clinic/date under the reservation's lock;

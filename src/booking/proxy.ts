@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.ts';
-import type { Db, Queryable } from '../core/db.ts';
+import type { Db } from '../core/db.ts';
 import { assert, YeyakError } from '../core/errors.ts';
 import type { PersonFacts } from '../campaigns/types.ts';
 import { localDay } from '../campaigns/time.ts';
@@ -75,11 +75,4 @@ export async function upsertPerson(db: Db, p: ParsedPerson, now: Date): Promise<
   assert(row, 'a person neither inserted nor found by RRN');
   if (normalizeName(row.name) !== normalizeName(p.name)) throw new YeyakError('YEYAK_E_IDENTITY_MISMATCH');
   return Number(row.id);
-}
-
-/** The person's id by RRN hash, or null (read only). */
-export async function findPersonId(q: Queryable, rrnHash: string): Promise<number | null> {
-  const r = await q.query<{ id: number }>('SELECT id FROM person WHERE rrn_hash = $1', [rrnHash]);
-  const id = r.rows[0]?.id;
-  return id === undefined ? null : Number(id);
 }

@@ -1,3 +1,6 @@
+// One concept at ~420 lines: the booking service — rules before the database, the batcher and
+// SQL calls for the decision, codes to answers — for book, agent booking, change and cancel, which
+// share the pass gate and the answer mapping. Splitting it by verb would copy those.
 import { createHash } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import type { Db } from '../core/db.ts';

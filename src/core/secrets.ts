@@ -1,7 +1,8 @@
 import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { checkQueueKeys, ConfigError, GENERATE_KEY_HINT, keyProblem, randomKey, randomQueueKeys, SECRET_LENGTH_MIN, type Config, type SecretName } from './config.ts';
+import { checkQueueKeys, ConfigError, type Config, type SecretName } from './config.ts';
+import { GENERATE_KEY_HINT, keyProblem, randomKey, randomQueueKeys, SECRET_LENGTH_MIN } from './keys.ts';
 
 /**
  * Where a node's keys come from when they are not set (src/core/config.ts leaves random

@@ -34,26 +34,23 @@ export const BATCHES_PER_RUN_MAX = 100;
 /** pg_try_advisory_xact_lock key of the retention job ("yeyak" retention, 1): one node at a time. */
 export const RETENTION_LOCK_KEY = 0x7965796b_0001;
 
-// Each statement deletes at most $2 rows due before $1; SKIP LOCKED never waits on a row in use.
-const DELETE_CHALLENGES = `
+/**
+ * One bounded batch of `table`: at most $2 rows whose `dueColumn` is before $1, found through
+ * that column's index; SKIP LOCKED never waits on a row in use. Table and column names are this
+ * file's constants, never input.
+ */
+function deleteDue(table: string, rowKey: 'id' | 'ctid', dueColumn: string, inclusive = false): string {
+  return `
   WITH due AS (
-    SELECT id FROM identity_challenge WHERE expires_at < $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED),
+    SELECT ${rowKey} FROM ${table} WHERE ${dueColumn} ${inclusive ? '<=' : '<'} $1 ORDER BY ${dueColumn} LIMIT $2 FOR UPDATE SKIP LOCKED),
   gone AS (
-    DELETE FROM identity_challenge c USING due WHERE c.id = due.id RETURNING 1)
+    DELETE FROM ${table} t USING due WHERE t.${rowKey} = due.${rowKey} RETURNING 1)
   SELECT count(*)::int AS n FROM gone`;
-const DELETE_OUTBOX = `
-  WITH due AS (
-    SELECT id FROM outbox WHERE sent_at < $1 ORDER BY sent_at LIMIT $2 FOR UPDATE SKIP LOCKED),
-  gone AS (
-    DELETE FROM outbox o USING due WHERE o.id = due.id RETURNING 1)
-  SELECT count(*)::int AS n FROM gone`;
-
-const DELETE_IDEMPOTENCY_KEYS = `
-  WITH due AS (
-    SELECT ctid FROM idempotency_key WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED),
-  gone AS (
-    DELETE FROM idempotency_key k USING due WHERE k.ctid = due.ctid RETURNING 1)
-  SELECT count(*)::int AS n FROM gone`;
+}
+const DELETE_CHALLENGES = deleteDue('identity_challenge', 'id', 'expires_at');
+const DELETE_OUTBOX = deleteDue('outbox', 'id', 'sent_at');
+// idempotency_key has a composite key (caller, key): rows are found again by ctid.
+const DELETE_IDEMPOTENCY_KEYS = deleteDue('idempotency_key', 'ctid', 'expires_at', true);
 
 type Batch = { n: number } | 'locked';
 

@@ -1,4 +1,7 @@
 /**
+ * (~520 lines, one concept: the steps of one seeding transaction, in the order they run; the
+ * regions table and the campaign definitions already live in files of their own.)
+ *
  * Scenario seeding: vaccines, regions, synthetic clinics, one campaign with its vaccine rules,
  * supply and slots, all in one transaction. Deterministic for a given seed: clinic i is drawn from
  * its own PRNG stream (seed, i), so the first N clinics are the same whatever the total — the demo's

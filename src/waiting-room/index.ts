@@ -9,7 +9,8 @@ import type { Campaign } from '../campaigns/types.ts';
 import type { Metrics } from '../operations/metrics.ts';
 import { AdmissionController, readCheckpoint, type HealthSample } from './controller.ts';
 import { WaitingRoom } from './service.ts';
-import { MemoryQueueStore, type QueueSettings, type QueueStore } from './store.ts';
+import { MemoryQueueStore } from './memory-store.ts';
+import type { QueueSettings, QueueStore } from './store.ts';
 import { parseKeys, TokenSigner } from './tokens.ts';
 
 export interface WaitingRoomParts {

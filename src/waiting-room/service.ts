@@ -1,3 +1,6 @@
+// One concept at ~450 lines: the waiting room as citizens see it (join, status, pass check and
+// use). The stores (store.ts, memory-store.ts, redis-*.ts), the issuer, the controller and the
+// estimates already live apart; what remains shares the cached counters and the token signers.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import type { Db } from '../core/db.ts';

@@ -13,7 +13,7 @@ import { createTestApp, deferred, type TestApp } from '../helpers/app.ts';
 import { queueFirst } from './helpers.ts';
 import { readCheckpoint } from '../../src/waiting-room/controller.ts';
 import { PERMUTATION_SIZE_MAX, shuffledPosition } from '../../src/waiting-room/permutation.ts';
-import { MemoryQueueStore } from '../../src/waiting-room/store.ts';
+import { MemoryQueueStore } from '../../src/waiting-room/memory-store.ts';
 import type { Ticket } from '../../src/waiting-room/tokens.ts';
 
 const API = '/api/v1';

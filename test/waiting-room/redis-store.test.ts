@@ -8,7 +8,8 @@ import { Redis } from 'ioredis';
 import { isYeyakError } from '../../src/core/errors.ts';
 import { Issuer, type ReserveLedger } from '../../src/waiting-room/issuer.ts';
 import { RedisQueueStore, type QueueFloor } from '../../src/waiting-room/redis-store.ts';
-import { Bitset, MemoryQueueStore, type QueueSettings, type QueueStore } from '../../src/waiting-room/store.ts';
+import { Bitset, MemoryQueueStore } from '../../src/waiting-room/memory-store.ts';
+import type { QueueSettings, QueueStore } from '../../src/waiting-room/store.ts';
 import { deleteKeys, redisTestUrl, uniquePrefix } from '../helpers/redis.ts';
 
 const settings: QueueSettings = { ratePerS: 50, activeMax: 7, paused: false, notice: null, powBits: 0 };
