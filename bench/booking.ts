@@ -35,11 +35,11 @@ import { openPglite, openPostgres, type Db } from '../src/core/db.ts';
 import { migrate } from '../src/core/migrate.ts';
 import { seedScenario } from '../src/scenarios/seed.ts';
 import { loadCampaign } from '../src/campaigns/store.ts';
-import type { Campaign } from '../src/campaigns/types.ts';
+import type { Campaign } from '../src/rules/campaign.ts';
 import { Batcher } from '../src/booking/batcher.ts';
 import { bookBatch, type BookingOutcome, type BookingRow } from '../src/booking/sql.ts';
 import { newBookingNumber } from '../src/booking/booking-number.ts';
-import { dose2Day } from '../src/booking/dose-dates.ts';
+import { dose2Day } from '../src/rules/dose-dates.ts';
 import { fmtMs, fmtRate, fmtRatio, formatTable, loadAverage, machineDescription, mean, median, percentile, runClosedLoop } from './lib.ts';
 
 // ---------------------------------------------------------------------------------------------

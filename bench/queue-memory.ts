@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { FakeClock } from '../src/core/clock.ts';
-import { korea202108Campaign } from '../src/campaigns/korea-2021-08.ts';
+import { korea202108Campaign } from '../src/rules/korea-2021-08.ts';
 import type { CampaignRegistry } from '../src/campaigns/registry.ts';
 import { WaitingRoom } from '../src/waiting-room/service.ts';
 import { MemoryQueueStore } from '../src/waiting-room/memory-store.ts';

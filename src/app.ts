@@ -23,7 +23,7 @@ import { installCsrfProtection } from './identity/auth.ts';
 import { DeviceLock } from './identity/devices.ts';
 import { SessionRevocations } from './identity/revocations.ts';
 import { combineHealth, createProviderRegistry, type ProviderRegistry } from './identity/providers/registry.ts';
-import { createMetrics } from './operations/metrics.ts';
+import { createMetrics } from './core/metrics.ts';
 import { adminRoutes, operationsRoutes, SANDBOX_HEADER } from './operations/routes.ts';
 import rateLimit from '@fastify/rate-limit';
 import { createWaitingRoom, memoryStore, type WaitingRoomParts } from './waiting-room/index.ts';

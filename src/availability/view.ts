@@ -1,6 +1,6 @@
 import type { Db } from '../core/db.ts';
-import type { Campaign } from '../campaigns/types.ts';
-import { dose2Day } from '../booking/dose-dates.ts';
+import type { Campaign } from '../rules/campaign.ts';
+import { dose2Day } from '../rules/dose-dates.ts';
 
 /**
  * In-process availability: clinic lists and dates are answered from memory, not by an aggregate

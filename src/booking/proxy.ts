@@ -1,9 +1,9 @@
 import type { Clock } from '../core/clock.ts';
 import type { Db } from '../core/db.ts';
 import { assert, YeyakError } from '../core/errors.ts';
-import type { PersonFacts } from '../campaigns/types.ts';
-import { localDay } from '../campaigns/time.ts';
-import { hashRrn, parseRrn } from '../eligibility/rrn.ts';
+import type { PersonFacts } from '../rules/campaign.ts';
+import { localDay } from '../rules/time.ts';
+import { hashRrn, parseRrn } from '../rules/rrn.ts';
 import { normalizeName } from '../identity/registry.ts';
 
 /**

@@ -6,7 +6,7 @@ import type { SessionSigner } from '../identity/session.ts';
 import type { BookingService, BookInput } from './service.ts';
 import { bookingNumberPattern } from './booking-number.ts';
 import { proxyRelationships } from './proxy.ts';
-import { countBooking, type Metrics } from '../operations/metrics.ts';
+import { countBooking, type Metrics } from '../core/metrics.ts';
 import type { FastifyRequest } from 'fastify';
 import { deviceOfSessionWrite } from '../identity/devices.ts';
 import type { Access } from './service.ts';

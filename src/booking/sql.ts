@@ -1,6 +1,6 @@
 import type { Db, Queryable } from '../core/db.ts';
 import { withDbRetry } from '../core/retry.ts';
-import { maskedRrnFromFacts } from '../eligibility/rrn.ts';
+import { maskedRrnFromFacts } from '../rules/rrn.ts';
 import { assert } from '../core/errors.ts';
 
 /** One booking as sent to book_batch (see migrations/008_booking_rules.sql). */

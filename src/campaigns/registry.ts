@@ -1,5 +1,5 @@
 import type { Queryable } from '../core/db.ts';
-import type { Campaign } from './types.ts';
+import type { Campaign } from '../rules/campaign.ts';
 import { loadCampaign, loadCampaigns } from './store.ts';
 
 /** Campaigns are configuration: read once at start (and on reload), then served from memory. */

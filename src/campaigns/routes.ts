@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { YeyakError } from '../core/errors.ts';
 import type { Clock } from '../core/clock.ts';
-import type { Campaign } from './types.ts';
-import { isoInZone } from './time.ts';
-import { openWindows } from '../eligibility/windows.ts';
-import { eligibilityReasons, windowView } from '../eligibility/eligibility.ts';
+import type { Campaign } from '../rules/campaign.ts';
+import { isoInZone } from '../rules/time.ts';
+import { openWindows } from '../rules/windows.ts';
+import { eligibilityReasons, windowView } from '../rules/eligibility.ts';
 import type { AvailabilityView } from '../availability/view.ts';
 import type { BookingService } from '../booking/service.ts';
 import { requireSession } from '../identity/auth.ts';

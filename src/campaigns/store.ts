@@ -3,7 +3,7 @@
  * Vaccine rules and rosters are separate concerns and are not part of `Campaign`.
  */
 import type { Queryable } from '../core/db.ts';
-import type { Campaign, CampaignWindow } from './types.ts';
+import type { Campaign, CampaignWindow } from '../rules/campaign.ts';
 
 export interface InsertCampaignOptions {
   /** Label per blackout day ('YYYY-MM-DD' → text); the column is NOT NULL, `Campaign` has no labels. */

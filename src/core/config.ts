@@ -52,7 +52,7 @@ export interface Config {
   readonly queueStateRefreshMs: number;
   readonly queueTickMs: number;
   readonly joinPerIpPerMin: number;
-  /** Joins are taken from this long before a window opens (src/campaigns/join-window.ts); earlier → CAMPAIGN_CLOSED. */
+  /** Joins are taken from this long before a window opens (src/rules/join-window.ts); earlier → CAMPAIGN_CLOSED. */
   readonly queueJoinLeadMs: number;
   /** One device at a time: after a verification, other devices of that person are refused this long (0 = off). */
   readonly deviceLockMs: number;

@@ -15,7 +15,7 @@
 import { createHmac } from 'node:crypto';
 import type { Queryable } from '../core/db.ts';
 import { YeyakError } from '../core/errors.ts';
-import type { PersonFacts } from '../campaigns/types.ts';
+import type { PersonFacts } from '../rules/campaign.ts';
 
 /**
  * Key of the synthetic CI. Not a secret: in the sandbox anyone may compute a CI from a name and

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
-import type { PersonFacts } from '../campaigns/types.ts';
+import type { PersonFacts } from '../rules/campaign.ts';
 import { DeviceIds } from './devices.ts';
 
 /**

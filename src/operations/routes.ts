@@ -3,9 +3,9 @@ import type { Clock } from '../core/clock.ts';
 import type { Db } from '../core/db.ts';
 import type { AvailabilityView } from '../availability/view.ts';
 import type { BookingService } from '../booking/service.ts';
-import { openWindows } from '../eligibility/windows.ts';
-import { formatLocal, isoInZone } from '../campaigns/time.ts';
-import type { Metrics } from './metrics.ts';
+import { openWindows } from '../rules/windows.ts';
+import { formatLocal, isoInZone } from '../rules/time.ts';
+import type { Metrics } from '../core/metrics.ts';
 
 export interface OperationsDeps {
   db: Db;

@@ -8,8 +8,8 @@
  */
 import type { Db, Queryable } from '../core/db.ts';
 import type { Clock } from '../core/clock.ts';
-import { addDays, daysBetween } from '../campaigns/time.ts';
-import { dose2Day } from '../booking/dose-dates.ts';
+import { addDays, daysBetween } from '../rules/time.ts';
+import { dose2Day } from '../rules/dose-dates.ts';
 import { demoPlan, insertSlots, insertSupply, stageDose1 } from './seed.ts';
 
 export const DEMO_CAMPAIGN_ID = 'demo';

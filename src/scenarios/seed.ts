@@ -15,11 +15,11 @@
  */
 import type { Db, Queryable } from '../core/db.ts';
 import type { Clock } from '../core/clock.ts';
-import type { Campaign } from '../campaigns/types.ts';
+import type { Campaign } from '../rules/campaign.ts';
 import { insertCampaign } from '../campaigns/store.ts';
-import { korea202108Campaign } from '../campaigns/korea-2021-08.ts';
-import { addDays, daysBetween, localDay, zonedInstant } from '../campaigns/time.ts';
-import { dose2Day } from '../booking/dose-dates.ts';
+import { korea202108Campaign } from '../rules/korea-2021-08.ts';
+import { addDays, daysBetween, localDay, zonedInstant } from '../rules/time.ts';
+import { dose2Day } from '../rules/dose-dates.ts';
 import { REGIONS, SIDO, SIGUNGU, sidoByCode } from './regions.ts';
 import type { Sigungu } from './regions.ts';
 

@@ -2,13 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../core/clock.ts';
 import type { Db } from '../core/db.ts';
 import { YeyakError } from '../core/errors.ts';
-import { isRealDay, localDay } from '../campaigns/time.ts';
+import { isRealDay, localDay } from '../rules/time.ts';
 import type { BookingService } from '../booking/service.ts';
 import { dateField, idParam, namedPersonProperties } from '../booking/routes.ts';
 import { requireStaff } from './auth.ts';
 import { addStaff, staffRoles, type StaffRole } from './staff.ts';
 import { textField } from '../core/schemas.ts';
-import { countBooking, type Metrics } from '../operations/metrics.ts';
+import { countBooking, type Metrics } from '../core/metrics.ts';
 
 export interface StaffRouteDeps {
   db: Db;

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import type { Db } from '../core/db.ts';
-import type { Campaign } from '../campaigns/types.ts';
+import type { Campaign } from '../rules/campaign.ts';
 import { ewma } from './estimate.ts';
 import { BLOCK_MIN } from './issuer.ts';
 import type { QueueState, QueueStore } from './store.ts';

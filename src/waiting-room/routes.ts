@@ -6,12 +6,12 @@ import { textField } from '../core/schemas.ts';
 import { SESSION_COOKIE, type SessionSigner } from '../identity/session.ts';
 import { DEVICE_COOKIE, deviceOfHolder } from '../identity/devices.ts';
 import type { CampaignRegistry } from '../campaigns/registry.ts';
-import { closedForJoin, QUEUE_JOIN_LEAD_MS_DEFAULT } from '../campaigns/join-window.ts';
-import { personalJoinRefusal } from '../eligibility/join.ts';
+import { closedForJoin, QUEUE_JOIN_LEAD_MS_DEFAULT } from '../rules/join-window.ts';
+import { personalJoinRefusal } from '../rules/join.ts';
 import { checkSolution, issueChallenge, POW_CHALLENGE_TTL_MS } from './pow.ts';
 import type { TokenSigner } from './tokens.ts';
 import type { Holder, WaitingRoom } from './service.ts';
-import type { Metrics } from '../operations/metrics.ts';
+import type { Metrics } from '../core/metrics.ts';
 
 export { DEVICE_COOKIE }; // the device concept lives in identity/devices.ts
 export const TICKET_COOKIE = 'yeyak_ticket';

@@ -7,7 +7,7 @@ import type { Db } from '../core/db.ts';
 import { assert, YeyakError } from '../core/errors.ts';
 import { isDeviceIdShaped } from '../identity/devices.ts';
 import { updateQueueSettings } from '../campaigns/store.ts';
-import type { Campaign } from '../campaigns/types.ts';
+import type { Campaign } from '../rules/campaign.ts';
 import type { CampaignRegistry } from '../campaigns/registry.ts';
 import { estimateWait, POLL_FAR_MS, POLL_NEAR_MS, type Estimate } from './estimate.ts';
 import { checkpointLedger, Issuer, volatileLedger } from './issuer.ts';

@@ -13,7 +13,7 @@ import { createTestApp, phoneOf, syntheticRrn, type TestApp, TEST_ADMIN_TOKEN } 
 import { errorCatalogue, type ErrorCode } from '../../src/core/errors.ts';
 import { isPlainText } from '../../src/core/schemas.ts';
 import { SessionSigner } from '../../src/identity/session.ts';
-import { addDays, localDay } from '../../src/campaigns/time.ts';
+import { addDays, localDay } from '../../src/rules/time.ts';
 
 const API = '/api/v1';
 const ADMIN_TOKEN = TEST_ADMIN_TOKEN;

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createTestApp, syntheticRrn, type TestApp } from '../helpers/app.ts';
-import { addDays, daysBetween, localDay } from '../../src/campaigns/time.ts';
+import { addDays, daysBetween, localDay } from '../../src/rules/time.ts';
 import { bookingNumberPattern } from '../../src/booking/booking-number.ts';
 import { errorCatalogue, type ErrorCode } from '../../src/core/errors.ts';
 

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import { admit, createTestApp, syntheticRrn, type TestApp } from '../helpers/app.ts';
-import { addDays } from '../../src/campaigns/time.ts';
+import { addDays } from '../../src/rules/time.ts';
 import { errorCatalogue, type ErrorCode } from '../../src/core/errors.ts';
 
 const API = '/api/v1';

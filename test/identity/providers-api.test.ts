@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import { createTestApp, phoneOf, syntheticRrn, type TestApp, TEST_ADMIN_TOKEN } from '../helpers/app.ts';
 import { errorCatalogue, type ErrorCode } from '../../src/core/errors.ts';
-import { startFakeVerificationService, type FakeVerificationService } from '../../src/identity/providers/fake-service.ts';
+import { startFakeVerificationService, type FakeVerificationService } from '../helpers/fake-identity-service.ts';
 import type { MethodStatus } from '../../src/identity/providers/resilient.ts';
 import { identityMethods, type IdentityMethod } from '../../src/identity/providers/types.ts';
 

@@ -9,7 +9,7 @@ import { HttpProvider, MAX_CI_LENGTH } from '../../src/identity/providers/http.t
 import { sandboxCi } from '../../src/identity/registry.ts';
 import { ResilientProvider } from '../../src/identity/providers/resilient.ts';
 import { defaultProviderSettings, type ProviderSettings } from '../../src/identity/providers/settings.ts';
-import { startFakeVerificationService, type FakeVerificationService } from '../../src/identity/providers/fake-service.ts';
+import { startFakeVerificationService, type FakeVerificationService } from '../helpers/fake-identity-service.ts';
 import { ProviderFault, SANDBOX_CODE, type StartRequest } from '../../src/identity/providers/types.ts';
 
 let fake: FakeVerificationService;

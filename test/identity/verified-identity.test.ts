@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import { createTestApp, deferred, phoneOf, syntheticRrn, type TestApp } from '../helpers/app.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';
-import { hashRrn } from '../../src/eligibility/rrn.ts';
+import { hashRrn } from '../../src/rules/rrn.ts';
 import { hashCi, sandboxCi, SyntheticResidentRegistry } from '../../src/identity/registry.ts';
 import { openDb } from '../../src/core/db.ts';
 

@@ -1,11 +1,11 @@
 /**
- * Metrics tell the truth: every metric the app exports (src/operations/metrics.ts, the waiting
+ * Metrics tell the truth: every metric the app exports (src/core/metrics.ts, the waiting
  * room's gauges, the identity providers') is moved by the action it counts. Each test scrapes
  * GET /metrics before and after the action and asserts the delta.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { admit, createTestApp, syntheticRrn, type TestApp } from '../helpers/app.ts';
-import { addDays } from '../../src/campaigns/time.ts';
+import { addDays } from '../../src/rules/time.ts';
 
 const API = '/api/v1';
 const CAMPAIGN = 'demo';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canCancel, canChange, dose2Day } from '../../src/booking/dose-dates.ts';
-import { korea202108Campaign } from '../../src/campaigns/korea-2021-08.ts';
-import { addDays, daysBetween } from '../../src/campaigns/time.ts';
+import { canCancel, canChange, dose2Day } from '../../src/rules/dose-dates.ts';
+import { korea202108Campaign } from '../../src/rules/korea-2021-08.ts';
+import { addDays, daysBetween } from '../../src/rules/time.ts';
 
 const CHUSEOK = ['2021-09-20', '2021-09-21', '2021-09-22'];
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { korea202108Campaign } from '../../src/campaigns/korea-2021-08.ts';
-import type { Campaign, PersonFacts } from '../../src/campaigns/types.ts';
-import { evaluateEligibility, type EligibilityReason } from '../../src/eligibility/eligibility.ts';
-import { currentWindowFor, nextWindowFor, openWindows, windowAdmits } from '../../src/eligibility/windows.ts';
+import { korea202108Campaign } from '../../src/rules/korea-2021-08.ts';
+import type { Campaign, PersonFacts } from '../../src/rules/campaign.ts';
+import { evaluateEligibility, type EligibilityReason } from '../../src/rules/eligibility.ts';
+import { currentWindowFor, nextWindowFor, openWindows, windowAdmits } from '../../src/rules/windows.ts';
 
 const person = (birthDate: string): PersonFacts => ({ birthDate, sex: 'F', foreignResident: false });
 

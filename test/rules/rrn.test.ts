@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hashRrn, maskedRrnFromFacts, maskRrn, parseRrn } from '../../src/eligibility/rrn.ts';
+import { hashRrn, maskedRrnFromFacts, maskRrn, parseRrn } from '../../src/rules/rrn.ts';
 
 describe('parseRrn: valid numbers', () => {
   const valid: Array<[raw: string, birthDate: string, sex: 'M' | 'F', foreign: boolean]> = [

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDays, daysBetween, formatLocal, isoInZone, isRealDay, localDay, zonedInstant } from '../../src/campaigns/time.ts';
+import { addDays, daysBetween, formatLocal, isoInZone, isRealDay, localDay, zonedInstant } from '../../src/rules/time.ts';
 
 describe.each(['UTC', 'America/Los_Angeles'])('time helpers with the server in TZ=%s', (zone) => {
   const savedTz = process.env.TZ;

@@ -5,8 +5,8 @@ import { FakeClock } from '../../src/core/clock.ts';
 import { generateClinics, isStoreEmpty, seedScenario, type SeedSummary } from '../../src/scenarios/seed.ts';
 import { REGIONS, SIDO, SIGUNGU } from '../../src/scenarios/regions.ts';
 import { loadCampaign, loadCampaigns } from '../../src/campaigns/store.ts';
-import { korea202108Campaign } from '../../src/campaigns/korea-2021-08.ts';
-import { dose2Day } from '../../src/booking/dose-dates.ts';
+import { korea202108Campaign } from '../../src/rules/korea-2021-08.ts';
+import { dose2Day } from '../../src/rules/dose-dates.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';
 
 // 00:30 in Seoul is still the previous day in UTC: the demo's days must follow Seoul.

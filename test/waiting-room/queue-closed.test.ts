@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, syntheticRrn, type TestApp } from '../helpers/app.ts';
-import { closedForJoin } from '../../src/campaigns/join-window.ts';
-import { korea202108Campaign } from '../../src/campaigns/korea-2021-08.ts';
+import { closedForJoin } from '../../src/rules/join-window.ts';
+import { korea202108Campaign } from '../../src/rules/korea-2021-08.ts';
 
 const CAMPAIGN = 'korea-2021-08';
 const HOUR_MS = 3_600_000;

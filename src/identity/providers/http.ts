@@ -1,4 +1,4 @@
-import { isRealDay } from '../../campaigns/time.ts';
+import { isRealDay } from '../../rules/time.ts';
 import {
   isForeignerDigit,
   ProviderFault,

@@ -3,7 +3,7 @@
  * opensAt <= now < closesAt, compared in epoch milliseconds, so the opening second is in and the
  * closing second is out regardless of any time zone.
  */
-import type { Campaign, CampaignWindow, PersonFacts } from '../campaigns/types.ts';
+import type { Campaign, CampaignWindow, PersonFacts } from './campaign.ts';
 
 /** Last digit of the day of birth: born on the 9th/19th/29th → 9, on the 10th/20th/30th → 0. */
 export function birthDayDigit(facts: PersonFacts): number {

@@ -3,7 +3,7 @@
  * campaign-local day of "now" (localDay(clock.now(), campaign.timeZone)), not the server's date.
  * Invalid days throw (RangeError) from the time helpers.
  */
-import { addDays, daysBetween } from '../campaigns/time.ts';
+import { addDays, daysBetween } from './time.ts';
 
 /** More shifts than a year of blackout days means misconfigured data, not a real calendar. */
 const MAX_SHIFTS = 366;

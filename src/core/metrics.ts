@@ -1,5 +1,5 @@
 import client from 'prom-client';
-import { isYeyakError } from '../core/errors.ts';
+import { isYeyakError } from './errors.ts';
 
 /** One registry per app instance, so several apps in one process (tests) do not collide. */
 export function createMetrics() {

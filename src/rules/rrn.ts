@@ -6,8 +6,8 @@
  * October 2020 carry random trailing digits, so a checksum would reject real people.
  */
 import { createHmac } from 'node:crypto';
-import type { PersonFacts } from '../campaigns/types.ts';
-import { isRealDay } from '../campaigns/time.ts';
+import type { PersonFacts } from './campaign.ts';
+import { isRealDay } from './time.ts';
 
 export type RrnInvalidReason = 'FORMAT' | 'DATE' | 'GENDER_DIGIT';
 

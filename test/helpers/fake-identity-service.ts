@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sandboxCi } from '../registry.ts';
-import { isForeignerDigit, SANDBOX_CODE, type VerifiedIdentity } from './types.ts';
+import { sandboxCi } from '../../src/identity/registry.ts';
+import { isForeignerDigit, SANDBOX_CODE, type VerifiedIdentity } from '../../src/identity/providers/types.ts';
 
 /**
  * A local HTTP verification service that speaks the contract of ./http.ts, for tests, rehearsals

@@ -5,7 +5,7 @@
  * first opening they form the pre-queue that is shuffled at the opening (that is the design), before
  * a later one they simply queue. Default lead: one hour (YEYAK_QUEUE_JOIN_LEAD_MS).
  */
-import type { Campaign } from './types.ts';
+import type { Campaign } from './campaign.ts';
 import { isoInZone } from './time.ts';
 
 export const QUEUE_JOIN_LEAD_MS_DEFAULT = 60 * 60 * 1000;

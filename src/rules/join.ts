@@ -1,4 +1,4 @@
-import type { Campaign, PersonFacts } from '../campaigns/types.ts';
+import type { Campaign, PersonFacts } from './campaign.ts';
 import { evaluateEligibility, type EligibilityReason, type LocalizedText, type WindowView } from './eligibility.ts';
 
 /** Why a verified person may not take a place in a verify-first line now, or null. */

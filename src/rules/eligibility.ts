@@ -12,8 +12,8 @@
  *   NOT_YOUR_WINDOW     — windows are open or still to come for others, but none is left for them;
  *   CAMPAIGN_CLOSED     — every window of the campaign has closed.
  */
-import type { Campaign, CampaignWindow, PersonFacts } from '../campaigns/types.ts';
-import { formatLocal, isoInZone } from '../campaigns/time.ts';
+import type { Campaign, CampaignWindow, PersonFacts } from './campaign.ts';
+import { formatLocal, isoInZone } from './time.ts';
 import { campaignRunning, currentWindowFor, nextWindowFor } from './windows.ts';
 
 export const eligibilityReasons = [

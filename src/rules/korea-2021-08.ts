@@ -3,7 +3,7 @@
  * object is what `yeyak seed --scenario korea-2021-08` writes to the store: the single source of
  * truth for the scenario's rules. All wall times are Asia/Seoul.
  */
-import type { Campaign, CampaignWindow } from './types.ts';
+import type { Campaign, CampaignWindow } from './campaign.ts';
 import { addDays, zonedInstant } from './time.ts';
 
 const TZ = 'Asia/Seoul';
