@@ -8,8 +8,7 @@ import { ensureDatabase } from './core/ensure-database.ts';
 import { migrate } from './core/migrate.ts';
 import { SCENARIOS, seedScenario, type ScenarioName, type SeedStep } from './scenarios/seed.ts';
 import { rollDemoForward } from './scenarios/demo-refresh.ts';
-import { CampaignRegistry } from './campaigns/registry.ts';
-import { createQueueStore } from './waiting-room/factory.ts';
+import { createQueueStore, type QueueStoreHandle } from './waiting-room/factory.ts';
 import { isMemoryDir, resolveSecrets } from './core/secrets.ts';
 import { lockDataDir, type DataDirLock } from './core/data-dir-lock.ts';
 import { RetentionJob } from './operations/retention.ts';
@@ -93,16 +92,19 @@ export async function serve(given: Config, opts: ServeOptions = {}): Promise<Fas
     await db.close();
     throw e;
   }
-  const campaigns = new CampaignRegistry();
-  await campaigns.load(db);
   // Until the app's logger exists, store events go to the start-up log.
   let storeLog = (msg: string, fields: Record<string, unknown>) => log(`${msg} ${JSON.stringify(fields)}`);
-  const queue = await createQueueStore(config, { db, campaigns, clock, log: (msg, fields) => storeLog(msg, fields) });
+  // The waiting room's store (Redis when configured) is made from the services' own campaigns.
+  let queue: QueueStoreHandle | null = null;
   let app: FastifyInstance;
   try {
-    app = await buildApp(config, { db, clock, queueStore: queue.store, rateLimitStore: queue.rateLimitStore, rateLimitMetrics: queue.rateLimitMetrics });
+    app = await buildApp(config, {
+      db,
+      clock,
+      queue: async (campaigns) => (queue = await createQueueStore(config, { db, campaigns, clock, log: (msg, fields) => storeLog(msg, fields) })),
+    });
   } catch (e) {
-    await queue.close();
+    await (queue as QueueStoreHandle | null)?.close();
     throw e;
   }
   storeLog = (msg, fields) => app.log.warn(fields, msg);
@@ -116,8 +118,7 @@ export async function serve(given: Config, opts: ServeOptions = {}): Promise<Fas
     force.unref();
     void retention
       .stop()
-      .then(() => app.close())
-      .then(() => queue.close())
+      .then(() => app.close()) // closes the waiting room's store too
       .then(() => db.close())
       .then(() => process.exit(0), () => process.exit(1));
   };
@@ -127,7 +128,6 @@ export async function serve(given: Config, opts: ServeOptions = {}): Promise<Fas
     await app.listen({ port: config.port, host: config.host });
   } catch (e) {
     await app.close().catch(() => undefined);
-    await queue.close().catch(() => undefined);
     await db.close().catch(() => undefined);
     throw listenError(e, config.port);
   }
@@ -137,7 +137,7 @@ export async function serve(given: Config, opts: ServeOptions = {}): Promise<Fas
   retention.start((e) => app.log.warn({ err: e instanceof Error ? e.name : 'unknown' }, 'retention run failed'));
   storeLocks.get(db)?.setUrl(`http://${localHost(config.host)}:${port}`);
   log(identityLine(config));
-  log(`yeyak is serving on http://localhost:${port}  (store: ${db.describe()}, waiting room: ${queue.store.kind}${config.now ? `, clock started at ${config.now}` : ''})`);
+  log(`yeyak is serving on http://localhost:${port}  (store: ${db.describe()}, waiting room: ${app.yeyak.waitingRoom.store.kind}${config.now ? `, clock started at ${config.now}` : ''})`);
   if (config.adminTokenGenerated) log(`Admin token for /api/v1/admin (set YEYAK_ADMIN_TOKEN to choose one): ${config.adminToken}`);
   return app;
 }

@@ -1,33 +1,36 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { YeyakError } from '../core/errors.ts';
-import { textField } from '../core/schemas.ts';
-import { requireSession } from '../identity/auth.ts';
-import type { SessionSigner } from '../identity/session.ts';
-import type { BookingService, BookInput } from './service.ts';
+import { dateField, idParam, namedPersonProperties } from '../core/schemas.ts';
+import { countBooking, type Metrics } from '../core/metrics.ts';
+import type { Citizen } from '../rules/campaign.ts';
+import type { Access, BookingService, BookInput } from './service.ts';
 import { bookingNumberPattern } from './booking-number.ts';
 import { proxyRelationships } from './proxy.ts';
-import { countBooking, type Metrics } from '../core/metrics.ts';
-import type { FastifyRequest } from 'fastify';
-import { deviceOfSessionWrite } from '../identity/devices.ts';
-import type { Access } from './service.ts';
-import type { Session } from '../identity/session.ts';
+
+/** What booking needs of identity (identity/auth.ts SessionAuth implements it; the app wires it). */
+export interface BookingAuth {
+  /** The request's live session, or the catalogue's 401. */
+  require(request: FastifyRequest): Citizen;
+  /** The device a write under `citizen` comes from; another device's → 403 DEVICE_MISMATCH. */
+  deviceOfWrite(request: FastifyRequest, citizen: Citizen): string | undefined;
+}
 
 /**
  * The pass and the holder of a booking write. The device is the session's: none sent counts as
  * the session's own; a forged id, or another device's, is refused (403 DEVICE_MISMATCH) — so the
  * pass check below sees the resolved device, never a string the client chose.
  */
-function accessOf(request: FastifyRequest, signer: SessionSigner, session: Session): Access {
+function accessOf(request: FastifyRequest, auth: BookingAuth, session: Citizen): Access {
   const pass = request.headers['yeyak-pass'];
   return {
     pass: typeof pass === 'string' ? pass : undefined,
-    holder: { device: deviceOfSessionWrite(request, signer.deviceIds, session), personId: session.personId },
+    holder: { device: auth.deviceOfWrite(request, session), personId: session.personId },
   };
 }
 
 export interface BookingRouteDeps {
   booking: BookingService;
-  signer: SessionSigner;
+  auth: BookingAuth;
   metrics: Metrics;
 }
 
@@ -55,15 +58,6 @@ const reservationSchema = {
       },
     },
   },
-} as const;
-
-export const idParam = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9-]+$' } as const;
-export const dateField = { type: 'string', minLength: 10, maxLength: 10, pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' } as const;
-/** A person named by someone else (proxy or agent): name, RRN, phone; the RRN is hashed at once. */
-export const namedPersonProperties = {
-  name: textField(100),
-  rrn: { type: 'string', minLength: 13, maxLength: 14 },
-  phone: { type: 'string', minLength: 10, maxLength: 13 },
 } as const;
 
 const onBehalfOfSchema = {
@@ -107,8 +101,8 @@ export async function bookingRoutes(app: FastifyInstance, deps: BookingRouteDeps
       },
     },
     async (request, reply) => {
-      const session = requireSession(request, deps.signer);
-      const access = accessOf(request, deps.signer, session);
+      const session = deps.auth.require(request);
+      const access = accessOf(request, deps.auth, session);
       const key = request.headers['idempotency-key'];
       // Absent: required; sent but malformed (too short, twice, a bad character): invalid.
       if (key === undefined) throw new YeyakError('YEYAK_E_IDEMPOTENCY_KEY_REQUIRED');
@@ -130,7 +124,7 @@ export async function bookingRoutes(app: FastifyInstance, deps: BookingRouteDeps
         response: { 200: reservationSchema, '4xx': { $ref: 'Error#' } },
       },
     },
-    async (request) => deps.booking.get(requireSession(request, deps.signer), request.params.bookingNumber),
+    async (request) => deps.booking.get(deps.auth.require(request), request.params.bookingNumber),
   );
 
   app.patch<{ Params: { bookingNumber: string }; Body: { clinicId?: string; date?: string } }>(
@@ -151,8 +145,8 @@ export async function bookingRoutes(app: FastifyInstance, deps: BookingRouteDeps
       },
     },
     async (request) => {
-      const session = requireSession(request, deps.signer);
-      return deps.booking.change(session, request.params.bookingNumber, request.body, accessOf(request, deps.signer, session));
+      const session = deps.auth.require(request);
+      return deps.booking.change(session, request.params.bookingNumber, request.body, accessOf(request, deps.auth, session));
     },
   );
 
@@ -171,8 +165,8 @@ export async function bookingRoutes(app: FastifyInstance, deps: BookingRouteDeps
       },
     },
     async (request) => {
-      const session = requireSession(request, deps.signer);
-      return deps.booking.cancel(session, request.params.bookingNumber, accessOf(request, deps.signer, session));
+      const session = deps.auth.require(request);
+      return deps.booking.cancel(session, request.params.bookingNumber, accessOf(request, deps.auth, session));
     },
   );
 }

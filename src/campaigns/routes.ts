@@ -1,24 +1,24 @@
-import type { FastifyInstance } from 'fastify';
-import { YeyakError } from '../core/errors.ts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Clock } from '../core/clock.ts';
-import type { Campaign } from '../rules/campaign.ts';
+import { idParams } from '../core/schemas.ts';
+import type { Campaign, CampaignLookup, Citizen } from '../rules/campaign.ts';
 import { isoInZone } from '../rules/time.ts';
 import { openWindows } from '../rules/windows.ts';
 import { eligibilityReasons, windowView } from '../rules/eligibility.ts';
-import type { AvailabilityView } from '../availability/view.ts';
-import type { BookingService } from '../booking/service.ts';
-import { requireSession } from '../identity/auth.ts';
-import type { SessionSigner } from '../identity/session.ts';
 
+/** What the campaign routes need from the others; the app wires booking, availability and identity in. */
 export interface CampaignRouteDeps {
   clock: Clock;
-  booking: BookingService;
-  availability: AvailabilityView;
-  signer: SessionSigner;
-  regionCodes: ReadonlySet<string>;
+  campaigns: CampaignLookup;
+  /** The first day a dose 1 may be booked (booking's lead days). */
+  firstBookableDay(c: Campaign): string;
+  /** First doses left from that day on (availability). */
+  remainingFirstDoses(campaignId: string, fromDay: string): number;
+  /** The citizen's eligibility now, with their booking number when they have one (booking). */
+  eligibility(citizen: Citizen, campaignId: string): Promise<object>;
+  /** The request's live session, or 401 (identity). */
+  auth: { require(request: FastifyRequest): Citizen };
 }
-
-const idParam = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9-]+$' } as const;
 const localized = { type: 'object', properties: { ko: { type: 'string' }, en: { type: 'string' } } } as const;
 const windowSchema = {
   type: 'object',
@@ -36,8 +36,7 @@ const windowSchema = {
 export async function campaignRoutes(app: FastifyInstance, deps: CampaignRouteDeps): Promise<void> {
   const view = (c: Campaign) => {
     const now = deps.clock.now();
-    const fromDay = deps.booking.firstBookableDay(c);
-    const remaining = deps.availability.campaignRemaining(c.id, fromDay);
+    const remaining = deps.remainingFirstDoses(c.id, deps.firstBookableDay(c));
     return {
       id: c.id,
       name: { ko: c.nameKo, en: c.nameEn },
@@ -97,7 +96,7 @@ export async function campaignRoutes(app: FastifyInstance, deps: CampaignRouteDe
         },
       },
     },
-    async () => deps.booking.campaigns().map(view),
+    async () => deps.campaigns.list().map(view),
   );
 
   app.get<{ Params: { campaignId: string } }>(
@@ -107,7 +106,7 @@ export async function campaignRoutes(app: FastifyInstance, deps: CampaignRouteDe
         tags: ['campaigns'],
         summary: "The session's person: eligible now? If not, why, and when to come back",
         security: [{ session: [] }],
-        params: { type: 'object', additionalProperties: false, required: ['campaignId'], properties: { campaignId: idParam } },
+        params: idParams('campaignId'),
         response: {
           200: {
             type: 'object',
@@ -126,96 +125,7 @@ export async function campaignRoutes(app: FastifyInstance, deps: CampaignRouteDe
       },
     },
     async (request) => {
-      const session = requireSession(request, deps.signer);
-      return deps.booking.eligibility(session, request.params.campaignId);
-    },
-  );
-
-  app.get<{ Params: { campaignId: string }; Querystring: { region?: string } }>(
-    '/campaigns/:campaignId/clinics',
-    {
-      schema: {
-        tags: ['availability'],
-        summary: 'Clinics (optionally of one 시/도 or 시/군/구) with remaining first doses',
-        params: { type: 'object', additionalProperties: false, required: ['campaignId'], properties: { campaignId: idParam } },
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { region: { type: 'string', pattern: '^[0-9]{2}([0-9]{3})?$', description: '2-digit 시/도 or 5-digit 시/군/구 code' } },
-        },
-        response: {
-          200: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['id', 'name', 'region', 'remaining'],
-              properties: {
-                id: { type: 'string' },
-                name: { type: 'string' },
-                region: { type: 'string', description: '시/도 code' },
-                district: { type: 'string', description: '시/군/구 code' },
-                address: { type: 'string' },
-                remaining: { type: 'integer' },
-              },
-            },
-          },
-          '4xx': { $ref: 'Error#' },
-        },
-      },
-    },
-    async (request) => {
-      const c = deps.booking.campaign(request.params.campaignId);
-      const region = request.query.region;
-      if (region !== undefined && !deps.regionCodes.has(region)) throw new YeyakError('YEYAK_E_REGION_NOT_FOUND');
-      const fromDay = deps.booking.firstBookableDay(c);
-      const out = [];
-      for (const id of deps.availability.clinicIds(c.id)) {
-        const info = deps.availability.clinic(id);
-        if (!info) continue;
-        if (region !== undefined && info.sidoCode !== region && info.sigunguCode !== region) continue;
-        out.push({
-          id,
-          name: info.name,
-          region: info.sidoCode,
-          district: info.sigunguCode,
-          address: info.address,
-          remaining: deps.availability.clinicRemaining(c.id, id, fromDay) ?? 0,
-        });
-      }
-      return out;
-    },
-  );
-
-  app.get<{ Params: { campaignId: string; clinicId: string } }>(
-    '/campaigns/:campaignId/clinics/:clinicId/dates',
-    {
-      schema: {
-        tags: ['availability'],
-        summary: 'Bookable dose-1 dates of a clinic; remaining counts the dose-2 capacity behind each',
-        params: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['campaignId', 'clinicId'],
-          properties: { campaignId: idParam, clinicId: idParam },
-        },
-        response: {
-          200: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['date', 'remaining'],
-              properties: { date: { type: 'string' }, remaining: { type: 'integer' }, vaccine: { type: 'string' } },
-            },
-          },
-          '4xx': { $ref: 'Error#' },
-        },
-      },
-    },
-    async (request) => {
-      const c = deps.booking.campaign(request.params.campaignId);
-      const dates = deps.availability.dates(c.id, request.params.clinicId, deps.booking.firstBookableDay(c));
-      if (!dates) throw new YeyakError('YEYAK_E_CLINIC_NOT_FOUND');
-      return dates.filter((d) => d.date <= c.lastShotDay);
+      return deps.eligibility(deps.auth.require(request), request.params.campaignId);
     },
   );
 }

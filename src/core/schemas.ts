@@ -40,3 +40,33 @@ export function textField(maxLength: number) {
 
 /** The ajv plugin that registers TEXT_FORMAT (Fastify's `ajv.plugins`). */
 export const textFormatPlugin: Plugin<unknown> = (ajv) => ajv.addFormat(TEXT_FORMAT, { type: 'string', validate: isPlainText });
+
+/*
+ * Field schemas several capabilities' routes share: written once here.
+ */
+
+/** A campaign, clinic or other record id in a path. */
+export const idParam = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9-]+$' } as const;
+
+/** A calendar day, 'YYYY-MM-DD' (whether it exists is the route's check: rules/time.ts isRealDay). */
+export const dateField = { type: 'string', minLength: 10, maxLength: 10, pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' } as const;
+
+/** A Korean mobile number, with or without hyphens (010-1234-5678, 01012345678): the one phone rule. */
+export const PHONE_PATTERN = '^01[016789]-?[0-9]{3,4}-?[0-9]{4}$';
+export const phoneField = { type: 'string', minLength: 10, maxLength: 13, pattern: PHONE_PATTERN } as const;
+
+/** A resident registration number as typed; parsed and hashed at once (rules/rrn.ts), never stored or logged in clear. */
+export const rrnField = { type: 'string', minLength: 13, maxLength: 14, description: 'YYMMDD-GNNNNNN; never stored or logged in clear' } as const;
+
+/** A person named by someone (themselves, a proxy or an agent): name, RRN, phone. */
+export const namedPersonProperties = { name: textField(100), rrn: rrnField, phone: phoneField } as const;
+
+/** The `params` schema of a route whose path parameters are all ids. */
+export function idParams<const K extends string>(...names: K[]) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: names,
+    properties: Object.fromEntries(names.map((n) => [n, idParam])) as { [P in K]: typeof idParam },
+  } as const;
+}

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { YeyakError } from '../core/errors.ts';
+import { bearerToken } from '../core/http.ts';
+import { deviceOfSessionWrite } from './devices.ts';
 import { CSRF_HEADER, SESSION_COOKIE, type Session, type SessionSigner } from './session.ts';
 
 /**
@@ -10,16 +12,32 @@ import { CSRF_HEADER, SESSION_COOKIE, type Session, type SessionSigner } from '.
  * the session's own), and verification refuses a second device while the first holds the lock.
  */
 export function requireSession(request: FastifyRequest, signer: SessionSigner): Session {
-  const header = request.headers.authorization;
-  let token: string | undefined;
-  if (header?.startsWith('Bearer ')) token = header.slice('Bearer '.length).trim();
-  else token = request.cookies?.[SESSION_COOKIE];
+  const token = bearerToken(request) ?? request.cookies?.[SESSION_COOKIE];
   if (!token) throw new YeyakError('YEYAK_E_UNAUTHENTICATED');
   const session = signer.inspect(token);
   if (session === 'expired') throw new YeyakError('YEYAK_E_SESSION_EXPIRED');
   if (session === 'revoked') throw new YeyakError('YEYAK_E_SESSION_REVOKED');
   if (!session) throw new YeyakError('YEYAK_E_UNAUTHENTICATED');
   return session;
+}
+
+/**
+ * What the other capabilities need of identity, wired by the app: the session of a request and
+ * the device a session write comes from. Each consumer declares the narrow view it uses
+ * (booking/routes.ts `BookingAuth`, campaigns/routes.ts `CampaignAuth`, …); this implements them.
+ */
+export class SessionAuth {
+  constructor(private readonly signer: SessionSigner) {}
+
+  /** The request's live session, or 401 (UNAUTHENTICATED, SESSION_EXPIRED, SESSION_REVOKED). */
+  require(request: FastifyRequest): Session {
+    return requireSession(request, this.signer);
+  }
+
+  /** The device of a write under `session`: none sent → the session's; another or forged → 403 DEVICE_MISMATCH. */
+  deviceOfWrite(request: FastifyRequest, session: Session): string | undefined {
+    return deviceOfSessionWrite(request, this.signer.deviceIds, session);
+  }
 }
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -35,7 +53,7 @@ const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export function installCsrfProtection(app: FastifyInstance, signer: SessionSigner, exemptPrefixes: readonly string[]): void {
   app.addHook('preHandler', async (request) => {
     if (!UNSAFE_METHODS.has(request.method)) return;
-    if (request.headers.authorization?.startsWith('Bearer ')) return;
+    if (bearerToken(request) !== undefined) return;
     const token = request.cookies?.[SESSION_COOKIE];
     if (!token) return;
     const path = request.url.split('?')[0] ?? '';

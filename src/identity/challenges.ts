@@ -3,8 +3,8 @@ import type { Clock } from '../core/clock.ts';
 import type { Db } from '../core/db.ts';
 import { isYeyakError, YeyakError } from '../core/errors.ts';
 import type { PersonFacts } from '../rules/campaign.ts';
-import { hashRrn, parseRrn, rrnPhoneKey, sexDigitOf } from '../rules/rrn.ts';
-import { localDay } from '../rules/time.ts';
+import { hashRrn, rrnPhoneKey, sexDigitOf } from '../rules/rrn.ts';
+import { checkPersonInput } from '../rules/person-input.ts';
 import type { ProviderRegistry } from './providers/registry.ts';
 import { isIdentityMethod, type CheckOutcome, type IdentityMethod, type VerifiedIdentity } from './providers/types.ts';
 import { confirmPerson, hashCi, type ResidentRegistry } from './registry.ts';
@@ -34,7 +34,6 @@ export interface VerifiedPerson {
   facts: PersonFacts;
 }
 
-const PHONE_PATTERN = /^01[016789]-?\d{3,4}-?\d{4}$/;
 
 export class IdentityService {
   constructor(
@@ -66,15 +65,9 @@ export class IdentityService {
   async start(input: ChallengeInput): Promise<{ challengeId: string; expiresAt: string }> {
     const provider = this.providers.get(input.method);
     if (!provider) throw new YeyakError('YEYAK_E_IDENTITY_METHOD_UNKNOWN', 'No verification provider is configured for this method.');
-    const parsed = parseRrn(input.rrn);
-    if (!parsed.ok) throw new YeyakError('YEYAK_E_RRN_INVALID', undefined, { reason: parsed.reason });
-    // A birth date after today (in Korea) is a typo, not a person: 991231-3… would read as 2099.
-    if (parsed.facts.birthDate > localDay(this.clock.now(), 'Asia/Seoul')) {
-      throw new YeyakError('YEYAK_E_RRN_INVALID', undefined, { reason: 'FUTURE_DATE' });
-    }
-    if (!PHONE_PATTERN.test(input.phone)) throw new YeyakError('YEYAK_E_PHONE_INVALID');
+    const parsed = checkPersonInput(input, this.clock.now());
     const challengeId = randomBytes(16).toString('base64url');
-    const phone = input.phone.replaceAll('-', '');
+    const phone = parsed.phone;
     const sexDigit = sexDigitOf(parsed.facts);
     await provider.start({ transactionId: challengeId, method: input.method, name: input.name, birthDate: parsed.facts.birthDate, sexDigit, phone });
     const expiresAt = new Date(this.clock.nowMs() + this.challengeTtlMs);
@@ -84,7 +77,7 @@ export class IdentityService {
       [
         challengeId,
         input.method,
-        hashRrn(parsed.normalized, this.rrnSecret),
+        hashRrn(parsed.rrn, this.rrnSecret),
         parsed.facts.birthDate,
         parsed.facts.sex,
         parsed.facts.foreignResident,

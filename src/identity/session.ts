@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
-import type { PersonFacts } from '../rules/campaign.ts';
+import type { Citizen, PersonFacts } from '../rules/campaign.ts';
 import { DeviceIds } from './devices.ts';
 
 /**
@@ -11,11 +11,7 @@ import { DeviceIds } from './devices.ts';
  * token, and the purpose as additional data: tampering, another key or another kind of token
  * fails authentication. Format: "s1." base64url(IV ‖ ciphertext ‖ tag), ~220 characters.
  */
-export interface Session {
-  /** Session id (random): lets a later issue revoke or lock out one device. */
-  readonly sid: string;
-  readonly personId: number;
-  readonly facts: PersonFacts;
+export interface Session extends Citizen {
   /** Expiry, ms since epoch. */
   readonly expMs: number;
   /**
@@ -53,8 +49,6 @@ const TAG_BYTES = 16;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 export class SessionSigner {
-  /** Logged-out session ids; set once by the app (none: nothing is revoked). */
-  revocations: RevocationCheck | null = null;
   /** Device ids are keyed from the same secret (their own derived key): devices.ts. */
   readonly deviceIds: DeviceIds;
   private readonly key: Buffer;
@@ -63,6 +57,8 @@ export class SessionSigner {
     private readonly secret: string,
     private readonly clock: Clock,
     private readonly ttlMs: number,
+    /** Logged-out session ids (revocations.ts); none: nothing is revoked. */
+    private readonly revocations: RevocationCheck | null = null,
   ) {
     this.key = Buffer.from(hkdfSync('sha256', secret, 'yeyak', 'yeyak session token v1 aes-256-gcm', 32));
     this.deviceIds = new DeviceIds(secret);

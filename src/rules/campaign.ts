@@ -2,6 +2,9 @@
  * A campaign as the rules see it: plain data loaded from the store. Days are 'YYYY-MM-DD' in the
  * campaign's time zone; window bounds are instants.
  */
+import { YeyakError } from '../core/errors.ts';
+import { addDays, localDay } from './time.ts';
+
 export interface CampaignWindow {
   readonly seq: number;
   readonly labelKo: string;
@@ -81,4 +84,39 @@ export interface PersonFacts {
   readonly birthDate: string;
   readonly sex: 'M' | 'F';
   readonly foreignResident: boolean;
+}
+
+/**
+ * A verified person acting through a session, as identity vouches for them (identity/session.ts
+ * seals it): what the booking, eligibility and waiting-room rules need, never the RRN.
+ */
+export interface Citizen {
+  /** Session id: one device's sign-in. */
+  readonly sid: string;
+  readonly personId: number;
+  readonly facts: PersonFacts;
+  /** The server-signed device the session was verified on. */
+  readonly device?: string;
+}
+
+/** The campaigns a node knows (campaigns/registry.ts), as every capability that needs them reads them. */
+export interface CampaignLookup {
+  get(id: string): Campaign | undefined;
+  list(): readonly Campaign[];
+}
+
+/** The campaign, or 404 CAMPAIGN_NOT_FOUND. */
+export function requireCampaign(campaigns: CampaignLookup, id: string): Campaign {
+  const c = campaigns.get(id);
+  if (!c) throw new YeyakError('YEYAK_E_CAMPAIGN_NOT_FOUND');
+  return c;
+}
+
+/**
+ * The first day a dose 1 may be booked for, at `now`: `leadDays` after today in the campaign's
+ * zone (deliveries need notice), and never before the campaign's first shot day.
+ */
+export function firstBookableDay(c: Campaign, now: Date, leadDays: number): string {
+  const earliest = addDays(localDay(now, c.timeZone), leadDays);
+  return earliest > c.firstShotDay ? earliest : c.firstShotDay;
 }

@@ -13,6 +13,9 @@ const HHMM_RE = /^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$/;
 const MS_PER_DAY = 86_400_000;
 
 /** Strict 'YYYY-MM-DD' that names a real calendar date (2021-02-29 is not one). */
+/** Korea's zone: where people's "today" is (a birth date in the future, a clinic's day). Campaigns carry their own. */
+export const KOREA_TIME_ZONE = 'Asia/Seoul';
+
 export function isRealDay(s: string): boolean {
   return DAY_RE.test(s) && DateTime.fromISO(s, { zone: 'utc' }).isValid;
 }

@@ -60,10 +60,9 @@ describe('logout', () => {
 
   it("a revocation written by another node is picked up on this node's next poll (injected schedule, no sleeping)", async () => {
     // Two nodes on one database: `here` serves the requests, `elsewhere` took the logout.
-    const signer = new SessionSigner(t.config.sessionSecret, t.clock, t.config.sessionTtlMs);
     const here = new SessionRevocations(t.db, t.clock);
     await here.refresh();
-    signer.revocations = here;
+    const signer = new SessionSigner(t.config.sessionSecret, t.clock, t.config.sessionTtlMs, here);
     let tick: (() => Promise<void>) | null = null;
     here.start((run) => {
       tick = run;

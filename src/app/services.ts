@@ -1,0 +1,150 @@
+/**
+ * The composition root's first half: every service of a node, built once by constructor
+ * injection in dependency order — nothing is patched after construction. Where two services need
+ * each other (the booking batcher feeds the health monitor that paces the waiting room that gates
+ * booking), a function is passed instead of the object. `src/app.ts` puts HTTP in front of these;
+ * `src/server.ts` runs them.
+ */
+import type { Clock } from '../core/clock.ts';
+import { systemClock } from '../core/clock.ts';
+import type { Config } from '../core/config.ts';
+import type { Db } from '../core/db.ts';
+import { createMetrics, type Metrics } from '../core/metrics.ts';
+import { CampaignRegistry } from '../campaigns/registry.ts';
+import { updateQueueSettings } from '../campaigns/store.ts';
+import { loadRegionCodes } from '../campaigns/regions.ts';
+import { AvailabilityView } from '../availability/view.ts';
+import { BookingService } from '../booking/service.ts';
+import { IdentityService } from '../identity/challenges.ts';
+import { SyntheticResidentRegistry } from '../identity/registry.ts';
+import { SessionSigner } from '../identity/session.ts';
+import { SessionAuth } from '../identity/auth.ts';
+import { DeviceLock } from '../identity/devices.ts';
+import { SessionRevocations } from '../identity/revocations.ts';
+import { combineHealth, createProviderRegistry, type ProviderRegistry } from '../identity/providers/registry.ts';
+import { createWaitingRoom, memoryStore, type WaitingRoomParts } from '../waiting-room/index.ts';
+import { HealthMonitor } from '../waiting-room/health.ts';
+import type { QueueStore } from '../waiting-room/store.ts';
+import type { QueueStoreHandle } from '../waiting-room/factory.ts';
+import { StaffDirectory } from '../staff/staff.ts';
+
+export type ServiceLog = (level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>) => void;
+
+export interface ServiceDeps {
+  db: Db;
+  clock?: Clock;
+  /** Where services log (the app's logger once it exists). */
+  log?: ServiceLog;
+  /** Waiting-room state; default: in-process. */
+  queueStore?: QueueStore;
+  /** Or: make it from the node's campaigns (server.ts: Redis); the services then close it. */
+  queue?: (campaigns: CampaignRegistry) => Promise<QueueStoreHandle>;
+  /** Start the admission controller's timer (default true; tests step it by hand). */
+  startController?: boolean;
+}
+
+/** Everything a node runs, for the HTTP plugins, the server, tests and rehearsal tools. */
+export interface Services {
+  readonly config: Config;
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly metrics: Metrics;
+  readonly campaigns: CampaignRegistry;
+  readonly regionCodes: ReadonlySet<string>;
+  readonly availability: AvailabilityView;
+  readonly booking: BookingService;
+  readonly health: HealthMonitor;
+  readonly identityProviders: ProviderRegistry;
+  readonly waitingRoom: WaitingRoomParts;
+  /** The shared waiting-room store's options for @fastify/rate-limit and its metrics (Redis). */
+  readonly queueHandle: QueueStoreHandle | null;
+  readonly signer: SessionSigner;
+  readonly sessionAuth: SessionAuth;
+  readonly revocations: SessionRevocations;
+  readonly devices: DeviceLock;
+  readonly identity: IdentityService;
+  readonly staff: StaffDirectory;
+  /** Starts the timers (availability refresh, revocations, admission). */
+  start(): void;
+  /** Stops them, drains booking and closes what the services opened. */
+  stop(): Promise<void>;
+}
+
+/** Builds a node's services on a migrated store. */
+export async function createServices(config: Config, deps: ServiceDeps): Promise<Services> {
+  const { db } = deps;
+  const clock = deps.clock ?? systemClock;
+  const log: ServiceLog = deps.log ?? (() => undefined);
+  const metrics = createMetrics();
+  const campaigns = new CampaignRegistry();
+  await campaigns.load(db);
+  const regionCodes = await loadRegionCodes(db);
+  const availability = new AvailabilityView(db, {
+    refreshMs: config.availabilityRefreshMs,
+    overlapMs: config.statementTimeoutMs + 1_000,
+  });
+  await availability.load(campaigns.list());
+
+  // Verification providers (sandbox or HTTP), each behind a timeout, bulkhead and breaker; their
+  // saturation slows the waiting room's admission like a slow database does.
+  const identityProviders = createProviderRegistry(config, { metricsRegistry: metrics.registry, log });
+  // The monitor reads the booking queue through a function: booking is built after the room it feeds.
+  let booking: BookingService | undefined;
+  const health = new HealthMonitor(() => performance.now(), () => booking?.waiting ?? 0, () => db.poolWaiting());
+  const queueHandle = deps.queue ? await deps.queue(campaigns) : null;
+  queueHandle?.rateLimitMetrics?.(metrics.registry);
+  const waitingRoom = await createWaitingRoom(config, {
+    db,
+    clock,
+    campaigns,
+    saveQueueSettings: async (campaignId, patch) => {
+      await updateQueueSettings(db, campaignId, patch);
+      await campaigns.reload(db, campaignId);
+    },
+    metrics,
+    store: deps.queueStore ?? queueHandle?.store ?? memoryStore(campaigns, clock),
+    health: () => combineHealth(health.sample(), identityProviders.health()),
+    log: (msg, fields) => log('info', msg, fields),
+  });
+  booking = new BookingService(db, clock, campaigns, availability, {
+    batchMax: config.bookingBatchMax,
+    queueMax: config.bookingQueueMax,
+    leadDays: config.bookingLeadDays,
+    rrnSecret: config.rrnHashSecret,
+    idempotencyTtlMs: config.idempotencyTtlMs,
+    gate: waitingRoom.room,
+    onBatch: (size, ms, failed) => {
+      metrics.bookingBatchSize.observe(size);
+      metrics.bookingBatchSeconds.observe(ms / 1000);
+      // A failed batch (the database refused or broke) counts as an error: admission slows.
+      health.recordBatch(ms, failed);
+    },
+  });
+  // Logout: revoked session ids, held in memory on every node and refreshed from the database.
+  const revocations = new SessionRevocations(db, clock);
+  await revocations.refresh();
+  const signer = new SessionSigner(config.sessionSecret, clock, config.sessionTtlMs, revocations);
+  const devices = new DeviceLock(db, clock, config.deviceLockMs);
+  // Who a person is: the CI a provider vouches for; the registry binds RRNs to CIs (identity/registry.ts).
+  const residents = new SyntheticResidentRegistry();
+  const identity = new IdentityService(db, clock, config.rrnHashSecret, config.challengeTtlMs, identityProviders, residents, devices);
+  const bookingService = booking;
+
+  return {
+    config, db, clock, metrics, campaigns, regionCodes, availability, booking: bookingService, health, identityProviders, waitingRoom,
+    queueHandle, signer, sessionAuth: new SessionAuth(signer), revocations, devices, identity,
+    staff: new StaffDirectory(db, config.adminToken),
+    start() {
+      availability.start();
+      revocations.start();
+      if (deps.startController !== false) waitingRoom.controller.start();
+    },
+    async stop() {
+      await waitingRoom.controller.stop();
+      await revocations.stop();
+      await bookingService.drain();
+      await availability.stop();
+      await queueHandle?.close();
+    },
+  };
+}
