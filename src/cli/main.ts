@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, loadConfig, type ConfigInput } from '../core/config.ts';
+import { ConfigError, loadConfig, scenarioNames, type ConfigInput } from '../core/config.ts';
 import { clockFor, openStore, serve, StartError } from '../server.ts';
 import { seedScenario } from '../scenarios/seed.ts';
 import { seedProgressBar } from './progress.ts';
@@ -7,8 +7,6 @@ import { addStaff, staffRoles, type StaffRole } from '../staff/staff.ts';
 import { addStaffThroughServer, shellQuote, type AddedStaff, type NewStaff } from '../staff/client.ts';
 import { DataDirBusyError } from '../core/data-dir-lock.ts';
 import { isPlainText } from '../core/schemas.ts';
-
-const SCENARIOS = ['demo', 'korea-2021-08'];
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -24,16 +22,6 @@ function storeOptions(cmd: Command): Command {
     .option('--now <instant>', 'start the clock at this ISO-8601 instant (env YEYAK_NOW)');
 }
 
-/** --clinics, else YEYAK_SEED_CLINICS (quick trials and the README test seed small stores). */
-function seedClinicsOf(opts: Record<string, unknown>): number | undefined {
-  if (opts.clinics !== undefined) return opts.clinics as number;
-  const env = process.env.YEYAK_SEED_CLINICS;
-  if (env === undefined || env === '') return undefined;
-  const n = Number(env);
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`YEYAK_SEED_CLINICS must be a positive integer, got ${env}`);
-  return n;
-}
-
 function flagsToConfig(opts: Record<string, unknown>): ConfigInput {
   return {
     databaseUrl: opts.databaseUrl as string | undefined,
@@ -41,6 +29,7 @@ function flagsToConfig(opts: Record<string, unknown>): ConfigInput {
     now: opts.now as string | undefined,
     port: opts.port as number | undefined,
     scenario: opts.scenario as string | undefined,
+    seedClinics: opts.clinics as number | undefined, // --clinics, else YEYAK_SEED_CLINICS
     trustProxy: opts.trustProxy as string | undefined,
   };
 }
@@ -51,17 +40,16 @@ storeOptions(
   program
     .command('serve')
     .description('serve the whole system (HTTP API, docs, metrics)')
-    .addOption(new Option('--scenario <name>', 'scenario to seed when the store is empty; a store without it is refused (env YEYAK_SCENARIO)').choices(SCENARIOS))
+    .addOption(new Option('--scenario <name>', 'scenario to seed when the store is empty; a store without it is refused (env YEYAK_SCENARIO)').choices(scenarioNames))
     .option('--clinics <n>', 'clinics to seed into an empty store (env YEYAK_SEED_CLINICS; default: the scenario’s)', positiveInt)
     .option('--port <port>', 'HTTP port (env PORT)', positiveInt)
     .option('--trust-proxy <list>', 'addresses whose X-Forwarded-For is believed (env YEYAK_TRUST_PROXY)'),
 ).action(async (opts: Record<string, unknown>) => {
   const config = loadConfig(flagsToConfig(opts));
   const progress = seedProgressBar();
-  const explicit = opts.scenario !== undefined || (process.env.YEYAK_SCENARIO ?? '') !== '';
-  const seedClinics = seedClinicsOf(opts);
+  const seedClinics = config.seedClinics;
   try {
-    await serve(config, { scenarioExplicit: explicit, onSeedProgress: progress.onProgress, ...(seedClinics !== undefined ? { seedClinics } : {}) });
+    await serve(config, { scenarioExplicit: config.scenarioChosen, onSeedProgress: progress.onProgress, ...(seedClinics !== null ? { seedClinics } : {}) });
   } finally {
     progress.stop();
   }
@@ -71,19 +59,19 @@ storeOptions(
   program
     .command('seed')
     .description('load a scenario into the configured store (deterministic for a given seed)')
-    .addOption(new Option('--scenario <name>', 'scenario').choices(SCENARIOS).makeOptionMandatory())
+    .addOption(new Option('--scenario <name>', 'scenario').choices(scenarioNames).makeOptionMandatory())
     .option('--seed <n>', 'random seed', positiveInt, 1)
     .option('--clinics <n>', 'number of clinics (env YEYAK_SEED_CLINICS; default: the scenario’s)', positiveInt),
 ).action(async (opts: Record<string, unknown>) => {
   const config = loadConfig(flagsToConfig(opts));
-  const clinics = seedClinicsOf(opts);
+  const clinics = config.seedClinics;
   const db = await openStore(config, console.log, 'seed');
   const progress = seedProgressBar();
   try {
     const summary = await seedScenario(db, {
       scenario: opts.scenario as 'demo' | 'korea-2021-08',
       seed: opts.seed as number,
-      ...(clinics !== undefined ? { clinics } : {}),
+      ...(clinics !== null ? { clinics } : {}),
       clock: clockFor(config),
       onProgress: progress.onProgress,
     });

@@ -15,6 +15,7 @@
  */
 import type { Db, Queryable } from '../core/db.ts';
 import type { Clock } from '../core/clock.ts';
+import type { KnownScenario } from '../core/config-table.ts';
 import type { Campaign } from '../rules/campaign.ts';
 import { insertCampaign } from '../campaigns/store.ts';
 import { korea202108Campaign } from '../rules/korea-2021-08.ts';
@@ -25,6 +26,10 @@ import type { Sigungu } from './regions.ts';
 
 export const SCENARIOS = ['demo', 'korea-2021-08'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
+// Configuration refuses at boot a scenario it does not know (core/config-table.ts): the two lists
+// must agree both ways, or this line does not compile.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const scenariosMatchConfig: Same<ScenarioName, KnownScenario> = true;
 
 export interface SeedOptions {
   scenario: ScenarioName;

@@ -5,7 +5,7 @@ import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import type { Db } from '../core/db.ts';
 import type { CampaignRegistry } from '../campaigns/registry.ts';
-import type { Campaign } from '../rules/campaign.ts';
+import { defaultQueueConfig, type Campaign } from '../rules/campaign.ts';
 import type { Metrics } from '../core/metrics.ts';
 import { AdmissionController, readCheckpoint, type HealthSample } from './controller.ts';
 import { WaitingRoom } from './service.ts';
@@ -40,11 +40,12 @@ export async function restoreFromCheckpoints(store: QueueStore, db: Db, campaign
 export function settingsOf(c: Campaign | undefined): QueueSettings {
   const q = c?.queue;
   return {
-    ratePerS: q?.ratePerS ?? 100,
-    activeMax: q?.activeMax ?? 2000,
+    // A campaign unknown here (none stored) gets the rules' defaults, as the SQL column defaults.
+    ratePerS: q?.ratePerS ?? defaultQueueConfig.ratePerS,
+    activeMax: q?.activeMax ?? defaultQueueConfig.activeMax,
     paused: q?.paused ?? false,
     notice: q?.notice ? { ko: q.notice.ko, en: q.notice.en } : null,
-    powBits: q?.powBits ?? 0,
+    powBits: q?.powBits ?? defaultQueueConfig.powBits,
   };
 }
 

@@ -10,14 +10,11 @@
  * name, birth date, sex digit (the RRN's 7th digit) and phone, as the real services do at this
  * step, and a successful check answers with the verified identity (VerifiedIdentity: the CI).
  *
- * This module has no imports, so configuration can read the method names without a cycle.
+ * The method names live in src/core/identity-settings.ts, where configuration reads them.
  */
-export const identityMethods = ['phone', 'naver', 'kakao', 'pass', 'certificate'] as const;
-export type IdentityMethod = (typeof identityMethods)[number];
+import type { IdentityMethod } from '../../core/identity-settings.ts';
 
-export function isIdentityMethod(s: string): s is IdentityMethod {
-  return (identityMethods as readonly string[]).includes(s);
-}
+export { identityMethods, isIdentityMethod, type IdentityMethod } from '../../core/identity-settings.ts';
 
 /** How the citizen completes a method (the web page words the next step by it). */
 export type MethodStyle = 'otp' | 'app' | 'certificate';
