@@ -82,6 +82,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const availability = new AvailabilityView(db, {
     refreshMs: config.availabilityRefreshMs,
     overlapMs: config.statementTimeoutMs + 1_000,
+    monotonicMs: () => clock.monotonicMs(),
   });
   await availability.load(campaigns.list());
 
@@ -90,7 +91,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const identityProviders = createProviderRegistry(config, { metricsRegistry: metrics.registry, log });
   // The monitor reads the booking queue through a function: booking is built after the room it feeds.
   let booking: BookingService | undefined;
-  const health = new HealthMonitor(() => performance.now(), () => booking?.waiting ?? 0, () => db.poolWaiting());
+  const health = new HealthMonitor(() => clock.monotonicMs(), () => booking?.waiting ?? 0, () => db.poolWaiting());
   const queueHandle = deps.queue ? await deps.queue(campaigns) : null;
   queueHandle?.rateLimitMetrics?.(metrics.registry);
   const waitingRoom = await createWaitingRoom(config, {

@@ -7,11 +7,20 @@ export interface Clock {
   /** Milliseconds since the Unix epoch. */
   nowMs(): number;
   now(): Date;
+  /**
+   * Milliseconds on a monotonic clock (arbitrary origin): for durations of real work — latency,
+   * timeouts, breakers, a view's age — which must not jump when the wall clock is set.
+   */
+  monotonicMs(): number;
 }
+
+/** The machine's monotonic clock: the one place it is read (lint bans performance.now() elsewhere). */
+export const machineMonotonicMs = (): number => performance.now();
 
 export const systemClock: Clock = {
   nowMs: () => Date.now(),
   now: () => new Date(),
+  monotonicMs: machineMonotonicMs,
 };
 
 /** A clock that reads `startAt` at construction and then runs forward with real time. */
@@ -20,6 +29,7 @@ export function offsetClock(startAt: Date, base: Clock = systemClock): Clock {
   return {
     nowMs: () => base.nowMs() + offsetMs,
     now: () => new Date(base.nowMs() + offsetMs),
+    monotonicMs: () => base.monotonicMs(),
   };
 }
 
@@ -55,9 +65,17 @@ export class StartableClock implements Clock {
   now(): Date {
     return new Date(this.nowMs());
   }
+
+  monotonicMs(): number {
+    return this.base.monotonicMs();
+  }
 }
 
-/** A clock that only moves when told to. */
+/**
+ * A wall clock that only moves when told to. Its monotonic clock is the machine's: durations of
+ * real work (a batch's latency, a provider's timeout) stay real; tests that drive those inject
+ * their own time source.
+ */
 export class FakeClock implements Clock {
   private currentMs: number;
 
@@ -72,6 +90,10 @@ export class FakeClock implements Clock {
 
   now(): Date {
     return new Date(this.currentMs);
+  }
+
+  monotonicMs(): number {
+    return machineMonotonicMs();
   }
 
   set(to: Date | string | number): void {

@@ -2,6 +2,8 @@ import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rena
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+// The lock file records when this process took it: the machine's time, not a rehearsal's.
+import { systemClock } from './clock.ts';
 
 /**
  * One process per embedded store. PGlite has no lock of its own: two processes on one data
@@ -70,7 +72,7 @@ export function lockDataDir(dataDir: string, command: string, opts: LockOptions 
   const file = join(dir, LOCK_FILE);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const isAlive = opts.isAlive ?? isProcessAlive;
-  const holder: LockHolder = { pid: process.pid, hostname: hostname(), command, startedAt: new Date().toISOString() };
+  const holder: LockHolder = { pid: process.pid, hostname: hostname(), command, startedAt: systemClock.now().toISOString() };
   const mine = held.get(file);
   if (mine) throw new DataDirBusyError(file, mine);
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -95,7 +97,7 @@ function isStale(h: LockHolder | null, isAlive: (pid: number) => boolean): boole
  */
 function takeOver(file: string, stale: LockHolder, isAlive: (pid: number) => boolean): void {
   const guard = `${file}.takeover`;
-  const me: LockHolder = { ...stale, pid: process.pid, hostname: hostname(), command: 'take-over', startedAt: new Date().toISOString() };
+  const me: LockHolder = { ...stale, pid: process.pid, hostname: hostname(), command: 'take-over', startedAt: systemClock.now().toISOString() };
   if (!createExclusive(guard, me)) {
     const other = readHolder(guard);
     if (isStale(other, isAlive)) unlinkQuiet(guard); // a take-over that died half-way

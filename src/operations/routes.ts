@@ -1,17 +1,22 @@
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../core/clock.ts';
 import type { Db } from '../core/db.ts';
-import type { AvailabilityView } from '../availability/view.ts';
-import type { BookingService } from '../booking/service.ts';
+import type { Campaign, CampaignLookup } from '../rules/campaign.ts';
 import { openWindows } from '../rules/windows.ts';
 import { formatLocal, isoInZone } from '../rules/time.ts';
 import type { Metrics } from '../core/metrics.ts';
+import * as sql from './sql.ts';
 
 export interface OperationsDeps {
   db: Db;
   clock: Clock;
-  booking: BookingService;
-  availability: AvailabilityView;
+  campaigns: CampaignLookup;
+  /** The first day a dose 1 may be booked (booking's lead days). */
+  firstBookableDay(c: Campaign): string;
+  /** Bookings waiting for a batch on this node (booking). */
+  bookingQueueWaiting(): number;
+  /** The in-process availability view: when it last followed the store, and first doses left. */
+  availability: { readonly lastRefreshMs: number; campaignRemaining(campaignId: string, fromDay: string): number };
   metrics: Metrics;
   availabilityStaleMs: number;
   /** The sandbox identity answers for some method: pages show a banner (every answer has the header). */
@@ -31,9 +36,9 @@ function escapeHtml(s: string): string {
 export async function operationsRoutes(app: FastifyInstance, deps: OperationsDeps): Promise<void> {
   app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
     // Ready means: the store answers and the availability view is following it.
-    const ageMs = performance.now() - deps.availability.lastRefreshMs;
+    const ageMs = deps.clock.monotonicMs() - deps.availability.lastRefreshMs;
     try {
-      await deps.db.query('SELECT 1');
+      await sql.pingStore(deps.db);
     } catch {
       return reply.status(503).send({ status: 'unavailable', store: 'down' });
     }
@@ -49,12 +54,12 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsDep
 
   app.get('/', { schema: { hide: true } }, async (_request, reply) => {
     const now = deps.clock.now();
-    const rows = deps.booking.campaigns().map((c) => {
+    const rows = deps.campaigns.list().map((c) => {
       const open = openWindows(c, now);
       const openText = open.length
         ? open.map((w) => `${escapeHtml(w.labelKo)} (${escapeHtml(w.labelEn)}) — ~${formatLocal(w.closesAt, c.timeZone, 'ko')}`).join('<br>')
         : '지금 열린 예약 기간이 없습니다 / No window is open now';
-      const remaining = deps.availability.campaignRemaining(c.id, deps.booking.firstBookableDay(c));
+      const remaining = deps.availability.campaignRemaining(c.id, deps.firstBookableDay(c));
       return `<tr><td><b>${escapeHtml(c.nameKo)}</b><br>${escapeHtml(c.nameEn)}<br><code>${escapeHtml(c.id)}</code></td>
         <td>${openText}</td><td>${remaining.toLocaleString('ko-KR')}</td><td>${escapeHtml(isoInZone(now, c.timeZone))}</td></tr>`;
     });
@@ -84,20 +89,15 @@ export async function adminRoutes(app: FastifyInstance, deps: OperationsDeps): P
       },
     },
     async () => {
-      const r = await deps.db.query<{ campaign_id: string; confirmed: number; cancelled: number }>(
-        `SELECT campaign_id, count(*) FILTER (WHERE status = 'confirmed')::int AS confirmed,
-                count(*) FILTER (WHERE status = 'cancelled')::int AS cancelled
-         FROM reservation GROUP BY campaign_id`,
-      );
-      const byCampaign = new Map(r.rows.map((row) => [row.campaign_id, row]));
+      const byCampaign = await sql.reservationCounts(deps.db);
       return {
         store: deps.db.describe(),
-        bookingQueueWaiting: deps.booking.waiting,
-        campaigns: deps.booking.campaigns().map((c) => ({
+        bookingQueueWaiting: deps.bookingQueueWaiting(),
+        campaigns: deps.campaigns.list().map((c) => ({
           id: c.id,
           confirmed: byCampaign.get(c.id)?.confirmed ?? 0,
           cancelled: byCampaign.get(c.id)?.cancelled ?? 0,
-          remainingFirstDoses: deps.availability.campaignRemaining(c.id, deps.booking.firstBookableDay(c)),
+          remainingFirstDoses: deps.availability.campaignRemaining(c.id, deps.firstBookableDay(c)),
         })),
       };
     },
