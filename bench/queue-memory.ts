@@ -5,7 +5,6 @@
 import { parseArgs } from 'node:util';
 import { FakeClock } from '../src/core/clock.ts';
 import { korea202108Campaign } from '../src/rules/korea-2021-08.ts';
-import type { CampaignRegistry } from '../src/campaigns/registry.ts';
 import { WaitingRoom } from '../src/waiting-room/service.ts';
 import { MemoryQueueStore } from '../src/waiting-room/memory-store.ts';
 import { TokenSigner } from '../src/waiting-room/tokens.ts';
@@ -17,7 +16,7 @@ if (!gc) throw new Error('run with node --expose-gc');
 
 // Anonymous joins (no sessions here): the queue-first order of the same campaign.
 const campaign = { ...korea202108Campaign(), queueOrder: 'queue-first' as const };
-const registry = { get: (id: string) => (id === campaign.id ? campaign : undefined), list: () => [campaign] } as unknown as CampaignRegistry;
+const registry = { get: (id: string) => (id === campaign.id ? campaign : undefined), list: () => [campaign] };
 const clock = new FakeClock('2021-08-09T20:00:05+09:00');
 const store = new MemoryQueueStore(() => ({ ratePerS: 600, activeMax: 20_000, paused: true, notice: null, powBits: 0 }), () => clock.nowMs());
 const keys = [{ kid: 'bench', secret: 'bench-secret-0123456789' }];

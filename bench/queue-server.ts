@@ -24,6 +24,7 @@ async function yeyak() {
   const { seedScenario } = await import('../src/scenarios/seed.ts');
   const { buildApp } = await import('../src/app.ts');
   const { CampaignRegistry } = await import('../src/campaigns/registry.ts');
+  const { loadCampaign } = await import('../src/campaigns/store.ts');
   const now = '2021-08-09T20:00:05+09:00';
   const config = loadConfig({ dataDir: 'memory:', now, joinPerIpPerMin: 1_000_000, logLevel: 'warn', redisUrl: values.redis ?? null }, {});
   const clock = offsetClock(new Date(now));
@@ -38,7 +39,7 @@ async function yeyak() {
     const campaigns = new CampaignRegistry();
     await campaigns.load(db);
     const factory = await import('../src/waiting-room/factory.ts');
-    const made = await factory.createQueueStore(config, { db, campaigns, clock });
+    const made = await factory.createQueueStore(config, { db, campaigns, loadCampaign: (id) => loadCampaign(db, id), clock });
     queueStore = made.store;
     rateLimitStore = made.rateLimitStore;
   }

@@ -1,5 +1,5 @@
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Clock } from '../core/clock.ts';
 import type { Queryable } from '../core/db.ts';
 import { YeyakError } from '../core/errors.ts';
@@ -106,6 +106,27 @@ export function deviceOfHolder(request: FastifyRequest, ids: DeviceIds, session:
   }
   if (presented.kind === 'genuine') return { device: presented.device, minted: false };
   return { device: ids.mint(), minted: true };
+}
+
+/** The device and (optional) person behind a waiting-room request (join, identity start with a pass). */
+export interface DeviceHolder {
+  device: string;
+  personId: number | undefined;
+}
+
+/**
+ * The holder of a request, given its live session (if any): the device is always one the server
+ * signed (deviceOfHolder: a write from a genuine id of another device → 403 DEVICE_MISMATCH).
+ */
+export function holderOf(request: FastifyRequest, ids: DeviceIds, session: (DeviceBound & { readonly personId: number }) | null): DeviceHolder {
+  const write = request.method !== 'GET' && request.method !== 'HEAD';
+  const { device } = deviceOfHolder(request, ids, session, write);
+  return { device, personId: session?.personId };
+}
+
+/** Sets the device cookie: httpOnly, SameSite=Strict, for a week. */
+export function setDeviceCookie(reply: FastifyReply, device: string, secure: boolean): void {
+  reply.setCookie(DEVICE_COOKIE, device, { httpOnly: true, secure, sameSite: 'strict', path: '/', maxAge: DEVICE_COOKIE_MAX_AGE_S });
 }
 
 /**

@@ -7,11 +7,10 @@ import { CSRF_COOKIE, SESSION_COOKIE, type SessionSigner } from './session.ts';
 import { identityMethods, type IdentityService, type ChallengeInput } from './challenges.ts';
 import type { ProviderRegistry } from './providers/registry.ts';
 import { requireSession } from './auth.ts';
-import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_S, deviceOf, type DeviceLock } from './devices.ts';
+import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_S, deviceOf, holderOf, type DeviceLock } from './devices.ts';
+import { sessionOf } from './request-session.ts';
 import type { SessionRevocations } from './revocations.ts';
-import type { CampaignRegistry } from '../campaigns/registry.ts';
-import type { WaitingRoom } from '../waiting-room/service.ts';
-import { holderOf } from '../waiting-room/routes.ts';
+import { requireCampaign, type CampaignLookup } from '../rules/campaign.ts';
 
 /** Limits on identity start (POST /identity/challenges), each counted separately. */
 export interface ChallengeLimits {
@@ -31,8 +30,9 @@ export interface IdentityRouteDeps {
   revocations: SessionRevocations;
   limits: ChallengeLimits;
   /** For identity start on a queue-first campaign's booking path: its admission pass. */
-  room: WaitingRoom;
-  campaigns: CampaignRegistry;
+  /** The waiting room's pass check, for queue-first campaigns (verification is behind the line). */
+  room: { checkPass(campaignId: string, pass: string | undefined, holder: { device: string | undefined; personId: number | undefined }): Promise<unknown> };
+  campaigns: CampaignLookup;
 }
 
 const MINUTE_MS = 60_000;
@@ -177,13 +177,12 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDe
     async (request, reply) => {
       const { campaignId } = request.body;
       if (campaignId !== undefined) {
-        const c = deps.campaigns.get(campaignId);
-        if (!c) throw new YeyakError('YEYAK_E_CAMPAIGN_NOT_FOUND');
+        const c = requireCampaign(deps.campaigns, campaignId);
         // July 2021's order: the waiting room comes before verification, so verification (the
         // largest load) is behind the pass too — else a direct link skips the line.
         if (c.queueEnabled && (c.queueOrder ?? 'queue-first') === 'queue-first') {
           const pass = request.headers['yeyak-pass'];
-          await deps.room.checkPass(c.id, typeof pass === 'string' ? pass : undefined, holderOf(request, deps.signer, true));
+          await deps.room.checkPass(c.id, typeof pass === 'string' ? pass : undefined, holderOf(request, deps.signer.deviceIds, sessionOf(request, deps.signer, { bearer: true })));
         }
       }
       return withRetryAfter(reply, async () => reply.status(201).send(await deps.identity.start(request.body)));

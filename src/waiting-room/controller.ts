@@ -1,11 +1,12 @@
 import { randomInt } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
-import type { Db } from '../core/db.ts';
+import type { Queryable } from '../core/db.ts';
 import type { Campaign } from '../rules/campaign.ts';
 import { ewma } from './estimate.ts';
 import { BLOCK_MIN } from './issuer.ts';
 import type { QueueState, QueueStore } from './store.ts';
-import { openingOf } from './service.ts';
+import { openingOf } from './line.ts';
+import { auditShuffle, writeCheckpoint } from './sql.ts';
 import { assert } from '../core/errors.ts';
 
 /**
@@ -64,9 +65,9 @@ export class AdmissionController {
 
   constructor(
     private readonly store: QueueStore,
-    private readonly db: Db,
+    private readonly db: Queryable,
     private readonly clock: Clock,
-    private readonly campaigns: () => Campaign[],
+    private readonly campaigns: () => readonly Campaign[],
     private readonly opts: ControllerOptions,
   ) {}
 
@@ -171,25 +172,16 @@ export class AdmissionController {
   private async shuffle(c: Campaign, now: number): Promise<QueueState> {
     // The seed is written to the database before the store freezes with it, so a store that
     // crashes mid-opening is restored with the same order, never a second shuffle.
-    const drawn = await this.db.query<{ shuffle_seed: number }>(
-      `INSERT INTO queue_checkpoint (campaign_id, last_seq, pre_count, admitted_up_to, shuffle_seed, updated_at)
-       VALUES ($1, 0, 0, 0, $2, $3)
-       ON CONFLICT (campaign_id) DO UPDATE SET shuffle_seed = coalesce(queue_checkpoint.shuffle_seed, excluded.shuffle_seed)
-       RETURNING shuffle_seed`,
-      [c.id, randomInt(1, 2 ** 31), new Date(now).toISOString()],
-    );
-    const seed = drawn.rows[0]?.shuffle_seed;
-    assert(seed !== undefined, 'no shuffle seed returned');
+    const drawn = await writeCheckpoint(this.db, c.id, { shuffleSeed: randomInt(1, 2 ** 31) }, now);
+    const seed = drawn.shuffleSeed;
+    assert(seed !== null, 'no shuffle seed recorded');
     const r = await this.store.freezePreQueue(c.id, seed);
     // The frozen count goes to the checkpoint at once: the write-ahead checkpoint may not be due
     // for many ticks, and a store restored with a seed but no count would strand the pre-queue.
-    await this.db.query('UPDATE queue_checkpoint SET frozen_pre_count = coalesce(frozen_pre_count, $2) WHERE campaign_id = $1', [c.id, r.preCount]);
+    await writeCheckpoint(this.db, c.id, { frozenPreCount: r.preCount }, now);
     if (r.frozenNow) {
       this.opts.log('pre-queue shuffled at opening', { campaignId: c.id, seed: r.seed, preCount: r.preCount });
-      await this.db.query(
-        `INSERT INTO audit_log (at, actor, action, detail) VALUES ($1, $2, 'queue.shuffled', $3)`,
-        [new Date(now).toISOString(), `node:${this.opts.nodeId}`, JSON.stringify({ campaignId: c.id, seed: r.seed, preCount: r.preCount })],
-      );
+      await auditShuffle(this.db, this.opts.nodeId, now, { campaignId: c.id, seed: r.seed, preCount: r.preCount });
     }
     return this.store.read(c.id);
   }
@@ -216,40 +208,9 @@ export class AdmissionController {
       lastSeq: Math.max(state.lastSeq + joinsSoon, cp?.lastSeq ?? 0),
       preCount: open ? Math.max(state.preCount + joinsSoon, cp?.preCount ?? 0) : state.preCount,
     };
-    const written = await this.db.query<{ last_seq: number; pre_count: number; admitted_up_to: number }>(
-      `INSERT INTO queue_checkpoint (campaign_id, last_seq, pre_count, admitted_up_to, shuffle_seed, frozen_pre_count, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (campaign_id) DO UPDATE SET
-         last_seq = GREATEST(queue_checkpoint.last_seq, excluded.last_seq),
-         pre_count = GREATEST(queue_checkpoint.pre_count, excluded.pre_count),
-         admitted_up_to = GREATEST(queue_checkpoint.admitted_up_to, excluded.admitted_up_to),
-         shuffle_seed = coalesce(queue_checkpoint.shuffle_seed, excluded.shuffle_seed),
-         frozen_pre_count = coalesce(queue_checkpoint.frozen_pre_count, excluded.frozen_pre_count),
-         updated_at = excluded.updated_at
-       RETURNING last_seq, pre_count, admitted_up_to`,
-      [campaignId, next.lastSeq, next.preCount, next.admittedUpTo, state.shuffleSeed, state.frozenPreCount, new Date(now).toISOString()],
-    );
-    const row = written.rows[0];
-    assert(row, 'no checkpoint row returned');
-    tr.checkpointed = { admittedUpTo: Number(row.admitted_up_to), lastSeq: Number(row.last_seq), preCount: Number(row.pre_count) };
+    const written = await writeCheckpoint(this.db, campaignId, { ...next, shuffleSeed: state.shuffleSeed, frozenPreCount: state.frozenPreCount }, now);
+    tr.checkpointed = { admittedUpTo: written.admittedUpTo, lastSeq: written.lastSeq, preCount: written.preCount };
     // Recorded: the store may issue up to it.
     await this.store.raiseCeiling(campaignId, { lastSeq: tr.checkpointed.lastSeq, ...(open ? { preCount: tr.checkpointed.preCount } : {}) });
   }
-}
-
-/** Reads a campaign's checkpoint, for a store that lost its counters. */
-export async function readCheckpoint(db: Db, campaignId: string) {
-  const r = await db.query<{ last_seq: number; pre_count: number; admitted_up_to: number; shuffle_seed: number | null; frozen_pre_count: number | null }>(
-    'SELECT last_seq, pre_count, admitted_up_to, shuffle_seed, frozen_pre_count FROM queue_checkpoint WHERE campaign_id = $1',
-    [campaignId],
-  );
-  const row = r.rows[0];
-  if (!row) return null;
-  return {
-    lastSeq: row.last_seq,
-    preCount: row.pre_count,
-    admittedUpTo: row.admitted_up_to,
-    shuffleSeed: row.shuffle_seed,
-    frozenPreCount: row.frozen_pre_count,
-  };
 }

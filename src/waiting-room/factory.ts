@@ -3,12 +3,12 @@ import type client from 'prom-client';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import type { Db } from '../core/db.ts';
-import type { CampaignRegistry } from '../campaigns/registry.ts';
-import { loadCampaign } from '../campaigns/store.ts';
-import { readCheckpoint } from './controller.ts';
 import { memoryStore, queueDefaults, settingsOf } from './index.ts';
-import { RedisQueueStore, type QueueFloor } from './redis-store.ts';
-import type { QueueStore } from './store.ts';
+import type { CampaignLookup } from '../rules/campaign.ts';
+import type { LoadCampaign } from './ports.ts';
+import { RedisQueueStore } from './redis-store.ts';
+import { readCheckpoint } from './sql.ts';
+import type { QueueFloor, QueueStore } from './store.ts';
 import { fallbackRateLimitStore, RateLimitFallback } from './rate-limit-store.ts';
 
 /** The waiting-room store a node runs with, and what must be closed with it. */
@@ -23,7 +23,9 @@ export interface QueueStoreHandle {
 
 export interface QueueStoreDeps {
   db: Db;
-  campaigns: CampaignRegistry;
+  campaigns: CampaignLookup;
+  /** A campaign's row read afresh (ports.ts): a restored line takes the operator's last settings. */
+  loadCampaign: LoadCampaign;
   clock: Clock;
   /** Told when a line is restored from its checkpoint (Redis lost its memory). */
   log?: (msg: string, fields: Record<string, unknown>) => void;
@@ -49,7 +51,7 @@ export function createRedisQueueStore(
     nowMs: () => deps.clock.nowMs(),
     restoreFrom: deps.restoreFrom ?? ((id) => readCheckpoint(deps.db, id)),
     settingsFrom: async (id) => {
-      const c = await loadCampaign(deps.db, id);
+      const c = await deps.loadCampaign(id);
       return c ? settingsOf(c) : null;
     },
     onRestore: (campaignId, floor) =>

@@ -4,12 +4,13 @@ import client from 'prom-client';
 import type { Clock } from '../core/clock.ts';
 import type { Config } from '../core/config.ts';
 import type { Db } from '../core/db.ts';
-import type { CampaignRegistry } from '../campaigns/registry.ts';
-import { defaultQueueConfig, type Campaign } from '../rules/campaign.ts';
+import { defaultQueueConfig, type Campaign, type CampaignLookup } from '../rules/campaign.ts';
 import type { Metrics } from '../core/metrics.ts';
-import { AdmissionController, readCheckpoint, type HealthSample } from './controller.ts';
+import { AdmissionController, type HealthSample } from './controller.ts';
 import { WaitingRoom } from './service.ts';
 import { MemoryQueueStore } from './memory-store.ts';
+import type { SaveQueueSettings } from './ports.ts';
+import { readCheckpoint } from './sql.ts';
 import type { QueueSettings, QueueStore } from './store.ts';
 import { parseKeys, TokenSigner } from './tokens.ts';
 
@@ -26,7 +27,7 @@ export interface WaitingRoomParts {
  * them (or never had them: a new process's in-process store). Never into a live shared line: the
  * checkpoint is written ahead, so raising a live line to it would skip numbers and admit early.
  */
-export async function restoreFromCheckpoints(store: QueueStore, db: Db, campaigns: CampaignRegistry): Promise<void> {
+export async function restoreFromCheckpoints(store: QueueStore, db: Db, campaigns: CampaignLookup): Promise<void> {
   for (const c of campaigns.list()) {
     const cp = await readCheckpoint(db, c.id);
     if (cp) await store.restore(c.id, cp);
@@ -50,18 +51,27 @@ export function settingsOf(c: Campaign | undefined): QueueSettings {
 }
 
 /** The settings of a line whose store holds none (new, or restored after a loss): the campaign's. */
-export function queueDefaults(campaigns: CampaignRegistry): (campaignId: string) => QueueSettings {
+export function queueDefaults(campaigns: CampaignLookup): (campaignId: string) => QueueSettings {
   return (id) => settingsOf(campaigns.get(id));
 }
 
-export function memoryStore(campaigns: CampaignRegistry, clock: Clock): QueueStore {
+export function memoryStore(campaigns: CampaignLookup, clock: Clock): QueueStore {
   return new MemoryQueueStore(queueDefaults(campaigns), () => clock.nowMs());
 }
 
-export async function createWaitingRoom(
-  config: Config,
-  deps: { db: Db; clock: Clock; campaigns: CampaignRegistry; metrics: Metrics; store: QueueStore; health: () => HealthSample; log: (msg: string, fields: Record<string, unknown>) => void },
-): Promise<WaitingRoomParts> {
+export interface WaitingRoomDeps {
+  db: Db;
+  clock: Clock;
+  campaigns: CampaignLookup;
+  /** Writes an operator's change to the campaign row and reloads it into `campaigns` (ports.ts). */
+  saveQueueSettings: SaveQueueSettings;
+  metrics: Metrics;
+  store: QueueStore;
+  health: () => HealthSample;
+  log: (msg: string, fields: Record<string, unknown>) => void;
+}
+
+export async function createWaitingRoom(config: Config, deps: WaitingRoomDeps): Promise<WaitingRoomParts> {
   const keys = parseKeys(config.queueKeys);
   const nodeId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   // Only a store that starts empty is restored here: the in-process one, new with this process.
@@ -75,8 +85,9 @@ export async function createWaitingRoom(
     claimWindowMs: config.queueClaimWindowMs,
     stateRefreshMs: config.queueStateRefreshMs,
     db: deps.db,
+    saveSettings: deps.saveQueueSettings,
+    onAdmittedClaim: (err) => deps.metrics.queueEtaError.observe(err),
   });
-  room.onAdmittedClaim = (err) => deps.metrics.queueEtaError.observe(err);
   const controller = new AdmissionController(deps.store, deps.db, deps.clock, () => deps.campaigns.list(), {
     nodeId,
     tickMs: config.queueTickMs,
@@ -90,7 +101,7 @@ export async function createWaitingRoom(
   return { room, controller, store: deps.store, powSigner: new TokenSigner(keys, 'pow'), nodeId };
 }
 
-function registerQueueGauges(metrics: Metrics, room: WaitingRoom, campaigns: CampaignRegistry, clock: Clock): void {
+function registerQueueGauges(metrics: Metrics, room: WaitingRoom, campaigns: CampaignLookup, clock: Clock): void {
   const each = async (fn: (id: string) => Promise<number>, set: (id: string, v: number) => void) => {
     for (const c of campaigns.list()) if (c.queueEnabled) set(c.id, await fn(c.id).catch(() => NaN));
   };

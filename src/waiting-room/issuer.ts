@@ -1,5 +1,6 @@
-import type { Db } from '../core/db.ts';
-import { assert, YeyakError } from '../core/errors.ts';
+import type { Queryable } from '../core/db.ts';
+import { YeyakError } from '../core/errors.ts';
+import { writeCheckpoint } from './sql.ts';
 import { isRefused, type JoinResult, type QueueStore } from './store.ts';
 
 /**
@@ -41,22 +42,11 @@ export interface ReserveLedger {
 }
 
 /** The campaign's row in queue_checkpoint (PostgreSQL): what a lost or restarted store restores from. */
-export function checkpointLedger(db: Db, nowMs: () => number): ReserveLedger {
+export function checkpointLedger(db: Queryable, nowMs: () => number): ReserveLedger {
   return {
     async reserve(campaignId, to) {
-      const r = await db.query<{ last_seq: number; pre_count: number }>(
-        `INSERT INTO queue_checkpoint (campaign_id, last_seq, pre_count, admitted_up_to, updated_at)
-         VALUES ($1, $2, $3, 0, $4)
-         ON CONFLICT (campaign_id) DO UPDATE SET
-           last_seq = GREATEST(queue_checkpoint.last_seq, excluded.last_seq),
-           pre_count = GREATEST(queue_checkpoint.pre_count, excluded.pre_count),
-           updated_at = excluded.updated_at
-         RETURNING last_seq, pre_count`,
-        [campaignId, Math.floor(to.lastSeq ?? 0), Math.floor(to.preCount ?? 0), new Date(nowMs()).toISOString()],
-      );
-      const row = r.rows[0];
-      assert(row, 'no checkpoint row returned');
-      return { lastSeq: Number(row.last_seq), preCount: Number(row.pre_count) };
+      const recorded = await writeCheckpoint(db, campaignId, to, nowMs());
+      return { lastSeq: recorded.lastSeq, preCount: recorded.preCount };
     },
   };
 }

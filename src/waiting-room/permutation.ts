@@ -1,3 +1,5 @@
+import { assert } from '../core/errors.ts';
+
 /**
  * The opening shuffle without per-ticket state: tickets that joined before the opening hold
  * pre-queue numbers 1..P; at the opening a seed is drawn once, and each number's place is a keyed
@@ -41,9 +43,9 @@ export function shuffledPosition(n: number, size: number, seed: number): number 
   const halfBits = Math.max(1, bits / 2);
   let x = n - 1;
   // Cycle-walking: at most domain/size < 4 expected steps; bounded for safety.
-  for (let i = 0; i < 1_000_000; i++) {
+  for (let i = 0; ; i++) {
+    assert(i < 1_000_000, 'permutation cycle walk did not terminate');
     x = feistel(x, halfBits, seed >>> 0);
     if (x < size) return x + 1;
   }
-  throw new Error('invariant violated: permutation cycle walk did not terminate');
 }

@@ -1,20 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { YeyakError } from '../core/errors.ts';
-import {
-  defaultState,
-  type AdmissionStep,
-  type ClaimAt,
-  type ClaimOutcome,
-  type ClaimResult,
-  type JoinOutcome,
-  type PassUseOutcome,
-  type PassUseRequest,
-  type QueueSettings,
-  type QueueState,
-  type QueueStore,
+import { assert } from '../core/errors.ts';
+import type {
+  AdmissionStep,
+  ClaimAt,
+  ClaimOutcome,
+  ClaimResult,
+  JoinOutcome,
+  PassUseOutcome,
+  PassUseRequest,
+  QueueFloor,
+  QueueSettings,
+  QueueState,
+  QueueStore,
 } from './store.ts';
+import { settingsFields, stateOf, unavailable } from './redis-codec.ts';
 import { NOINIT, NOINIT_RESULT, RESTORE_ATTEMPTS_MAX, REFUSED, CLAIM_SPENT, CLAIM_LAPSED, CLAIM_FULL, USE_SPENT, USE_WRONG_HOLDER, USE_IN_USE, SCRIPTS, type ScriptName, type ScriptFn } from './redis-scripts.ts';
+
+export type { QueueFloor };
 
 /**
  * The waiting room in Redis: every node shares one line per campaign.
@@ -64,13 +67,6 @@ import { NOINIT, NOINIT_RESULT, RESTORE_ATTEMPTS_MAX, REFUSED, CLAIM_SPENT, CLAI
  * because of the loss), the recorded proof-of-work solutions (one may be reused once within its
  * two minutes), the leader lease and the estimates.
  */
-export interface QueueFloor {
-  lastSeq: number;
-  preCount: number;
-  admittedUpTo: number;
-  shuffleSeed: number | null;
-  frozenPreCount: number | null;
-}
 
 export interface RedisQueueStoreOptions {
   /** Key prefix; the campaign's keys are `<prefix>{<campaignId>}:…`. Default `yeyak:q:`. */
@@ -90,44 +86,6 @@ export interface RedisQueueStoreOptions {
   onRestore?: (campaignId: string, floor: QueueFloor | null) => void;
   /** The campaign clock: a restore starts the claim window of every admitted place now. */
   nowMs: () => number;
-}
-
-
-const SETTINGS_FIELDS = ['ratePerS', 'activeMax', 'paused', 'notice', 'powBits'] as const;
-
-/** Settings as hash fields: notice as JSON, paused as '1'/'0'. */
-function settingsFields(patch: Partial<QueueSettings>): Record<string, string> {
-  const fields: Record<string, string> = {};
-  for (const f of SETTINGS_FIELDS) {
-    const v = patch[f];
-    if (v === undefined) continue;
-    if (f === 'notice') fields.notice = JSON.stringify(v);
-    else if (f === 'paused') fields.paused = v ? '1' : '0';
-    else fields[f] = String(v);
-  }
-  return fields;
-}
-
-/**
- * Redis being unreachable (connection closed, retries exhausted, timeouts) is an operating
- * condition — "busy, retry shortly" — not a bug. A Redis error reply (a script bug) and a
- * programming error stay what they are.
- */
-function unavailable(e: unknown): unknown {
-  const programming = e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError || e instanceof SyntaxError;
-  if (e instanceof Error && e.name !== 'ReplyError' && !programming) {
-    // No details to the client (they would name hosts); the cause stays on the error for logs.
-    const busy = new YeyakError('YEYAK_E_BUSY');
-    busy.cause = e;
-    return busy;
-  }
-  return e;
-}
-
-function num(v: string | undefined, fallback: number): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : fallback;
 }
 
 export class RedisQueueStore implements QueueStore {
@@ -254,34 +212,7 @@ export class RedisQueueStore implements QueueStore {
       const fields = await this.cmd(() => this.redis.hgetall(st));
       return fields.init === undefined ? NOINIT_RESULT : fields;
     });
-    const base = defaultState(this.opts.defaults(campaignId));
-    let notice = base.notice;
-    if (h.notice !== undefined) {
-      try {
-        notice = JSON.parse(h.notice) as QueueState['notice'];
-      } catch {
-        notice = null;
-      }
-    }
-    const seed = h.seed === undefined ? null : Number(h.seed);
-    return {
-      ratePerS: num(h.ratePerS, base.ratePerS),
-      activeMax: num(h.activeMax, base.activeMax),
-      paused: h.paused === undefined ? base.paused : h.paused === '1',
-      notice,
-      powBits: num(h.powBits, base.powBits),
-      lastSeq: num(h.lastSeq, 0),
-      preCount: num(h.preCount, 0),
-      seqCeiling: num(h.seqCeil, 0),
-      preCeiling: num(h.preCeil, 0),
-      admittedUpTo: num(h.admittedUpTo, 0),
-      shuffleSeed: seed,
-      frozenPreCount: seed === null ? null : num(h.frozen, 0),
-      observedRatePerS: num(h.observedRatePerS, 0),
-      noShowRate: num(h.noShowRate, 0),
-      admittedTotal: num(h.admittedTotal, 0),
-      claimedTotal: num(h.claimedTotal, 0),
-    };
+    return stateOf(h, this.opts.defaults(campaignId));
   }
 
   async configure(campaignId: string, patch: Partial<QueueSettings>): Promise<void> {
@@ -339,11 +270,11 @@ export class RedisQueueStore implements QueueStore {
         String(Math.floor(use.passExpMs)),
       ),
     );
-    if (r === 1) return 'ok';
     if (r === USE_SPENT) return 'spent';
     if (r === USE_WRONG_HOLDER) return 'wrong-holder';
     if (r === USE_IN_USE) return 'in-use';
-    throw new Error(`invariant violated: begin-use script answered ${r}`);
+    assert(r === 1, `begin-use script answered ${r}`);
+    return 'ok';
   }
 
   async endUse(campaignId: string, position: number, token: string): Promise<void> {

@@ -44,6 +44,15 @@ export interface QueueState extends QueueSettings {
   claimedTotal: number;
 }
 
+/** What a line restores from: the checkpoint's counters (sql.ts queue_checkpoint). */
+export interface QueueFloor {
+  lastSeq: number;
+  preCount: number;
+  admittedUpTo: number;
+  shuffleSeed: number | null;
+  frozenPreCount: number | null;
+}
+
 export interface JoinResult {
   seq: number;
   pre: boolean;
@@ -171,7 +180,7 @@ export interface QueueStore {
    * Raises counters to at least the given values (restore from a checkpoint). A ceiling below its
    * counter is raised to the counter — which lets no new number through: the next join reserves.
    */
-  restore(campaignId: string, floor: { lastSeq: number; preCount: number; admittedUpTo: number; shuffleSeed: number | null; frozenPreCount: number | null }): Promise<void>;
+  restore(campaignId: string, floor: QueueFloor): Promise<void>;
   close(): Promise<void>;
 }
 

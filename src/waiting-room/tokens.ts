@@ -12,31 +12,56 @@ export interface SigningKey {
   readonly secret: string;
 }
 
-/** A place in a campaign's line. `pre` tickets joined before the opening and are shuffled once. */
+/**
+ * A place in a campaign's line, as the code reads it. Signed as `TicketClaims` (short keys, which
+ * stay as they are: tickets already issued must still verify); decoded here, at the edge.
+ */
 export interface Ticket {
-  /** campaign id */
-  readonly c: string;
-  /** sequence number: the place in the line (before the shuffle, for `pre` tickets) */
-  readonly s: number;
-  /** issued at, ms since epoch */
-  readonly t: number;
-  /** device id the ticket belongs to */
-  readonly d: string;
-  /** joined before the opening: position is decided by the opening shuffle */
-  readonly pre: boolean;
-  /** person id, where the campaign verifies before queueing */
-  readonly p?: number;
+  readonly campaignId: string;
+  /** The number issued at join: the place in the line (before the shuffle, for pre-queue tickets). */
+  readonly seq: number;
+  /** Issued at, ms since epoch. */
+  readonly issuedAtMs: number;
+  /** The device the ticket belongs to. */
+  readonly device: string;
+  /** Joined before the opening: the position is decided by the opening shuffle. */
+  readonly preQueue: boolean;
+  /** The person, where the campaign verifies before queueing. */
+  readonly personId?: number;
+  /** The wait promised at join (s): the ETA error is measured from it, with nothing stored. */
+  readonly promisedEtaSeconds?: number;
 }
 
 /** Admission to the booking API: short-lived, bound to campaign, device and (if any) person. */
 export interface Pass {
+  readonly campaignId: string;
+  /** The ticket's effective position, which doubles as the pass id within the campaign. */
+  readonly position: number;
+  readonly device: string;
+  readonly personId?: number;
+  /** Expires at, ms since epoch. */
+  readonly expiresAtMs: number;
+}
+
+/** A ticket's signed JSON. Key order is part of the encoding: c, s, t, d, pre, p, e. */
+export interface TicketClaims {
   readonly c: string;
-  /** the ticket's effective position, which doubles as the pass id within the campaign */
+  readonly s: number;
+  readonly t: number;
+  readonly d: string;
+  readonly pre: boolean;
+  readonly p?: number;
+  /** Seconds promised at join. */
+  readonly e?: number;
+}
+
+/** A pass's signed JSON. Key order is part of the encoding: c, n, d, exp, p. */
+export interface PassClaims {
+  readonly c: string;
   readonly n: number;
   readonly d: string;
-  readonly p?: number;
-  /** expires at, ms since epoch */
   readonly exp: number;
+  readonly p?: number;
 }
 
 const TOKEN_LENGTH_MAX = 600; // bytes: ours are ~150; anything longer is refused unparsed
@@ -79,14 +104,45 @@ export class TokenSigner {
   }
 }
 
-export function isTicket(x: unknown): x is Ticket {
-  const t = x as Ticket;
-  return !!t && typeof t.c === 'string' && Number.isSafeInteger(t.s) && t.s > 0 && typeof t.t === 'number' && typeof t.d === 'string' && typeof t.pre === 'boolean';
+/** What a ticket signs as (TokenSigner.sign). */
+export function ticketClaims(t: Ticket): TicketClaims {
+  return {
+    c: t.campaignId,
+    s: t.seq,
+    t: t.issuedAtMs,
+    d: t.device,
+    pre: t.preQueue,
+    ...(t.personId !== undefined ? { p: t.personId } : {}),
+    ...(t.promisedEtaSeconds !== undefined ? { e: t.promisedEtaSeconds } : {}),
+  };
 }
 
-export function isPass(x: unknown): x is Pass {
-  const p = x as Pass;
-  return !!p && typeof p.c === 'string' && Number.isSafeInteger(p.n) && typeof p.d === 'string' && typeof p.exp === 'number';
+/** The ticket in verified claims (TokenSigner.verify), or null when they are not a ticket's. */
+export function ticketOf(x: unknown): Ticket | null {
+  const t = x as TicketClaims;
+  const valid = !!t && typeof t.c === 'string' && Number.isSafeInteger(t.s) && t.s > 0 && typeof t.t === 'number' && typeof t.d === 'string' && typeof t.pre === 'boolean';
+  if (!valid) return null;
+  return {
+    campaignId: t.c,
+    seq: t.s,
+    issuedAtMs: t.t,
+    device: t.d,
+    preQueue: t.pre,
+    ...(t.p !== undefined ? { personId: t.p } : {}),
+    ...(t.e !== undefined ? { promisedEtaSeconds: t.e } : {}),
+  };
+}
+
+/** What a pass signs as (TokenSigner.sign). */
+export function passClaims(p: Pass): PassClaims {
+  return { c: p.campaignId, n: p.position, d: p.device, exp: p.expiresAtMs, ...(p.personId !== undefined ? { p: p.personId } : {}) };
+}
+
+/** The pass in verified claims (TokenSigner.verify), or null when they are not a pass's. */
+export function passOf(x: unknown): Pass | null {
+  const p = x as PassClaims;
+  if (!(!!p && typeof p.c === 'string' && Number.isSafeInteger(p.n) && typeof p.d === 'string' && typeof p.exp === 'number')) return null;
+  return { campaignId: p.c, position: p.n, device: p.d, expiresAtMs: p.exp, ...(p.p !== undefined ? { personId: p.p } : {}) };
 }
 
 /** Parses `kid1:secret1,kid2:secret2` (first = signing key). */

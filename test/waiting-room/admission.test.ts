@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import { Redis } from 'ioredis';
 import { CampaignRegistry } from '../../src/campaigns/registry.ts';
+import { loadCampaign } from '../../src/campaigns/store.ts';
 import type { FakeClock } from '../../src/core/clock.ts';
 import type { Db } from '../../src/core/db.ts';
 import { errorCatalogue, type ErrorCode } from '../../src/core/errors.ts';
@@ -56,7 +57,7 @@ describe.each(variants)('admission with the $name', ({ redis }) => {
   const makeStore = async (db: Db, clock: FakeClock): Promise<RedisQueueStore> => {
     const campaigns = new CampaignRegistry();
     await campaigns.load(db);
-    const s = createRedisQueueStore(new Redis(redisTestUrl as string), { db, campaigns, clock, prefix });
+    const s = createRedisQueueStore(new Redis(redisTestUrl as string), { db, campaigns, loadCampaign: (id) => loadCampaign(db, id), clock, prefix });
     stores.push(s);
     return s;
   };

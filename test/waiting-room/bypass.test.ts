@@ -13,7 +13,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { createTestApp, syntheticRrn, type TestApp } from '../helpers/app.ts';
 import { queueFirst } from './helpers.ts';
 import { errorCatalogue, type ErrorCode } from '../../src/core/errors.ts';
-import { parseKeys, TokenSigner, type Pass } from '../../src/waiting-room/tokens.ts';
+import { parseKeys, TokenSigner, type PassClaims } from '../../src/waiting-room/tokens.ts';
 import { DeviceIds } from '../../src/identity/devices.ts';
 
 const API = '/api/v1';
@@ -148,7 +148,7 @@ describe('after the opening (server clock 20:00:05)', () => {
     const token = await login();
     const headers = await enter(token);
     const [kid, body, sig] = headers['yeyak-pass'].split('.') as [string, string, string];
-    const pass = payloadOf<Pass>(headers['yeyak-pass']);
+    const pass = payloadOf<PassClaims>(headers['yeyak-pass']);
     for (const forged of [{ ...pass, exp: pass.exp + 24 * 3600_000 }, { ...pass, n: pass.n + 1 }, { ...pass, p: undefined }]) {
       const tampered = `${kid}.${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${sig}`;
       expectError(await book(token, { ...headers, 'yeyak-pass': tampered }), 403, 'YEYAK_E_PASS_INVALID');
@@ -165,7 +165,7 @@ describe('after the opening (server clock 20:00:05)', () => {
   it('forged pass: signed with a wrong key (the right kid, an unknown kid) → 403 YEYAK_E_PASS_INVALID', async () => {
     const token = await login();
     const headers = await enter(token);
-    const pass = payloadOf<Pass>(headers['yeyak-pass']);
+    const pass = payloadOf<PassClaims>(headers['yeyak-pass']);
     const realKid = headers['yeyak-pass'].split('.')[0] as string;
     for (const kid of [realKid, 'attacker']) {
       const forger = new TokenSigner([{ kid, secret: 'an-attacker-guessed-secret-0123' }], 'pass');
@@ -190,7 +190,7 @@ describe('after the opening (server clock 20:00:05)', () => {
     expect(t.config.passTtlMs).toBe(PASS_TTL_MS);
     const token = await login();
     const headers = await enter(token);
-    const pass = payloadOf<Pass>(headers['yeyak-pass']);
+    const pass = payloadOf<PassClaims>(headers['yeyak-pass']);
     expect(pass.exp).toBe(t.clock.nowMs() + PASS_TTL_MS);
     t.clock.set(pass.exp);
     expectError(await book(token, headers), 403, 'YEYAK_E_PASS_EXPIRED');
@@ -201,9 +201,9 @@ describe('after the opening (server clock 20:00:05)', () => {
   it('pass for another campaign: a genuine pass (the app\'s keys) for "demo" presented for korea-2021-08 → 403 YEYAK_E_PASS_WRONG_CAMPAIGN', async () => {
     const token = await login();
     const headers = await enter(token);
-    const own = payloadOf<Pass>(headers['yeyak-pass']);
+    const own = payloadOf<PassClaims>(headers['yeyak-pass']);
     const signer = new TokenSigner(parseKeys(t.config.queueKeys), 'pass');
-    const other = signer.sign({ ...own, c: 'demo' } satisfies Pass);
+    const other = signer.sign({ ...own, c: 'demo' } satisfies PassClaims);
     expectError(await book(token, { ...headers, 'yeyak-pass': other }), 403, 'YEYAK_E_PASS_WRONG_CAMPAIGN');
   });
 
@@ -244,7 +244,7 @@ describe('after the opening (server clock 20:00:05)', () => {
     expectError(await book(token, headers, slots[1], key), 403, 'YEYAK_E_PASS_USED');
     // Polling the ticket again mints no pass: the place is spent (admitted, used).
     const again = await t.app.inject({ method: 'GET', url: `${API}/queue/status`, headers: bearer(ticket) });
-    expect(again.json()).toMatchObject({ state: 'admitted', position: payloadOf<Pass>(headers['yeyak-pass']).n, used: true });
+    expect(again.json()).toMatchObject({ state: 'admitted', position: payloadOf<PassClaims>(headers['yeyak-pass']).n, used: true });
     expect(again.json()).not.toHaveProperty('pass');
   });
 
@@ -277,7 +277,7 @@ describe('after the opening (server clock 20:00:05)', () => {
         first = await poll();
       }
       expect(first).toMatchObject({ state: 'admitted', pass: expect.any(String) });
-      const pass = payloadOf<Pass>(first.pass as string);
+      const pass = payloadOf<PassClaims>(first.pass as string);
       expect(pass.p).toBeUndefined(); // bound to no person: the ticket had none, nor had the poll
 
       const before = await reservations();
@@ -298,7 +298,7 @@ describe('after the opening (server clock 20:00:05)', () => {
           expect(answer.pollAfterMs).toBeGreaterThan(0);
         }
         // A pass for the spent place that is still valid (as if minted late by any node) is refused.
-        const late = signer.sign({ ...pass, exp: t.clock.nowMs() + PASS_TTL_MS } satisfies Pass);
+        const late = signer.sign({ ...pass, exp: t.clock.nowMs() + PASS_TTL_MS } satisfies PassClaims);
         expectError(await book(someone, { 'yeyak-pass': late, 'yeyak-device': device }), 403, 'YEYAK_E_PASS_USED');
         // Rejoining with the spent ticket keeps no place: a new one, behind everyone.
         const rejoin = await t.app.inject({ method: 'POST', url: `${API}/campaigns/${CAMPAIGN}/queue`, headers: { 'yeyak-ticket': ticket, 'yeyak-device': device } });
@@ -315,16 +315,16 @@ describe('after the opening (server clock 20:00:05)', () => {
   it('a pass\'s expiry is its signed exp against the server\'s clock: the genuine pass books at exp − 1 ms (201) and not at exp (403 YEYAK_E_PASS_EXPIRED); an exp pushed later in the token → 403 YEYAK_E_PASS_INVALID', async () => {
     const late = await login();
     const lateHeaders = await enter(late);
-    const pass = payloadOf<Pass>(lateHeaders['yeyak-pass']);
+    const pass = payloadOf<PassClaims>(lateHeaders['yeyak-pass']);
     const [kid, , sig] = lateHeaders['yeyak-pass'].split('.') as [string, string, string];
     const fresh = await login('1999-12-29');
     const freshHeaders = await enter(fresh);
-    expect(payloadOf<Pass>(freshHeaders['yeyak-pass']).exp).toBeGreaterThan(pass.exp);
+    expect(payloadOf<PassClaims>(freshHeaders['yeyak-pass']).exp).toBeGreaterThan(pass.exp);
     t.clock.set(pass.exp);
     expectError(await book(late, lateHeaders), 403, 'YEYAK_E_PASS_EXPIRED');
     const revived = `${kid}.${Buffer.from(JSON.stringify({ ...pass, exp: pass.exp + 3600_000 })).toString('base64url')}.${sig}`;
     expectError(await book(late, { ...lateHeaders, 'yeyak-pass': revived }), 403, 'YEYAK_E_PASS_INVALID');
-    t.clock.set(payloadOf<Pass>(freshHeaders['yeyak-pass']).exp - 1);
+    t.clock.set(payloadOf<PassClaims>(freshHeaders['yeyak-pass']).exp - 1);
     const ok = await book(fresh, freshHeaders);
     expect(ok.statusCode, ok.body).toBe(201);
   });

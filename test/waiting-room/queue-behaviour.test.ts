@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { admit, createTestApp, syntheticRrn, type TestApp, TEST_ADMIN_TOKEN } from '../helpers/app.ts';
 import { loginOn, queueFirst } from './helpers.ts';
 import { errorCatalogue, type ErrorCode } from '../../src/core/errors.ts';
-import type { Pass } from '../../src/waiting-room/tokens.ts';
+import type { PassClaims } from '../../src/waiting-room/tokens.ts';
 import { estimateWait, POLL_FAR_MS, POLL_NEAR_MS } from '../../src/waiting-room/estimate.ts';
 
 const API = '/api/v1';
@@ -412,7 +412,7 @@ describe('a completed booking', () => {
     const admitted = await q.status(mine.ticket);
     expect(admitted.state).toBe('admitted');
     const headers = { 'yeyak-pass': admitted.pass as string, 'yeyak-device': mine.device };
-    const pass = payloadOf<Pass>(headers['yeyak-pass']);
+    const pass = payloadOf<PassClaims>(headers['yeyak-pass']);
     const now = () => q.t.clock.nowMs();
     expect(await q.parts.store.activeCount(CAMPAIGN, now())).toBe(4);
     expect(await q.parts.store.isSpent(CAMPAIGN, pass.n)).toBe(false);

@@ -22,9 +22,10 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { buildApp } from '../../src/app.ts';
 import { CampaignRegistry } from '../../src/campaigns/registry.ts';
+import { loadCampaign } from '../../src/campaigns/store.ts';
 import type { FakeClock } from '../../src/core/clock.ts';
 import type { Db } from '../../src/core/db.ts';
-import { readCheckpoint } from '../../src/waiting-room/controller.ts';
+import { readCheckpoint } from '../../src/waiting-room/sql.ts';
 import { createRedisQueueStore } from '../../src/waiting-room/factory.ts';
 import { checkpointLedger, Issuer } from '../../src/waiting-room/issuer.ts';
 import type { RedisQueueStore } from '../../src/waiting-room/redis-store.ts';
@@ -185,7 +186,7 @@ describe.skipIf(!redisTestUrl)('sequence numbers beyond the write-ahead checkpoi
     t = await createTestApp({ scenario: 'korea-2021-08', beforeBuild: queueFirst, clinics: 30, now: OPENED });
     const campaigns = new CampaignRegistry();
     await campaigns.load(t.db);
-    store = createRedisQueueStore(new Redis(redisTestUrl as string), { db: t.db, campaigns, clock: t.clock, prefix });
+    store = createRedisQueueStore(new Redis(redisTestUrl as string), { db: t.db, campaigns, loadCampaign: (id) => loadCampaign(t.db, id), clock: t.clock, prefix });
     admin = new Redis(redisTestUrl as string);
   });
   afterAll(async () => {
@@ -239,7 +240,7 @@ describe.skipIf(!redisTestUrl)('every node start pushes shared counters forward'
   const makeStore = async (db: Db, clock: FakeClock): Promise<RedisQueueStore> => {
     const campaigns = new CampaignRegistry();
     await campaigns.load(db);
-    const s = createRedisQueueStore(new Redis(redisTestUrl as string), { db, campaigns, clock, prefix });
+    const s = createRedisQueueStore(new Redis(redisTestUrl as string), { db, campaigns, loadCampaign: (id) => loadCampaign(db, id), clock, prefix });
     stores.push(s);
     return s;
   };
@@ -371,9 +372,9 @@ describe.skipIf(!redisTestUrl)('operator settings are lost with the store (Redis
       queueStore: async (db: Db, clock: FakeClock) => {
         const campaigns = new CampaignRegistry();
         await campaigns.load(db);
-        const s = createRedisQueueStore(new Redis(redisTestUrl as string), { db, campaigns, clock, prefix });
+        const s = createRedisQueueStore(new Redis(redisTestUrl as string), { db, campaigns, loadCampaign: (id) => loadCampaign(db, id), clock, prefix });
         stores.push(s);
-        staleStore = createRedisQueueStore(new Redis(redisTestUrl as string), { db, campaigns, clock, prefix });
+        staleStore = createRedisQueueStore(new Redis(redisTestUrl as string), { db, campaigns, loadCampaign: (id) => loadCampaign(db, id), clock, prefix });
         stores.push(staleStore);
         return s;
       },

@@ -11,10 +11,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { createTestApp, deferred, type TestApp } from '../helpers/app.ts';
 import { queueFirst } from './helpers.ts';
-import { readCheckpoint } from '../../src/waiting-room/controller.ts';
+import { readCheckpoint } from '../../src/waiting-room/sql.ts';
 import { PERMUTATION_SIZE_MAX, shuffledPosition } from '../../src/waiting-room/permutation.ts';
 import { MemoryQueueStore } from '../../src/waiting-room/memory-store.ts';
-import type { Ticket } from '../../src/waiting-room/tokens.ts';
+import { ticketOf, type Ticket, type TicketClaims } from '../../src/waiting-room/tokens.ts';
 
 const API = '/api/v1';
 const CAMPAIGN = 'korea-2021-08';
@@ -91,7 +91,7 @@ describe('pre-queue: joins before 20:00 are shuffled once at the opening instant
       t.clock.set(Date.parse(EARLY) + i * 2_000);
       const j = await join(t);
       expect(j).toMatchObject({ state: 'waiting', position: null, opening: OPENING_ISO });
-      expect(payloadOf<Ticket>(j.ticket)).toMatchObject({ c: CAMPAIGN, s: i + 1, pre: true });
+      expect(payloadOf<TicketClaims>(j.ticket)).toMatchObject({ c: CAMPAIGN, s: i + 1, pre: true });
       // Nobody moves before 20:00: the estimate counts the time to the opening, and a pre-queue
       // minutes early is told to poll rarely, however short it is.
       const untilOpeningS = (Date.parse(OPENING) - t.clock.nowMs()) / 1000;
@@ -149,7 +149,7 @@ describe('pre-queue: joins before 20:00 are shuffled once at the opening instant
     positions = [];
     for (const ticket of preTickets) {
       const s = await status(t, ticket);
-      const { s: n } = payloadOf<Ticket>(ticket);
+      const { s: n } = payloadOf<TicketClaims>(ticket);
       expect(s.position).toBe(shuffledPosition(n, PRE, seed));
       expect(s.opening).toBeNull();
       expect(s.state).toBe((s.position as number) <= 10 ? 'admitted' : 'waiting');
@@ -194,7 +194,7 @@ describe('pre-queue: joins before 20:00 are shuffled once at the opening instant
     expect(restored).toMatchObject({ shuffleSeed: seed, frozenPreCount: PRE });
     expect(restored.admittedUpTo).toBeGreaterThanOrEqual(live.admittedUpTo); // nobody is sent back
     const { room } = t.app.yeyak.waitingRoom;
-    expect(preTickets.map((ticket) => room.position(payloadOf<Ticket>(ticket), restored))).toEqual(positions);
+    expect(preTickets.map((ticket) => room.position(ticketOf(payloadOf(ticket)) as Ticket, restored))).toEqual(positions);
   });
 
   it('joins after the opening get positions N+1, N+2, … in arrival order, behind the whole pre-queue', async () => {
@@ -202,7 +202,7 @@ describe('pre-queue: joins before 20:00 are shuffled once at the opening instant
     for (let i = 0; i < 5; i++) {
       t.clock.advance(100);
       const j = await join(t);
-      expect(payloadOf<Ticket>(j.ticket)).toMatchObject({ s: i + 1, pre: false });
+      expect(payloadOf<TicketClaims>(j.ticket)).toMatchObject({ s: i + 1, pre: false });
       expect(j.opening).toBeNull();
       later.push(j.position as number);
     }
@@ -250,21 +250,21 @@ describe('a pre-queue join racing the freeze', () => {
 
     expect(res.statusCode, res.body).toBe(201);
     const racer = res.json() as { ticket: string } & Status;
-    expect(payloadOf<Ticket>(racer.ticket)).toMatchObject({ s: 1, pre: false });
+    expect(payloadOf<TicketClaims>(racer.ticket)).toMatchObject({ s: 1, pre: false });
     expect(racer.position).toBe(4);
     expect((await status(t, racer.ticket)).position).toBe(4);
 
     // A node whose clock lags (still 19:59:59 there) after the freeze: main line too.
     t.clock.set(Date.parse(OPENING) - 1_000);
     const lagging = await join(t);
-    expect(payloadOf<Ticket>(lagging.ticket)).toMatchObject({ s: 2, pre: false });
+    expect(payloadOf<TicketClaims>(lagging.ticket)).toMatchObject({ s: 2, pre: false });
     t.clock.set(OPENING);
     expect((await status(t, lagging.ticket)).position).toBe(5);
 
     const seed = (await store.read(CAMPAIGN)).shuffleSeed as number;
     const pre = await Promise.all(early.map(async (j) => (await status(t, j.ticket)).position));
     expect([...pre].sort()).toEqual([1, 2, 3]);
-    expect(pre).toEqual(early.map((j) => shuffledPosition(payloadOf<Ticket>(j.ticket).s, 3, seed)));
+    expect(pre).toEqual(early.map((j) => shuffledPosition(payloadOf<TicketClaims>(j.ticket).s, 3, seed)));
     expect(await store.read(CAMPAIGN)).toMatchObject({ preCount: 3, frozenPreCount: 3, lastSeq: 2 });
   });
 

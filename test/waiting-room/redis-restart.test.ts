@@ -22,9 +22,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { CampaignRegistry } from '../../src/campaigns/registry.ts';
+import { loadCampaign } from '../../src/campaigns/store.ts';
 import type { FakeClock } from '../../src/core/clock.ts';
 import type { Db } from '../../src/core/db.ts';
-import { AdmissionController, readCheckpoint } from '../../src/waiting-room/controller.ts';
+import { AdmissionController } from '../../src/waiting-room/controller.ts';
+import { readCheckpoint } from '../../src/waiting-room/sql.ts';
 import { createRedisQueueStore } from '../../src/waiting-room/factory.ts';
 import { checkpointLedger, Issuer } from '../../src/waiting-room/issuer.ts';
 import type { QueueFloor, RedisQueueStore } from '../../src/waiting-room/redis-store.ts';
@@ -114,6 +116,7 @@ describe.skipIf(!redisTestUrl)('waiting room on Redis: a Redis crash mid-queue',
         storeA = createRedisQueueStore(client(), {
           db,
           campaigns,
+          loadCampaign: (id) => loadCampaign(db, id),
           clock,
           restoreFrom: async (id) => {
             checkpointReads.a++;
@@ -133,6 +136,7 @@ describe.skipIf(!redisTestUrl)('waiting room on Redis: a Redis crash mid-queue',
     storeB = createRedisQueueStore(client(), {
       db: t.db,
       campaigns,
+      loadCampaign: (id) => loadCampaign(t.db, id),
       clock: t.clock,
       restoreFrom: async (id) => {
         checkpointReads.b++;

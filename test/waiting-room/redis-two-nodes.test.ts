@@ -14,6 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { buildApp } from '../../src/app.ts';
 import { CampaignRegistry } from '../../src/campaigns/registry.ts';
+import { loadCampaign } from '../../src/campaigns/store.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import type { FakeClock } from '../../src/core/clock.ts';
 import type { Db } from '../../src/core/db.ts';
@@ -51,7 +52,7 @@ describe.skipIf(!redisTestUrl || !process.env.DATABASE_URL)('waiting room on Red
   const makeStore = async (db: Db, clock: FakeClock): Promise<RedisQueueStore> => {
     const campaigns = new CampaignRegistry();
     await campaigns.load(db);
-    const store = createRedisQueueStore(new Redis(redisTestUrl as string), { db, campaigns, clock, prefix });
+    const store = createRedisQueueStore(new Redis(redisTestUrl as string), { db, campaigns, loadCampaign: (id) => loadCampaign(db, id), clock, prefix });
     stores.push(store);
     return store;
   };
@@ -186,7 +187,7 @@ describe.skipIf(!redisTestUrl || !process.env.DATABASE_URL)('waiting room on Red
       { dataDir: 'memory:', databaseUrl: pg.url, redisUrl: redisTestUrl as string, adminToken: TEST_ADMIN_TOKEN, joinPerIpPerMin: 4 },
       {},
     );
-    const handle = await createQueueStore(config, { db: a.db, campaigns: new CampaignRegistry(), clock: a.clock });
+    const handle = await createQueueStore(config, { db: a.db, campaigns: new CampaignRegistry(), loadCampaign: (id) => loadCampaign(a.db, id), clock: a.clock });
     expect(handle.store.kind).toBe('redis');
     // The factory's store: Redis with a per-node fallback (rate-limit-store.ts), and its metrics.
     expect(handle.rateLimitStore).toMatchObject({ store: expect.any(Function) });
