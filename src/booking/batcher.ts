@@ -9,11 +9,13 @@
  * the first of them would start a batch of one while the rest queue behind it — under a closed
  * loop of 64 clients that alternated batches of 1 and 63. One tick later they all join one batch.
  */
+import { YeyakError } from '../core/errors.ts';
+
 export interface BatcherOptions<Req, Res> {
   run: (requests: Req[]) => Promise<Res[]>;
   /** Requests per batch (one database transaction). */
   batchMax: number;
-  /** Requests allowed to wait; beyond it submit() rejects at once (load shedding). */
+  /** Requests allowed to wait; beyond it submit() rejects at once with 429 YEYAK_E_BUSY (load shedding). */
   queueMax: number;
   /** Batches in flight at once. 1 keeps lock order simple; more helps only spread load. */
   inFlightMax: number;
@@ -24,10 +26,6 @@ export interface BatcherOptions<Req, Res> {
   onBatch?: (size: number, ms: number, failed: boolean) => void;
   /** Injected for tests; defaults to performance.now. */
   nowMs?: () => number;
-}
-
-export class QueueFullError extends Error {
-  override name = 'QueueFullError';
 }
 
 interface Pending<Req, Res> {
@@ -48,8 +46,9 @@ export class Batcher<Req, Res> {
   }
 
   submit(request: Req): Promise<Res> {
-    if (this.closed) return Promise.reject(new QueueFullError('batcher closed'));
-    if (this.pending.length >= this.opts.queueMax) return Promise.reject(new QueueFullError('booking queue full'));
+    // A catalogue error, so the HTTP layer answers it like any other (429 with Retry-After): a
+    // full queue and a draining node both mean "try again shortly", and nothing was written.
+    if (this.closed || this.pending.length >= this.opts.queueMax) return Promise.reject(new YeyakError('YEYAK_E_BUSY'));
     return new Promise<Res>((resolve, reject) => {
       this.pending.push({ request, resolve, reject });
       this.pump();

@@ -4,7 +4,7 @@ import { assert, YeyakError } from '../core/errors.ts';
 import type { PersonFacts } from '../rules/campaign.ts';
 import { localDay } from '../rules/time.ts';
 import { hashRrn, parseRrn } from '../rules/rrn.ts';
-import { normalizeName } from '../identity/registry.ts';
+import { normalizeName } from '../rules/names.ts';
 
 /**
  * How many people one proxy may hold bookings for in one campaign. The database enforces it

@@ -179,6 +179,15 @@ export async function findReservation(q: Queryable, bookingNumber: string, perso
   };
 }
 
+/** True when the person's RRN is on the campaign's roster (campaigns with rosterRequired). */
+export async function inRoster(q: Queryable, campaignId: string, personId: number): Promise<boolean> {
+  const r = await q.query(
+    'SELECT 1 FROM campaign_roster cr JOIN person p ON p.rrn_hash = cr.rrn_hash WHERE cr.campaign_id = $1 AND p.id = $2',
+    [campaignId, personId],
+  );
+  return r.rows.length > 0;
+}
+
 export async function hasLiveReservation(q: Queryable, campaignId: string, personId: number): Promise<string | null> {
   const r = await q.query<{ booking_number: string }>(
     `SELECT booking_number FROM reservation WHERE campaign_id = $1 AND person_id = $2 AND status = 'confirmed'`,

@@ -3,7 +3,6 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { errorCatalogue, isYeyakError, YeyakError, type ErrorCode } from './errors.ts';
 import { apiSecurityHeaders } from './security-headers.ts';
-import { QueueFullError } from '../booking/batcher.ts';
 
 /** The error body of every failure: `{"error": {"code", "message", ...}}`. */
 export const errorSchema = {
@@ -103,7 +102,6 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (isYeyakError(err)) return sendError(reply, err);
-    if (err instanceof QueueFullError) return sendError(reply, new YeyakError('YEYAK_E_BUSY'));
     if (err.validation) {
       const first = err.validation[0];
       return sendError(

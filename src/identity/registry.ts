@@ -24,11 +24,6 @@ import type { PersonFacts } from '../rules/campaign.ts';
  */
 const SANDBOX_CI_KEY = 'yeyak-sandbox-ci-v1';
 
-/** The same name however it was typed: Unicode NFC, no outer spaces, one space inside, lower case. */
-export function normalizeName(name: string): string {
-  return name.normalize('NFC').trim().replace(/\s+/gu, ' ').toLowerCase();
-}
-
 /** Digits only: '010-1234-5678' and '01012345678' are one phone. */
 export function normalizePhone(phone: string): string {
   return phone.replace(/\D/g, '');
