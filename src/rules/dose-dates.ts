@@ -1,7 +1,8 @@
 /**
- * Dose-date rules. All days are 'YYYY-MM-DD' in the campaign's time zone; `today` must be the
- * campaign-local day of "now" (localDay(clock.now(), campaign.timeZone)), not the server's date.
- * Invalid days throw (RangeError) from the time helpers.
+ * Dose-date rules. All days are 'YYYY-MM-DD' in the campaign's time zone. Invalid days throw
+ * (RangeError) from the time helpers. The change and cancel windows (changeFreezeDays,
+ * cancelUntilDays) are not here: the database decides them, under the reservation's row lock
+ * (change_reservation, cancel_reservation), against the campaign-local today booking passes.
  */
 import { addDays, daysBetween } from './time.ts';
 
@@ -34,20 +35,3 @@ export function dose2Day(
   return day;
 }
 
-/**
- * A reservation may be changed while the dose-1 day is at least `freezeDays` days away:
- * refused when daysBetween(today, dose1Day) < freezeDays, because deliveries are fixed that far
- * ahead. With 14: shot on 26 Aug → last change on 12 Aug. Callers check both the current and the
- * new dose-1 day.
- */
-export function canChange(currentDose1Day: string, today: string, freezeDays: number): boolean {
-  return daysBetween(today, currentDose1Day) >= freezeDays;
-}
-
-/**
- * Cancellation is allowed while daysBetween(today, dose1Day) >= untilDays.
- * With 2: shot on 26 Aug → last cancellation on 24 Aug.
- */
-export function canCancel(dose1Day: string, today: string, untilDays: number): boolean {
-  return daysBetween(today, dose1Day) >= untilDays;
-}
