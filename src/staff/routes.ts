@@ -7,6 +7,7 @@ import type { BookingService } from '../booking/service.ts';
 import { dateField, idParam, namedPersonProperties } from '../booking/routes.ts';
 import { requireStaff } from './auth.ts';
 import { addStaff, staffRoles, type StaffRole } from './staff.ts';
+import * as sql from './sql.ts';
 import { textField } from '../core/schemas.ts';
 import { countBooking, type Metrics } from '../core/metrics.ts';
 
@@ -21,16 +22,6 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,64}$/;
 const CLINIC_TIME_ZONE = 'Asia/Seoul';
 
 const clinicParams = { type: 'object', additionalProperties: false, required: ['clinicId'], properties: { clinicId: idParam } } as const;
-
-interface ClinicReservationRow {
-  booking_number: string;
-  campaign_id: string;
-  dose: number;
-  vaccine_id: string;
-  name: string;
-  birth_date: string;
-  booked_by: string;
-}
 
 /** Staff routes: clinic staff (their clinic only) and call-centre agents. Operators may use all. */
 export async function staffRoutes(app: FastifyInstance, deps: StaffRouteDeps): Promise<void> {
@@ -78,29 +69,7 @@ export async function staffRoutes(app: FastifyInstance, deps: StaffRouteDeps): P
       requireStaff(request, ['clinic'], clinicId);
       const date = request.query.date ?? localDay(deps.clock.now(), CLINIC_TIME_ZONE);
       if (!isRealDay(date)) throw new YeyakError('YEYAK_E_DATE_INVALID');
-      const r = await deps.db.query<ClinicReservationRow>(
-        `SELECT r.booking_number, r.campaign_id, d.dose, d.vaccine_id, p.name, p.birth_date, r.booked_by
-           FROM slot s
-           JOIN reservation_dose d ON d.slot_id = s.id
-           JOIN reservation r ON r.id = d.reservation_id AND r.status = 'confirmed'
-           JOIN person p ON p.id = r.person_id
-          WHERE s.clinic_id = $1 AND s.day = $2
-          ORDER BY d.dose, r.booking_number`,
-        [clinicId, date],
-      );
-      return {
-        clinicId,
-        date,
-        reservations: r.rows.map((row) => ({
-          bookingNumber: row.booking_number,
-          campaignId: row.campaign_id,
-          dose: row.dose,
-          vaccine: row.vaccine_id,
-          name: row.name,
-          birthDate: row.birth_date,
-          bookedBy: row.booked_by,
-        })),
-      };
+      return { clinicId, date, reservations: await sql.clinicDoses(deps.db, clinicId, date) };
     },
   );
 
@@ -126,31 +95,10 @@ export async function staffRoutes(app: FastifyInstance, deps: StaffRouteDeps): P
       requireStaff(request, ['clinic'], clinicId);
       if (!isRealDay(date)) throw new YeyakError('YEYAK_E_DATE_INVALID');
       const { campaignId, capacity } = request.body;
-      // One statement: the slot row locked, the supply's allocation moved by the difference only
-      // if it stays within the delivery (supply CHECK backs it), and the slot changed only if
-      // that happened and the new capacity covers what is booked (slot CHECK backs it).
-      const r = await deps.db.query<{ capacity: number; remaining: number }>(
-        `WITH s AS (
-           SELECT id, supply_id, capacity, remaining FROM slot
-            WHERE campaign_id = $1 AND clinic_id = $2 AND day = $3 AND dose = 1
-            ORDER BY vaccine_id LIMIT 1
-              FOR NO KEY UPDATE),
-         sup AS (
-           UPDATE supply p SET allocated = p.allocated + ($4 - s.capacity)
-             FROM s
-            WHERE p.id = s.supply_id AND s.capacity - s.remaining <= $4
-              AND p.allocated + ($4 - s.capacity) BETWEEN 0 AND p.doses
-           RETURNING p.id)
-         UPDATE slot t SET capacity = $4, remaining = t.remaining + ($4 - t.capacity)
-           FROM s, sup
-          WHERE t.id = s.id AND sup.id = s.supply_id
-         RETURNING t.capacity, t.remaining`,
-        [campaignId, clinicId, date, capacity],
-      );
-      const row = r.rows[0];
+      const slot = { campaignId, clinicId, day: date };
+      const row = await sql.setDose1Capacity(deps.db, slot, capacity);
       if (!row) {
-        const exists = await deps.db.query('SELECT 1 FROM slot WHERE campaign_id = $1 AND clinic_id = $2 AND day = $3 AND dose = 1', [campaignId, clinicId, date]);
-        if (exists.rows.length === 0) throw new YeyakError('YEYAK_E_DATE_NOT_OFFERED');
+        if (!(await sql.dose1SlotExists(deps.db, slot))) throw new YeyakError('YEYAK_E_DATE_NOT_OFFERED');
         throw new YeyakError('YEYAK_E_CAPACITY_OUT_OF_RANGE');
       }
       return { campaignId, clinicId, date, dose: 1, capacity: row.capacity, remaining: row.remaining };
