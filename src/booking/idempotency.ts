@@ -2,7 +2,7 @@ import type { Queryable } from '../core/db.ts';
 import type { ReservationBody } from './sql.ts';
 
 /**
- * Idempotency keys (migrations/008_booking_rules.sql): scoped to the caller — `person:{id}` for a
+ * Idempotency keys (the idempotency_key table): scoped to the caller — `person:{id}` for a
  * session (also when booking as a proxy), `staff:{id}` or `staff:admin-token` for an agent — and
  * answering until they expire (config idempotencyTtlMs). The request hash covers what was asked,
  * including the beneficiary of a proxy or agent booking.

@@ -3,7 +3,7 @@ import { withDbRetry } from '../core/retry.ts';
 import { maskedRrnFromFacts } from '../rules/rrn.ts';
 import { assert } from '../core/errors.ts';
 
-/** One booking as sent to book_batch (see migrations/008_booking_rules.sql). */
+/** One booking as sent to book_batch (see migrations/001_baseline.sql). */
 export interface BookingRow {
   personId: number;
   campaignId: string;
@@ -17,7 +17,7 @@ export interface BookingRow {
   caller: string;
   actor: string;
   bookedBy: 'self' | 'proxy' | 'agent';
-  /** Proxy booking: who books for personId, and the quota's cap (migrations/006). */
+  /** Proxy booking: who books for personId, and the quota's cap (proxy_quota). */
   proxyPersonId?: number;
   proxyCap?: number;
   /** Merged into the audit row's detail (proxy + relationship, agent). */
@@ -107,7 +107,7 @@ export type CancelCode = 'OK' | 'NOT_FOUND' | 'CANCELLED' | 'CANCEL_TOO_LATE';
 
 /**
  * A change: null clinicId keeps the clinic, null day1 keeps both days — resolved from the
- * reservation under its row lock (migrations/008), never from an earlier read. personId is the
+ * reservation under its row lock (change_reservation), never from an earlier read. personId is the
  * caller: the booked person or the proxy who booked.
  */
 export interface ChangeInput {

@@ -100,9 +100,10 @@ const UNIQUE_VIOLATION = '23505';
  * their name and phone are refreshed; otherwise (proxy, agent) a known person's own data is kept
  * (someone else must not redirect their notifications).
  *
- * A row from before CIs (ci_hash NULL, migration 007) is adopted by the first CI the registry
- * confirmed for its RRN. A CI whose row holds another RRN, or an RRN held by another CI's row,
- * answers 403 YEYAK_E_IDENTITY_MISMATCH (the unique keys decide, never a read before the write).
+ * A row with no CI yet (ci_hash NULL: a proxy or agent booking made it for someone not yet
+ * verified) is adopted by the first CI the registry confirmed for its RRN. A CI whose row holds
+ * another RRN, or an RRN held by another CI's row, answers 403 YEYAK_E_IDENTITY_MISMATCH (the
+ * unique keys decide, never a read before the write).
  */
 export async function upsertPersonByCi(q: Queryable, p: ConfirmedPerson, now: Date, own: boolean): Promise<number> {
   const refresh = own ? 'name = excluded.name, phone = excluded.phone' : 'ci_hash = person.ci_hash';

@@ -111,7 +111,7 @@ describe('retention on PGlite, on the fake clock', () => {
     expect(await job.runOnce()).toMatchObject({ idempotencyKeysDeleted: 1 });
   });
 
-  it('the batch statements use the retention indexes (migration 009)', async () => {
+  it('the batch statements use the retention indexes (identity_challenge_expires, outbox_sent)', async () => {
     const r = await t.db.query<{ indexname: string }>(
       "SELECT indexname FROM pg_indexes WHERE indexname IN ('identity_challenge_expires', 'outbox_sent') ORDER BY indexname",
     );
