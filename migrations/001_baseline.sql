@@ -3,6 +3,9 @@
 -- once applied this file is never edited; a change goes in a new numbered file.
 -- Correctness lives here: constraints and single conditional statements, never check-then-write.
 -- The design notes and benchmark figures behind it: docs/ARCHITECTURE.md (Store, Booking).
+-- Long on purpose (~860 lines): a baseline is the whole schema, read top to bottom by concept, and
+-- book_batch (~330 lines) is one statement pipeline over one temp table, whose steps only make
+-- sense together; its body is the pre-release chain's, byte for byte (test/core/baseline.test.ts).
 
 -- ─── Places and vaccines ─────────────────────────────────────────────────────────────────────
 
