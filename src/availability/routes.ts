@@ -13,6 +13,31 @@ export interface AvailabilityRouteDeps {
   regionCodes: ReadonlySet<string>;
 }
 
+const clinicListSchema = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['id', 'name', 'region', 'remaining'],
+    properties: {
+      id: { type: 'string' },
+      name: { type: 'string' },
+      region: { type: 'string', description: '시/도 code' },
+      district: { type: 'string', description: '시/군/구 code' },
+      address: { type: 'string' },
+      remaining: { type: 'integer' },
+    },
+  },
+} as const;
+
+const dateListSchema = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['date', 'remaining'],
+    properties: { date: { type: 'string' }, remaining: { type: 'integer' }, vaccine: { type: 'string' } },
+  },
+} as const;
+
 /** What is left to book: a campaign's clinics (by region) and a clinic's dates, from the in-process view. */
 export async function availabilityRoutes(app: FastifyInstance, deps: AvailabilityRouteDeps): Promise<void> {
   app.get<{ Params: { campaignId: string }; Querystring: { region?: string } }>(
@@ -27,24 +52,7 @@ export async function availabilityRoutes(app: FastifyInstance, deps: Availabilit
           additionalProperties: false,
           properties: { region: { type: 'string', pattern: '^[0-9]{2}([0-9]{3})?$', description: '2-digit 시/도 or 5-digit 시/군/구 code' } },
         },
-        response: {
-          200: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['id', 'name', 'region', 'remaining'],
-              properties: {
-                id: { type: 'string' },
-                name: { type: 'string' },
-                region: { type: 'string', description: '시/도 code' },
-                district: { type: 'string', description: '시/군/구 code' },
-                address: { type: 'string' },
-                remaining: { type: 'integer' },
-              },
-            },
-          },
-          '4xx': { $ref: 'Error#' },
-        },
+        response: { 200: clinicListSchema, '4xx': { $ref: 'Error#' } },
       },
     },
     async (request) => {
@@ -77,17 +85,7 @@ export async function availabilityRoutes(app: FastifyInstance, deps: Availabilit
         tags: ['availability'],
         summary: 'Bookable dose-1 dates of a clinic; remaining counts the dose-2 capacity behind each',
         params: idParams('campaignId', 'clinicId'),
-        response: {
-          200: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['date', 'remaining'],
-              properties: { date: { type: 'string' }, remaining: { type: 'integer' }, vaccine: { type: 'string' } },
-            },
-          },
-          '4xx': { $ref: 'Error#' },
-        },
+        response: { 200: dateListSchema, '4xx': { $ref: 'Error#' } },
       },
     },
     async (request) => {

@@ -77,11 +77,12 @@ export class AvailabilityView {
 
   constructor(
     private readonly db: Db,
-    private readonly opts: { refreshMs: number; overlapMs: number; monotonicMs?: () => number },
+    /** monotonicMs: the Clock's (a view's age is real time, whatever the wall clock says). */
+    private readonly opts: { refreshMs: number; overlapMs: number; monotonicMs: () => number },
   ) {}
 
   private nowMs(): number {
-    return (this.opts.monotonicMs ?? (() => performance.now()))();
+    return this.opts.monotonicMs();
   }
 
   async load(campaigns: readonly Campaign[]): Promise<void> {

@@ -24,8 +24,8 @@ export interface BatcherOptions<Req, Res> {
    * database error, every request of the batch rejected) — metrics and the health monitor.
    */
   onBatch?: (size: number, ms: number, failed: boolean) => void;
-  /** Injected for tests; defaults to performance.now. */
-  nowMs?: () => number;
+  /** Monotonic ms for the batch durations (Clock.monotonicMs). */
+  monotonicMs: () => number;
 }
 
 interface Pending<Req, Res> {
@@ -72,7 +72,7 @@ export class Batcher<Req, Res> {
   }
 
   private async runBatch(batch: Pending<Req, Res>[]): Promise<void> {
-    const now = this.opts.nowMs ?? (() => performance.now());
+    const now = this.opts.monotonicMs;
     const started = now();
     let failed = false;
     try {

@@ -34,6 +34,7 @@ export function createBookingBatcher(db: Db, clock: Clock, opts: BookingBatcherO
     queueMax: opts.queueMax,
     inFlightMax: opts.inFlightMax ?? 1,
     onBatch: opts.onBatch,
+    monotonicMs: () => clock.monotonicMs(),
   });
 }
 

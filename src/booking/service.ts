@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import type { Db } from '../core/db.ts';
 import { YeyakError } from '../core/errors.ts';
-import type { Campaign, CampaignLookup, Citizen, PersonFacts } from '../rules/campaign.ts';
+import { requireCampaign, type Campaign, type CampaignLookup, type Citizen, type PersonFacts } from '../rules/campaign.ts';
 import { addDays, isRealDay, localDay } from '../rules/time.ts';
 import { evaluateEligibility, type EligibilityResult } from '../rules/eligibility.ts';
 import { dose2Day } from '../rules/dose-dates.ts';
@@ -74,11 +74,8 @@ export interface BookingAnswer {
 /** Rules before the database, the database for the decision, then codes to answers. */
 export class BookingService {
   private readonly batcher: BookingBatcher;
-  /**
-   * The waiting room; where a campaign has its queue on, every write needs its pass. Set by the
-   * constructor's `gate` option (still assignable until the app passes it that way).
-   */
-  gate: PassGate | null;
+  /** The waiting room (the `gate` option); where a campaign has its queue on, every write needs its pass. */
+  private readonly gate: PassGate | null;
 
   constructor(
     private readonly db: Db,
@@ -100,9 +97,7 @@ export class BookingService {
   }
 
   campaign(id: string): Campaign {
-    const c = this.campaignRegistry.get(id);
-    if (!c) throw new YeyakError('YEYAK_E_CAMPAIGN_NOT_FOUND');
-    return c;
+    return requireCampaign(this.campaignRegistry, id);
   }
 
   today(c: Campaign): string {

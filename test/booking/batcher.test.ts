@@ -20,6 +20,7 @@ function stalledBatcher(queueMax: number) {
     batchMax: 1,
     queueMax,
     inFlightMax: 1,
+    monotonicMs: () => 0,
   });
   return { batcher, release: resolve };
 }
