@@ -2,8 +2,8 @@ import type { Clock } from '../core/clock.ts';
 import type { Db } from '../core/db.ts';
 import { assert, YeyakError } from '../core/errors.ts';
 import type { PersonFacts } from '../rules/campaign.ts';
-import { localDay } from '../rules/time.ts';
-import { hashRrn, parseRrn } from '../rules/rrn.ts';
+import { hashRrn } from '../rules/rrn.ts';
+import { checkPersonInput } from '../rules/person-input.ts';
 import { normalizeName } from '../rules/names.ts';
 
 /**
@@ -27,7 +27,6 @@ export interface OnBehalfOf extends NamedPerson {
   relationship: ProxyRelationship;
 }
 
-const PHONE_PATTERN = /^01[016789]-?\d{3,4}-?\d{4}$/;
 
 export interface ParsedPerson {
   rrnHash: string;
@@ -38,13 +37,8 @@ export interface ParsedPerson {
 
 /** Validates a named person; pure (no write). The RRN leaves as its keyed hash only. */
 export function parsePerson(p: NamedPerson, rrnSecret: string, clock: Clock): ParsedPerson {
-  const parsed = parseRrn(p.rrn);
-  if (!parsed.ok) throw new YeyakError('YEYAK_E_RRN_INVALID', undefined, { reason: parsed.reason });
-  if (parsed.facts.birthDate > localDay(clock.now(), 'Asia/Seoul')) {
-    throw new YeyakError('YEYAK_E_RRN_INVALID', undefined, { reason: 'FUTURE_DATE' });
-  }
-  if (!PHONE_PATTERN.test(p.phone)) throw new YeyakError('YEYAK_E_PHONE_INVALID');
-  return { rrnHash: hashRrn(parsed.normalized, rrnSecret), facts: parsed.facts, name: p.name, phone: p.phone.replaceAll('-', '') };
+  const checked = checkPersonInput(p, clock.now());
+  return { rrnHash: hashRrn(checked.rrn, rrnSecret), facts: checked.facts, name: p.name, phone: checked.phone };
 }
 
 /**

@@ -128,3 +128,13 @@ export function installErrorHandling(app: FastifyInstance): void {
     sendError(reply, new YeyakError('YEYAK_E_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`));
   });
 }
+
+/**
+ * The credential of `Authorization: Bearer <token>` (sessions, tickets, staff tokens), or
+ * undefined when the header is absent or another scheme. The one place the header is parsed.
+ */
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string' || !header.startsWith('Bearer ')) return undefined;
+  return header.slice('Bearer '.length).trim();
+}

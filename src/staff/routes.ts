@@ -2,26 +2,33 @@ import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../core/clock.ts';
 import type { Db } from '../core/db.ts';
 import { YeyakError } from '../core/errors.ts';
-import { isRealDay, localDay } from '../rules/time.ts';
-import type { BookingService } from '../booking/service.ts';
-import { dateField, idParam, namedPersonProperties } from '../booking/routes.ts';
+import { dateField, idParam, idParams, namedPersonProperties, textField } from '../core/schemas.ts';
+import { countBooking, type Metrics } from '../core/metrics.ts';
+import { isRealDay, KOREA_TIME_ZONE, localDay } from '../rules/time.ts';
 import { requireStaff } from './auth.ts';
 import { addStaff, staffRoles, type StaffRole } from './staff.ts';
 import * as sql from './sql.ts';
-import { textField } from '../core/schemas.ts';
-import { countBooking, type Metrics } from '../core/metrics.ts';
+
+/** What agent booking needs of booking (booking/service.ts implements it; the app wires it). */
+export interface AgentBooking {
+  bookAsAgent(
+    agent: { staffId: number | null; name: string },
+    person: { name: string; rrn: string; phone: string },
+    input: { campaignId: string; clinicId: string; date: string },
+    idempotencyKey: string | null,
+  ): Promise<{ replayed: boolean; body: unknown }>;
+}
 
 export interface StaffRouteDeps {
   db: Db;
   clock: Clock;
-  booking: BookingService;
+  booking: AgentBooking;
   metrics: Pick<Metrics, 'bookings'>;
 }
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,64}$/;
-const CLINIC_TIME_ZONE = 'Asia/Seoul';
 
-const clinicParams = { type: 'object', additionalProperties: false, required: ['clinicId'], properties: { clinicId: idParam } } as const;
+const clinicParams = idParams('clinicId');
 
 /** Staff routes: clinic staff (their clinic only) and call-centre agents. Operators may use all. */
 export async function staffRoutes(app: FastifyInstance, deps: StaffRouteDeps): Promise<void> {
@@ -67,7 +74,7 @@ export async function staffRoutes(app: FastifyInstance, deps: StaffRouteDeps): P
     async (request) => {
       const { clinicId } = request.params;
       requireStaff(request, ['clinic'], clinicId);
-      const date = request.query.date ?? localDay(deps.clock.now(), CLINIC_TIME_ZONE);
+      const date = request.query.date ?? localDay(deps.clock.now(), KOREA_TIME_ZONE);
       if (!isRealDay(date)) throw new YeyakError('YEYAK_E_DATE_INVALID');
       return { clinicId, date, reservations: await sql.clinicDoses(deps.db, clinicId, date) };
     },
