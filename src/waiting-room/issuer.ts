@@ -1,3 +1,4 @@
+import { machineMonotonicMs } from '../core/clock.ts';
 import type { Queryable } from '../core/db.ts';
 import { YeyakError } from '../core/errors.ts';
 import { writeCheckpoint } from './sql.ts';
@@ -85,7 +86,7 @@ export class Issuer {
     private readonly store: QueueStore,
     private readonly ledger: ReserveLedger,
     /** Machine time (monotonic), for the join rate: a fake campaign clock must not freeze it. */
-    private readonly monotonicMs: () => number = () => performance.now(),
+    private readonly monotonicMs: () => number = machineMonotonicMs,
   ) {}
 
   /** Issues the next number (as QueueStore.join), reserving blocks as the ceiling is reached. */

@@ -67,7 +67,7 @@ export class WaitingRoom {
     private readonly campaigns: CampaignLookup,
     private readonly opts: WaitingRoomOptions,
   ) {
-    this.issuer = new Issuer(store, opts.db ? checkpointLedger(opts.db, () => clock.nowMs()) : volatileLedger());
+    this.issuer = new Issuer(store, opts.db ? checkpointLedger(opts.db, () => clock.nowMs()) : volatileLedger(), () => clock.monotonicMs());
     this.personPlaces = opts.db ? dbPersonPlaces(opts.db) : memoryPersonPlaces();
     this.passes = new Passes(store, clock, {
       signer: opts.passes,
@@ -86,7 +86,7 @@ export class WaitingRoom {
   /** The campaign's counters, at most stateRefreshMs old; one store read in flight per campaign. */
   async state(campaignId: string): Promise<QueueState> {
     // Cache age is machine time (monotonic), not campaign time: a fake clock must not freeze it.
-    const now = performance.now();
+    const now = this.clock.monotonicMs();
     const entry = this.cache.get(campaignId);
     if (entry && now - entry.readAtMs < this.opts.stateRefreshMs) return entry.state;
     if (entry?.loading) return entry.state;
