@@ -9,6 +9,7 @@ import { migrate } from './core/migrate.ts';
 import { SCENARIOS, seedScenario, type ScenarioName, type SeedStep } from './scenarios/seed.ts';
 import { rollDemoForward } from './scenarios/demo-refresh.ts';
 import { createQueueStore, type QueueStoreHandle } from './waiting-room/factory.ts';
+import { loadCampaign } from './campaigns/store.ts';
 import { isMemoryDir, resolveSecrets } from './core/secrets.ts';
 import { lockDataDir, type DataDirLock } from './core/data-dir-lock.ts';
 import { RetentionJob } from './operations/retention.ts';
@@ -101,7 +102,8 @@ export async function serve(given: Config, opts: ServeOptions = {}): Promise<Fas
     app = await buildApp(config, {
       db,
       clock,
-      queue: async (campaigns) => (queue = await createQueueStore(config, { db, campaigns, clock, log: (msg, fields) => storeLog(msg, fields) })),
+      queue: async (campaigns) =>
+        (queue = await createQueueStore(config, { db, campaigns, loadCampaign: (id) => loadCampaign(db, id), clock, log: (msg, fields) => storeLog(msg, fields) })),
     });
   } catch (e) {
     await (queue as QueueStoreHandle | null)?.close();

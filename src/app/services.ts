@@ -89,9 +89,10 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   // Verification providers (sandbox or HTTP), each behind a timeout, bulkhead and breaker; their
   // saturation slows the waiting room's admission like a slow database does.
   const identityProviders = createProviderRegistry(config, { metricsRegistry: metrics.registry, log });
-  // The monitor reads the booking queue through a function: booking is built after the room it feeds.
-  let booking: BookingService | undefined;
-  const health = new HealthMonitor(() => clock.monotonicMs(), () => booking?.waiting ?? 0, () => db.poolWaiting());
+  // The monitor reads the booking queue through a function: booking is built after the room it
+  // feeds (and the monitor samples only once the controller ticks, after start()).
+  const built: { booking?: BookingService } = {};
+  const health = new HealthMonitor(() => clock.monotonicMs(), () => built.booking?.waiting ?? 0, () => db.poolWaiting());
   const queueHandle = deps.queue ? await deps.queue(campaigns) : null;
   queueHandle?.rateLimitMetrics?.(metrics.registry);
   const waitingRoom = await createWaitingRoom(config, {
@@ -107,7 +108,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     health: () => combineHealth(health.sample(), identityProviders.health()),
     log: (msg, fields) => log('info', msg, fields),
   });
-  booking = new BookingService(db, clock, campaigns, availability, {
+  const booking = new BookingService(db, clock, campaigns, availability, {
     batchMax: config.bookingBatchMax,
     queueMax: config.bookingQueueMax,
     leadDays: config.bookingLeadDays,
@@ -129,10 +130,10 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   // Who a person is: the CI a provider vouches for; the registry binds RRNs to CIs (identity/registry.ts).
   const residents = new SyntheticResidentRegistry();
   const identity = new IdentityService(db, clock, config.rrnHashSecret, config.challengeTtlMs, identityProviders, residents, devices);
-  const bookingService = booking;
+  built.booking = booking;
 
   return {
-    config, db, clock, metrics, campaigns, regionCodes, availability, booking: bookingService, health, identityProviders, waitingRoom,
+    config, db, clock, metrics, campaigns, regionCodes, availability, booking, health, identityProviders, waitingRoom,
     queueHandle, signer, sessionAuth: new SessionAuth(signer), revocations, devices, identity,
     staff: new StaffDirectory(db, config.adminToken),
     start() {
@@ -143,7 +144,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     async stop() {
       await waitingRoom.controller.stop();
       await revocations.stop();
-      await bookingService.drain();
+      await booking.drain();
       await availability.stop();
       await queueHandle?.close();
     },
