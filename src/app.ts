@@ -14,8 +14,6 @@ import { bookingRoutes } from './booking/routes.ts';
 import { identityRoutes } from './identity/routes.ts';
 import { adminRoutes, operationsRoutes } from './operations/routes.ts';
 import { queueAdminRoutes, queueRoutes } from './waiting-room/routes.ts';
-import { holderOf, setDeviceCookie } from './identity/devices.ts';
-import { sessionOf } from './identity/request-session.ts';
 import { staffRoutes } from './staff/routes.ts';
 
 export type { Services } from './app/services.ts';
@@ -105,11 +103,7 @@ async function registerCapabilities(app: FastifyInstance, s: Services): Promise<
         room: s.waitingRoom.room,
         campaigns,
         clock,
-        auth: {
-          sessionOf: (request, from) => sessionOf(request, s.signer, from),
-          holderOf: (request, session) => holderOf(request, s.signer.deviceIds, session),
-          setDeviceCookie: (reply, device) => setDeviceCookie(reply, device, secureCookies),
-        },
+        auth: sessionAuth,
         powSigner: s.waitingRoom.powSigner,
         joinPerIpPerMin: config.joinPerIpPerMin,
         joinLeadMs: config.queueJoinLeadMs,

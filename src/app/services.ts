@@ -134,7 +134,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
 
   return {
     config, db, clock, metrics, campaigns, regionCodes, availability, booking, health, identityProviders, waitingRoom,
-    queueHandle, signer, sessionAuth: new SessionAuth(signer), revocations, devices, identity,
+    queueHandle, signer, sessionAuth: new SessionAuth(signer, config.nodeEnv === 'production'), revocations, devices, identity,
     staff: new StaffDirectory(db, config.adminToken),
     start() {
       availability.start();

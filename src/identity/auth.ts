@@ -1,7 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { YeyakError } from '../core/errors.ts';
 import { bearerToken } from '../core/http.ts';
-import { deviceOfSessionWrite } from './devices.ts';
+import { deviceOfSessionWrite, holderOf, setDeviceCookie, type DeviceHolder } from './devices.ts';
+import { sessionOf } from './request-session.ts';
 import { CSRF_HEADER, SESSION_COOKIE, type Session, type SessionSigner } from './session.ts';
 
 /**
@@ -27,7 +28,11 @@ export function requireSession(request: FastifyRequest, signer: SessionSigner): 
  * (booking/routes.ts `BookingAuth`, campaigns/routes.ts `CampaignAuth`, …); this implements them.
  */
 export class SessionAuth {
-  constructor(private readonly signer: SessionSigner) {}
+  constructor(
+    private readonly signer: SessionSigner,
+    /** Cookies carry Secure (production, behind TLS). */
+    private readonly secureCookies: boolean,
+  ) {}
 
   /** The request's live session, or 401 (UNAUTHENTICATED, SESSION_EXPIRED, SESSION_REVOKED). */
   require(request: FastifyRequest): Session {
@@ -37,6 +42,21 @@ export class SessionAuth {
   /** The device of a write under `session`: none sent → the session's; another or forged → 403 DEVICE_MISMATCH. */
   deviceOfWrite(request: FastifyRequest, session: Session): string | undefined {
     return deviceOfSessionWrite(request, this.signer.deviceIds, session);
+  }
+
+  /** The live session where one is optional (cookie; or the bearer token with `bearer`), else null. */
+  sessionOf(request: FastifyRequest, from: { bearer: boolean }): Session | null {
+    return sessionOf(request, this.signer, from);
+  }
+
+  /** The server-signed device and the (optional) person behind a request (devices.ts). */
+  holderOf(request: FastifyRequest, session: Session | null): DeviceHolder {
+    return holderOf(request, this.signer.deviceIds, session);
+  }
+
+  /** Gives the browser its device id (httpOnly). */
+  setDeviceCookie(reply: FastifyReply, device: string): void {
+    setDeviceCookie(reply, device, this.secureCookies);
   }
 }
 
