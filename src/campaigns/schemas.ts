@@ -1,0 +1,75 @@
+import { idParams } from '../core/schemas.ts';
+import { eligibilityReasons } from '../rules/eligibility.ts';
+
+/** The campaign routes' schemas: what the OpenAPI document shows and the serializer writes. */
+
+/** A text in Korean and English. */
+export const localized = { type: 'object', properties: { ko: { type: 'string' }, en: { type: 'string' } } } as const;
+
+export const windowSchema = {
+  type: 'object',
+  properties: {
+    seq: { type: 'integer' },
+    label: localized,
+    opensAt: { type: 'string' },
+    closesAt: { type: 'string' },
+    birthDayDigits: { type: 'array', nullable: true, items: { type: 'integer' } },
+    birthYearFrom: { type: 'integer', nullable: true },
+    birthYearTo: { type: 'integer', nullable: true },
+  },
+} as const;
+
+/** GET /campaigns. */
+export const listCampaignsSchema = {
+  tags: ['campaigns'],
+  summary: 'Campaigns with their windows and the windows open now',
+  response: {
+    200: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          name: localized,
+          timeZone: { type: 'string' },
+          birthFrom: { type: 'string', nullable: true },
+          birthTo: { type: 'string', nullable: true },
+          proxyAllowed: { type: 'boolean' },
+          doses: { type: 'integer' },
+          dose2IntervalDays: { type: 'integer', nullable: true },
+          firstShotDay: { type: 'string' },
+          lastShotDay: { type: 'string' },
+          notice: { ...localized, nullable: true },
+          windows: { type: 'array', items: windowSchema },
+          openWindows: { type: 'array', items: windowSchema },
+          now: { type: 'string' },
+          remainingFirstDoses: { type: 'integer' },
+          supplyExhausted: { type: 'boolean' },
+        },
+      },
+    },
+  },
+} as const;
+
+/** GET /campaigns/:campaignId/eligibility. */
+export const eligibilitySchema = {
+  tags: ['campaigns'],
+  summary: "The session's person: eligible now? If not, why, and when to come back",
+  security: [{ session: [] }],
+  params: idParams('campaignId'),
+  response: {
+    200: {
+      type: 'object',
+      required: ['eligible', 'reasons'],
+      properties: {
+        eligible: { type: 'boolean' },
+        reasons: { type: 'array', items: { type: 'string', enum: [...eligibilityReasons] } },
+        window: windowSchema,
+        nextWindow: windowSchema,
+        message: localized,
+        bookingNumber: { type: 'string' },
+      },
+    },
+    '4xx': { $ref: 'Error#' },
+  },
+} as const;
