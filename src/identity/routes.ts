@@ -2,9 +2,9 @@ import type {} from '@fastify/rate-limit'; // augments the instance with rateLim
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isYeyakError, YeyakError } from '../core/errors.ts';
 import { sendError } from '../core/http.ts';
-import { textField } from '../core/schemas.ts';
 import { CSRF_COOKIE, SESSION_COOKIE, type SessionSigner } from './session.ts';
-import { identityMethods, type IdentityService, type ChallengeInput } from './challenges.ts';
+import type { IdentityService, ChallengeInput } from './challenges.ts';
+import { logoutSchema, methodsSchema, startChallengeSchema, verifyChallengeSchema } from './schemas.ts';
 import type { ProviderRegistry } from './providers/registry.ts';
 import { requireSession } from './auth.ts';
 import { DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_S, deviceOf, holderOf, type DeviceLock } from './devices.ts';
@@ -93,139 +93,37 @@ async function withRetryAfter<T>(reply: FastifyReply, run: () => Promise<T>): Pr
   }
 }
 
-const methodStatusSchema = {
-  type: 'object',
-  required: ['method', 'style', 'labelKo', 'labelEn', 'available', 'provider', 'light', 'reasons', 'latencyMs', 'saturation', 'errorRate', 'inFlight', 'maxInFlight', 'breaker'],
-  properties: {
-    method: { type: 'string', enum: [...identityMethods] },
-    style: { type: 'string', enum: ['otp', 'app', 'certificate'], description: 'otp: a code by SMS; app: approve a push in the app; certificate: certificate login' },
-    labelKo: { type: 'string' },
-    labelEn: { type: 'string' },
-    available: { type: 'boolean', description: 'false: no provider configured for this method' },
-    provider: { type: 'string', enum: ['sandbox', 'http'], nullable: true },
-    light: { type: 'string', enum: ['green', 'yellow', 'red', 'grey'], description: 'green: go; yellow: busy; red: congested, consider another method; grey: unavailable now' },
-    reasons: { type: 'array', items: { type: 'string' } },
-    latencyMs: { type: 'integer', description: 'recent provider latency (or the age of the oldest call in flight), ms' },
-    saturation: { type: 'number', description: 'calls in flight ÷ maxInFlight' },
-    errorRate: { type: 'number', description: 'share of recent calls that failed' },
-    inFlight: { type: 'integer' },
-    maxInFlight: { type: 'integer' },
-    breaker: { type: 'string', enum: ['closed', 'open', 'half-open', 'isolated'] },
-    retryAfterS: { type: 'integer', description: 'while the breaker is open: seconds until the method is tried again' },
-  },
-} as const;
+/** GET /identity/methods: the lights, cacheable for a moment. */
+function registerMethods(app: FastifyInstance, deps: IdentityRouteDeps): void {
+  app.get('/identity/methods', { schema: methodsSchema }, async (_request, reply) => {
+    reply.header('cache-control', `public, max-age=${METHODS_MAX_AGE_S}`);
+    return deps.providers.statuses();
+  });
+}
 
-export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDeps): Promise<void> {
-  app.get(
-    '/identity/methods',
-    {
-      schema: {
-        tags: ['identity'],
-        summary: 'The five verification methods with their congestion traffic lights',
-        response: { 200: { type: 'array', items: methodStatusSchema } },
-      },
-    },
-    async (_request, reply) => {
-      reply.header('cache-control', `public, max-age=${METHODS_MAX_AGE_S}`);
-      return deps.providers.statuses();
-    },
-  );
-
+/** POST /identity/challenges: limited three ways, and behind the pass on a queue-first campaign. */
+function registerStart(app: FastifyInstance, deps: IdentityRouteDeps): void {
   const limitChallenges = challengeLimiter(app, deps.identity, deps.limits);
-  app.post<{ Body: ChallengeInput }>(
-    '/identity/challenges',
-    {
-      preHandler: limitChallenges,
-      schema: {
-        tags: ['identity'],
-        summary: 'Start identity verification: the method sends a code or a push (sandbox: every method accepts code 000000). 429 YEYAK_E_IDENTITY_UNAVAILABLE with Retry-After while the method is congested or down',
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['method', 'name', 'rrn', 'phone'],
-          properties: {
-            method: { type: 'string', enum: [...identityMethods] },
-            name: textField(40),
-            rrn: { type: 'string', minLength: 13, maxLength: 14, description: 'YYMMDD-GNNNNNN; never stored or logged in clear' },
-            phone: { type: 'string', minLength: 10, maxLength: 13, pattern: '^01[016789]-?[0-9]{3,4}-?[0-9]{4}$' },
-            campaignId: {
-              type: 'string',
-              minLength: 1,
-              maxLength: 64,
-              pattern: '^[A-Za-z0-9-]+$',
-              description: 'the campaign being booked: a queue-first campaign with its waiting room on then needs its Yeyak-Pass',
-            },
-          },
-        },
-        headers: {
-          type: 'object',
-          properties: {
-            'yeyak-pass': { type: 'string', description: 'admission pass (queue-first campaigns, with campaignId)' },
-            'yeyak-device': { type: 'string', description: 'your device id, as the server minted it (also the yeyak_device cookie)' },
-          },
-        },
-        response: {
-          201: {
-            type: 'object',
-            required: ['challengeId', 'expiresAt'],
-            properties: { challengeId: { type: 'string' }, expiresAt: { type: 'string', format: 'date-time' } },
-          },
-          '4xx': { $ref: 'Error#' },
-        },
-      },
-    },
-    async (request, reply) => {
-      const { campaignId } = request.body;
-      if (campaignId !== undefined) {
-        const c = requireCampaign(deps.campaigns, campaignId);
-        // July 2021's order: the waiting room comes before verification, so verification (the
-        // largest load) is behind the pass too — else a direct link skips the line.
-        if (c.queueEnabled && (c.queueOrder ?? 'queue-first') === 'queue-first') {
-          const pass = request.headers['yeyak-pass'];
-          await deps.room.checkPass(c.id, typeof pass === 'string' ? pass : undefined, holderOf(request, deps.signer.deviceIds, sessionOf(request, deps.signer, { bearer: true })));
-        }
+  app.post<{ Body: ChallengeInput }>('/identity/challenges', { preHandler: limitChallenges, schema: startChallengeSchema }, async (request, reply) => {
+    const { campaignId } = request.body;
+    if (campaignId !== undefined) {
+      const c = requireCampaign(deps.campaigns, campaignId);
+      // July 2021's order: the waiting room comes before verification, so verification (the
+      // largest load) is behind the pass too — else a direct link skips the line.
+      if (c.queueEnabled && (c.queueOrder ?? 'queue-first') === 'queue-first') {
+        const pass = request.headers['yeyak-pass'];
+        await deps.room.checkPass(c.id, typeof pass === 'string' ? pass : undefined, holderOf(request, deps.signer.deviceIds, sessionOf(request, deps.signer, { bearer: true })));
       }
-      return withRetryAfter(reply, async () => reply.status(201).send(await deps.identity.start(request.body)));
-    },
-  );
+    }
+    return withRetryAfter(reply, async () => reply.status(201).send(await deps.identity.start(request.body)));
+  });
+}
 
+/** POST /identity/challenges/:challengeId/verify: the session, its CSRF token and the device cookies. */
+function registerVerify(app: FastifyInstance, deps: IdentityRouteDeps): void {
   app.post<{ Params: { challengeId: string }; Body: { code: string } }>(
     '/identity/challenges/:challengeId/verify',
-    {
-      schema: {
-        tags: ['identity'],
-        summary: 'Complete verification with the code → session token (also set as a cookie) and the CSRF token for cookie writes. One device at a time: another device of the same person is refused (423 YEYAK_E_OTHER_DEVICE_ACTIVE) for 10 minutes',
-        headers: {
-          type: 'object',
-          properties: { 'yeyak-device': { type: 'string', description: 'your device id as the server minted it (also the yeyak_device cookie); when absent or not one the server signed, one is minted and set as the cookie' } },
-        },
-        params: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['challengeId'],
-          properties: { challengeId: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } },
-        },
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['code'],
-          properties: { code: { type: 'string', pattern: '^[0-9]{6}$' } },
-        },
-        response: {
-          200: {
-            type: 'object',
-            required: ['sessionToken', 'expiresAt', 'csrfToken', 'device'],
-            properties: {
-              sessionToken: { type: 'string' },
-              expiresAt: { type: 'string', format: 'date-time' },
-              csrfToken: { type: 'string', description: 'send as X-CSRF-Token on writes made with the session cookie (also the yeyak_csrf cookie)' },
-              device: { type: 'string', description: 'the device this session belongs to (also the yeyak_device cookie)' },
-            },
-          },
-          '4xx': { $ref: 'Error#' },
-        },
-      },
-    },
+    { schema: verifyChallengeSchema },
     async (request, reply) => {
       const { device, minted } = deviceOf(request, deps.signer.deviceIds);
       const person = await withRetryAfter(reply, () => deps.identity.verify(request.params.challengeId, request.body.code, device));
@@ -241,28 +139,25 @@ export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDe
       return { sessionToken: token, expiresAt: new Date(session.expMs).toISOString(), csrfToken, device };
     },
   );
+}
 
-  app.post(
-    '/identity/logout',
-    {
-      schema: {
-        tags: ['identity'],
-        summary: "Log out: the session is revoked on every node (within a second), its device's one-device lock is released and the cookies are cleared. With the session cookie, send X-CSRF-Token",
-        security: [{ session: [] }],
-        response: {
-          200: { type: 'object', required: ['loggedOut'], properties: { loggedOut: { type: 'boolean' } } },
-          '4xx': { $ref: 'Error#' },
-        },
-      },
-    },
-    async (request, reply) => {
-      const session = requireSession(request, deps.signer);
-      await deps.revocations.revoke(session.sid, session.personId, session.expMs);
-      await deps.devices.release(session.personId, session.device);
-      const base = { secure: deps.secureCookies, sameSite: 'strict' as const, path: '/' };
-      reply.clearCookie(SESSION_COOKIE, { ...base, httpOnly: true });
-      reply.clearCookie(CSRF_COOKIE, { ...base, httpOnly: false });
-      return { loggedOut: true };
-    },
-  );
+/** POST /identity/logout: revoked everywhere, the device lock released, the cookies cleared. */
+function registerLogout(app: FastifyInstance, deps: IdentityRouteDeps): void {
+  app.post('/identity/logout', { schema: logoutSchema }, async (request, reply) => {
+    const session = requireSession(request, deps.signer);
+    await deps.revocations.revoke(session.sid, session.personId, session.expMs);
+    await deps.devices.release(session.personId, session.device);
+    const base = { secure: deps.secureCookies, sameSite: 'strict' as const, path: '/' };
+    reply.clearCookie(SESSION_COOKIE, { ...base, httpOnly: true });
+    reply.clearCookie(CSRF_COOKIE, { ...base, httpOnly: false });
+    return { loggedOut: true };
+  });
+}
+
+/** The identity capability's routes (one plugin; each route in its own function below). */
+export async function identityRoutes(app: FastifyInstance, deps: IdentityRouteDeps): Promise<void> {
+  registerMethods(app, deps);
+  registerStart(app, deps);
+  registerVerify(app, deps);
+  registerLogout(app, deps);
 }

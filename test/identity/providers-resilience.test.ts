@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { deferred } from '../helpers/app.ts';
 import { isYeyakError, errorCatalogue, type YeyakError } from '../../src/core/errors.ts';
+import { systemClock } from '../../src/core/clock.ts';
 import { ConfigError, loadConfig } from '../../src/core/config.ts';
 import {
   computeLight,
@@ -261,11 +262,11 @@ describe('circuit breaker', () => {
     expect(refused.details).toEqual({ method: 'naver', reason: 'breaker-open', retryAfterS: 10 });
     expect(inner.pending).toBe(0); // never called
 
-    vi.setSystemTime(Date.now() + 9_000);
+    vi.setSystemTime(systemClock.nowMs() + 9_000);
     expect(p.status()).toMatchObject({ light: 'grey', breaker: 'open', retryAfterS: 1 });
     expect((await rejection(p.start(START))).details?.reason).toBe('breaker-open');
 
-    vi.setSystemTime(Date.now() + 1_000);
+    vi.setSystemTime(systemClock.nowMs() + 1_000);
     expect(p.status()).toMatchObject({ light: 'red', breaker: 'half-open' }); // ready for a test call
     const test = track(p.start(START));
     expect(inner.pending).toBe(1); // the test call reaches the provider
@@ -285,7 +286,7 @@ describe('circuit breaker', () => {
       inner.fail();
       await rejection(c);
     }
-    vi.setSystemTime(Date.now() + 5_000);
+    vi.setSystemTime(systemClock.nowMs() + 5_000);
     const test = p.start(START);
     inner.fail();
     expect((await rejection(test)).details?.reason).toBe('provider-error');

@@ -36,7 +36,7 @@ export interface CallEvent {
 
 export interface ResilientOptions {
   settings: ProviderSettings;
-  /** Monotonic ms for latencies and the light's window; default performance.now(). */
+  /** Monotonic ms for latencies and the light's window; default the system clock's monotonic time. */
   nowMs?: () => number;
   /** Wall-clock ms for the breaker's open period (cockatiel reads Date.now()); default the system clock. */
   wallMs?: () => number;
@@ -112,7 +112,7 @@ export class ResilientProvider {
     this.method = inner.method;
     this.kind = inner.kind;
     this.settings = Object.freeze({ ...opts.settings });
-    this.nowMs = opts.nowMs ?? (() => performance.now());
+    this.nowMs = opts.nowMs ?? (() => systemClock.monotonicMs());
     this.wallMs = opts.wallMs ?? (() => systemClock.nowMs());
     this.window = new CallWindow(this.nowMs);
     this.bulkhead = bulkhead(this.settings.maxInFlight, 0);
