@@ -2,11 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../core/clock.ts';
 import type { Db } from '../core/db.ts';
 import { YeyakError } from '../core/errors.ts';
-import { dateField, idParam, idParams, namedPersonProperties, textField } from '../core/schemas.ts';
 import { countBooking, type Metrics } from '../core/metrics.ts';
 import { isRealDay, KOREA_TIME_ZONE, localDay } from '../rules/time.ts';
 import { requireStaff } from './auth.ts';
-import { addStaff, staffRoles, type StaffRole } from './staff.ts';
+import { addStaff, type StaffRole } from './staff.ts';
+import { addStaffSchema, agentBookSchema, clinicReservationsSchema, setCapacitySchema } from './schemas.ts';
 import * as sql from './sql.ts';
 
 /** What agent booking needs of booking (booking/service.ts implements it; the app wires it). */
@@ -28,28 +28,22 @@ export interface StaffRouteDeps {
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,64}$/;
 
-const clinicParams = idParams('clinicId');
-
 /** Staff routes: clinic staff (their clinic only) and call-centre agents. Operators may use all. */
 export async function staffRoutes(app: FastifyInstance, deps: StaffRouteDeps): Promise<void> {
-  // Staff credentials while a server runs on the embedded store (`yeyak staff add --server`): the
-  // CLI cannot open a store a running server holds (src/core/data-dir-lock.ts).
+  registerAddStaff(app, deps);
+  registerClinicReservations(app, deps);
+  registerSetCapacity(app, deps);
+  registerAgentBook(app, deps);
+}
+
+/**
+ * POST /admin/staff. Staff credentials while a server runs on the embedded store (`yeyak staff
+ * add --server`): the CLI cannot open a store a running server holds (src/core/data-dir-lock.ts).
+ */
+function registerAddStaff(app: FastifyInstance, deps: StaffRouteDeps): void {
   app.post<{ Body: { role: StaffRole; name: string; clinicId?: string } }>(
     '/admin/staff',
-    {
-      config: { staff: { roles: ['operator'] } },
-      schema: {
-        tags: ['admin'],
-        summary: 'Add a staff member (operators only); the answer holds the bearer token, shown once and stored as SHA-256',
-        security: [{ admin: [] }],
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['role', 'name'],
-          properties: { role: { type: 'string', enum: [...staffRoles] }, name: textField(200), clinicId: idParam },
-        },
-      },
-    },
+    { config: { staff: { roles: ['operator'] } }, schema: addStaffSchema },
     async (request, reply) => {
       const by = requireStaff(request, []);
       const { role, name } = request.body;
@@ -58,19 +52,13 @@ export async function staffRoutes(app: FastifyInstance, deps: StaffRouteDeps): P
       return reply.status(201).send({ id: staff.id, role: staff.role, clinicId: staff.clinicId, name: staff.name, token });
     },
   );
+}
 
+/** GET /admin/clinics/:clinicId/reservations: a clinic's confirmed doses of a day. */
+function registerClinicReservations(app: FastifyInstance, deps: StaffRouteDeps): void {
   app.get<{ Params: { clinicId: string }; Querystring: { date?: string } }>(
     '/admin/clinics/:clinicId/reservations',
-    {
-      config: { staff: { roles: ['operator', 'clinic'], clinicParam: 'clinicId' } },
-      schema: {
-        tags: ['admin'],
-        summary: "The clinic's confirmed doses of a day (default: today in Korea) — clinic staff of that clinic, or an operator",
-        security: [{ admin: [] }],
-        params: clinicParams,
-        querystring: { type: 'object', additionalProperties: false, properties: { date: dateField } },
-      },
-    },
+    { config: { staff: { roles: ['operator', 'clinic'], clinicParam: 'clinicId' } }, schema: clinicReservationsSchema },
     async (request) => {
       const { clinicId } = request.params;
       requireStaff(request, ['clinic'], clinicId);
@@ -79,24 +67,13 @@ export async function staffRoutes(app: FastifyInstance, deps: StaffRouteDeps): P
       return { clinicId, date, reservations: await sql.clinicDoses(deps.db, clinicId, date) };
     },
   );
+}
 
+/** PATCH /admin/clinics/:clinicId/slots/:date: a day's dose-1 capacity. */
+function registerSetCapacity(app: FastifyInstance, deps: StaffRouteDeps): void {
   app.patch<{ Params: { clinicId: string; date: string }; Body: { campaignId: string; capacity: number } }>(
     '/admin/clinics/:clinicId/slots/:date',
-    {
-      config: { staff: { roles: ['operator', 'clinic'], clinicParam: 'clinicId' } },
-      schema: {
-        tags: ['admin'],
-        summary: "Change a day's dose-1 capacity: never below what is booked, never beyond confirmed supply",
-        security: [{ admin: [] }],
-        params: { type: 'object', additionalProperties: false, required: ['clinicId', 'date'], properties: { clinicId: idParam, date: dateField } },
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['campaignId', 'capacity'],
-          properties: { campaignId: idParam, capacity: { type: 'integer', minimum: 0, maximum: 1_000_000 } },
-        },
-      },
-    },
+    { config: { staff: { roles: ['operator', 'clinic'], clinicParam: 'clinicId' } }, schema: setCapacitySchema },
     async (request) => {
       const { clinicId, date } = request.params;
       requireStaff(request, ['clinic'], clinicId);
@@ -111,29 +88,13 @@ export async function staffRoutes(app: FastifyInstance, deps: StaffRouteDeps): P
       return { campaignId, clinicId, date, dose: 1, capacity: row.capacity, remaining: row.remaining };
     },
   );
+}
 
+/** POST /admin/agent/reservations: call-centre booking, the agent recorded. */
+function registerAgentBook(app: FastifyInstance, deps: StaffRouteDeps): void {
   app.post<{ Body: { person: { name: string; rrn: string; phone: string }; campaignId: string; clinicId: string; date: string } }>(
     '/admin/agent/reservations',
-    {
-      config: { staff: { roles: ['operator', 'agent'] } },
-      schema: {
-        tags: ['admin'],
-        summary: "Call-centre booking for a citizen (agent or operator): no waiting-room pass; eligibility and capacity as online; the agent is recorded",
-        security: [{ admin: [] }],
-        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', description: 'Optional, 8–64 of [A-Za-z0-9_.:-]' } } },
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['person', 'campaignId', 'clinicId', 'date'],
-          properties: {
-            person: { type: 'object', additionalProperties: false, required: ['name', 'rrn', 'phone'], properties: namedPersonProperties },
-            campaignId: idParam,
-            clinicId: idParam,
-            date: dateField,
-          },
-        },
-      },
-    },
+    { config: { staff: { roles: ['operator', 'agent'] } }, schema: agentBookSchema },
     async (request, reply) => {
       const staff = requireStaff(request, ['agent']);
       const key = request.headers['idempotency-key'];
