@@ -10,7 +10,8 @@ import type { Db, Queryable } from '../core/db.ts';
 import type { Clock } from '../core/clock.ts';
 import { addDays, daysBetween } from '../rules/time.ts';
 import { dose2Day } from '../rules/dose-dates.ts';
-import { demoPlan, insertSlots, insertSupply, stageDose1 } from './seed.ts';
+import { demoPlan } from './seed.ts';
+import { insertSlots, insertSupply, stageDose1 } from './sql.ts';
 
 export const DEMO_CAMPAIGN_ID = 'demo';
 

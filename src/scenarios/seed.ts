@@ -1,12 +1,7 @@
 /**
- * (~520 lines, one concept: the steps of one seeding transaction, in the order they run; the
- * regions table and the campaign definitions already live in files of their own.)
- *
  * Scenario seeding: vaccines, regions, synthetic clinics, one campaign with its vaccine rules,
- * supply and slots, all in one transaction. Deterministic for a given seed: clinic i is drawn from
- * its own PRNG stream (seed, i), so the first N clinics are the same whatever the total — the demo's
- * 300 clinics are the korea scenario's first 300 for the same seed, and seeding both into one store
- * agrees on them.
+ * supply and slots, all in one transaction. Deterministic for a given seed (the synthetic clinics:
+ * clinics.ts; the SQL of each step: sql.ts).
  *
  * Bulk rows go in as arrays (`unnest`) or are generated in SQL from small staging tables; there is
  * never one INSERT per row. Most of the time goes to the per-row foreign-key checks of the slot
@@ -21,8 +16,9 @@ import { insertCampaign } from '../campaigns/store.ts';
 import { korea202108Campaign } from '../rules/korea-2021-08.ts';
 import { addDays, daysBetween, localDay, zonedInstant } from '../rules/time.ts';
 import { dose2Day } from '../rules/dose-dates.ts';
-import { REGIONS, SIDO, SIGUNGU, sidoByCode } from './regions.ts';
-import type { Sigungu } from './regions.ts';
+import { REGIONS } from './regions.ts';
+import { generateClinics } from './clinics.ts';
+import { insertClinics, insertRegions, insertRules, insertSlots, insertSupply, insertVaccines, stageDose1, type VaccineRow, type VaccineRule } from './sql.ts';
 
 export const SCENARIOS = ['demo', 'korea-2021-08'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -78,25 +74,6 @@ export interface ScenarioPlan {
   skipDose1Day: (day: string) => boolean;
   /** Dose-1 capacity per clinic-day from the clinic's PRNG draw u ∈ [0, 1) and the day count. */
   capacityOf: (u: number, clinics: number, dose1Days: number) => number;
-}
-
-interface VaccineRule {
-  seq: number;
-  sidoCode: string | null;
-  dayFrom: string | null;
-  dayTo: string | null;
-  vaccineId: string;
-}
-
-interface VaccineRow {
-  id: string;
-  nameKo: string;
-  nameEn: string;
-  platform: string;
-  doses: 1 | 2;
-  intervalDays: number | null;
-  intervalMinDays: number | null;
-  intervalMaxDays: number | null;
 }
 
 export const VACCINES: readonly VaccineRow[] = [
@@ -217,7 +194,7 @@ export async function seedScenario(db: Db, opts: SeedOptions): Promise<SeedSumma
     const exists = await tx.query('SELECT 1 FROM campaign WHERE id = $1', [c.id]);
     if (exists.rows.length > 0) throw new Error(`campaign ${c.id} already exists in this store; seed into an empty store`);
     progress('regions', 0, REGIONS.length);
-    await insertVaccines(tx);
+    await insertVaccines(tx, VACCINES);
     await insertRegions(tx);
     progress('regions', REGIONS.length, REGIONS.length);
     progress('clinics', 0, clinics.length);
@@ -275,252 +252,4 @@ function assertIntervalsAllowed(plan: ScenarioPlan, dose1Days: string[], dose2Da
       }
     });
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Synthetic clinics
-
-export interface SyntheticClinic {
-  id: string;
-  name: string;
-  sidoCode: string;
-  sigunguCode: string;
-  address: string;
-  phone: string;
-  /** Dose-1 capacity per clinic-day. */
-  capacity: number;
-}
-
-/** mulberry32: a tiny, well-mixed 32-bit PRNG; returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** One independent stream per (seed, index): murmur3's finaliser over both. */
-function streamSeed(seed: number, index: number): number {
-  let h = (seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-const NAME_WORDS = [
-  '튼튼', '바른', '연세', '서울', '행복', '하나', '새봄', '우리', '미래', '사랑', '365', '참좋은', '건강한', '푸른',
-  '밝은', '제일', '중앙', '한빛', '늘푸른', '다정', '온누리', '으뜸', '열린', '봄날', '믿음', '새롬', '좋은', '든든',
-  '해맑은', '소망', '한마음', '이음', '가온', '미소', '새싹', '초록', '정성', '다온', '고운', '편한',
-];
-const NAME_KINDS = [
-  '내과의원', '가정의학과의원', '소아청소년과의원', '이비인후과의원', '정형외과의원', '의원', '내과', '병원',
-  '연합의원', '365의원', '재활의학과의원', '외과의원',
-];
-const ROAD_WORDS = [
-  '중앙', '시장', '문화', '새말', '은행', '학교', '공원', '역전', '동산', '청석', '버들', '솔밭', '한내', '매봉',
-  '느티', '장터', '샘터', '큰길', '강변', '신촌',
-];
-const COVER_ORDER: readonly Sigungu[] = coverOrder();
-const SIGUNGU_WEIGHT_GUN = 0.35; // a 군 has far fewer people than a 구 or 시
-
-/** Clinics 0..249 cover every 시/군/구, each 시/도 first; the rest follow population. */
-function coverOrder(): Sigungu[] {
-  const firsts = SIDO.map((s) => SIGUNGU.find((g) => g.sidoCode === s.code)).filter((g): g is Sigungu => !!g);
-  return [...firsts, ...SIGUNGU.filter((g) => !firsts.includes(g))];
-}
-
-const SIDO_WEIGHTS = SIDO.map((s) => s.populationM);
-const SIGUNGU_BY_SIDO = new Map(SIDO.map((s) => [s.code, SIGUNGU.filter((g) => g.sidoCode === s.code)]));
-
-function pickWeighted<T>(items: readonly T[], weights: readonly number[], u: number): T {
-  const total = weights.reduce((a, b) => a + b, 0);
-  let x = u * total;
-  for (let i = 0; i < items.length; i++) {
-    x -= weights[i] ?? 0;
-    if (x < 0) return items[i] as T;
-  }
-  return items[items.length - 1] as T;
-}
-
-function pick<T>(items: readonly T[], u: number): T {
-  return items[Math.floor(u * items.length)] as T;
-}
-
-function sigunguForClinic(index: number, rand: () => number): Sigungu {
-  const covering = COVER_ORDER[index];
-  if (covering) return covering;
-  const sido = pickWeighted(SIDO, SIDO_WEIGHTS, rand());
-  const list = SIGUNGU_BY_SIDO.get(sido.code) ?? [];
-  return pickWeighted(list, list.map((g) => (g.nameKo.endsWith('군') ? SIGUNGU_WEIGHT_GUN : 1)), rand());
-}
-
-/** '종로구' → '종로', '수원시 장안구' → '수원장안', '중구' stays (too short to strip). */
-function shortSigungu(nameKo: string): string {
-  const strip = (s: string) => (s.length > 2 ? s.slice(0, -1) : s);
-  return nameKo.split(' ').map(strip).join('');
-}
-
-export function generateClinics(seed: number, count: number, capacityOf: (u: number) => number): SyntheticClinic[] {
-  const out: SyntheticClinic[] = [];
-  const namesSeen = new Set<string>();
-  for (let i = 0; i < count; i++) {
-    const rand = mulberry32(streamSeed(seed, i));
-    const capacity = capacityOf(rand()); // first draw: capacity, so it never depends on the rest
-    const g = sigunguForClinic(i, rand);
-    const sido = sidoByCode(g.sidoCode);
-    const area = shortSigungu(g.nameKo) === sido.shortKo ? sido.shortKo : sido.shortKo + shortSigungu(g.nameKo);
-    let name = '';
-    for (let attempt = 0; attempt < 8 && (name === '' || namesSeen.has(name)); attempt++) {
-      name = `${area} ${pick(NAME_WORDS, rand())}${pick(NAME_KINDS, rand())}`;
-    }
-    if (namesSeen.has(name)) name = `${name} ${i + 1}`;
-    namesSeen.add(name);
-    const road = `${pick(ROAD_WORDS, rand())}${rand() < 0.5 ? '로' : '길'} ${1 + Math.floor(rand() * 300)}`;
-    // Subscriber numbers in Korea never begin with 0, so these name no real line.
-    const phone = `${sido.areaCode}-0${String(Math.floor(rand() * 1000)).padStart(3, '0')}-${String(Math.floor(rand() * 10000)).padStart(4, '0')}`;
-    out.push({
-      id: `C${String(i + 1).padStart(6, '0')}`,
-      name,
-      sidoCode: g.sidoCode,
-      sigunguCode: g.code,
-      address: `${sido.nameKo} ${g.nameKo} ${road}, ${2 + Math.floor(rand() * 4)}층`,
-      phone,
-      capacity,
-    });
-  }
-  return out;
-}
-
-// ---------------------------------------------------------------------------------------------
-// SQL steps
-
-async function insertVaccines(tx: Queryable): Promise<void> {
-  const col = <K extends keyof VaccineRow>(k: K) => VACCINES.map((v) => v[k]);
-  await tx.query(
-    `INSERT INTO vaccine (id, name_ko, name_en, platform, doses, interval_days, interval_min_days, interval_max_days)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::int[], $7::int[], $8::int[])
-     ON CONFLICT (id) DO NOTHING`,
-    [col('id'), col('nameKo'), col('nameEn'), col('platform'), col('doses'), col('intervalDays'), col('intervalMinDays'), col('intervalMaxDays')],
-  );
-}
-
-async function insertRegions(tx: Queryable): Promise<void> {
-  // Level-1 rows precede their children in REGIONS, and one statement checks FKs at its end.
-  await tx.query(
-    `INSERT INTO region (code, parent_code, level, name_ko, name_en)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::smallint[], $4::text[], $5::text[])
-     ON CONFLICT (code) DO NOTHING`,
-    [REGIONS.map((r) => r.code), REGIONS.map((r) => r.parentCode), REGIONS.map((r) => r.level),
-      REGIONS.map((r) => r.nameKo), REGIONS.map((r) => r.nameEn)],
-  );
-}
-
-/** Existing clinics with the same id are kept (a second scenario in the same store shares them). */
-async function insertClinics(tx: Queryable, clinics: SyntheticClinic[]): Promise<void> {
-  await tx.query(
-    `INSERT INTO clinic (id, name, sido_code, sigungu_code, address, phone)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
-     ON CONFLICT (id) DO NOTHING`,
-    [clinics.map((c) => c.id), clinics.map((c) => c.name), clinics.map((c) => c.sidoCode),
-      clinics.map((c) => c.sigunguCode), clinics.map((c) => c.address), clinics.map((c) => c.phone)],
-  );
-}
-
-async function insertRules(tx: Queryable, campaignId: string, rules: VaccineRule[]): Promise<void> {
-  await tx.query(
-    `INSERT INTO campaign_vaccine_rule (campaign_id, seq, sido_code, day_from, day_to, vaccine_id)
-     SELECT $1::text, * FROM unnest($2::int[], $3::text[], $4::date[], $5::date[], $6::text[])`,
-    [campaignId, rules.map((r) => r.seq), rules.map((r) => r.sidoCode), rules.map((r) => r.dayFrom),
-      rules.map((r) => r.dayTo), rules.map((r) => r.vaccineId)],
-  );
-}
-
-/**
- * Staging table seed_dose1: one row per clinic × dose-1 day with its dose-2 day, the vaccine of
- * the first matching campaign_vaccine_rule (resolved once per 시/도 × day, then joined) and the
- * Monday week of both doses. Dropped at commit.
- */
-export async function stageDose1(
-  tx: Queryable,
-  campaignId: string,
-  clinics: readonly Pick<SyntheticClinic, 'id' | 'capacity'>[],
-  days: string[],
-  days2: string[],
-): Promise<void> {
-  await tx.query(`CREATE TEMP TABLE seed_clinic (clinic_id text PRIMARY KEY, capacity int NOT NULL) ON COMMIT DROP`);
-  await tx.query(`INSERT INTO seed_clinic SELECT * FROM unnest($1::text[], $2::int[])`, [clinics.map((c) => c.id), clinics.map((c) => c.capacity)]);
-  await tx.query(`CREATE TEMP TABLE seed_day (day date PRIMARY KEY, day2 date NOT NULL) ON COMMIT DROP`);
-  await tx.query(`INSERT INTO seed_day SELECT * FROM unnest($1::date[], $2::date[])`, [days, days2]);
-  await tx.query(
-    `CREATE TEMP TABLE seed_vaccine ON COMMIT DROP AS
-     SELECT s.code AS sido_code, d.day,
-            (SELECT r.vaccine_id FROM campaign_vaccine_rule r
-              WHERE r.campaign_id = $1 AND (r.sido_code IS NULL OR r.sido_code = s.code)
-                AND (r.day_from IS NULL OR d.day >= r.day_from) AND (r.day_to IS NULL OR d.day <= r.day_to)
-              ORDER BY r.seq LIMIT 1) AS vaccine_id
-       FROM region s CROSS JOIN seed_day d WHERE s.level = 1`,
-    [campaignId],
-  );
-  const uncovered = await tx.query<{ sido_code: string; day: string }>(`SELECT sido_code, day FROM seed_vaccine WHERE vaccine_id IS NULL LIMIT 1`);
-  const gap = uncovered.rows[0];
-  if (gap) throw new Error(`campaign ${campaignId}: no vaccine rule covers 시/도 ${gap.sido_code} on ${gap.day}`);
-  await tx.query(
-    `CREATE TEMP TABLE seed_dose1 ON COMMIT DROP AS
-     SELECT sc.clinic_id, d.day, d.day2, v.vaccine_id, sc.capacity,
-            date_trunc('week', d.day)::date AS week1, date_trunc('week', d.day2)::date AS week2
-       FROM seed_clinic sc
-       JOIN clinic c ON c.id = sc.clinic_id
-       CROSS JOIN seed_day d
-       JOIN seed_vaccine v ON v.sido_code = c.sido_code AND v.day = d.day
-      ORDER BY sc.clinic_id, d.day`,
-  );
-  await tx.query('ANALYZE seed_dose1');
-}
-
-/**
- * One supply row per clinic × vaccine × Monday week, backing exactly the slots of that week. A week
- * that already has supply (the demo rolled forward into a week it had begun) gets these doses added.
- */
-export async function insertSupply(tx: Queryable, campaignId: string): Promise<void> {
-  await tx.query(
-    `INSERT INTO supply (campaign_id, clinic_id, vaccine_id, week_start, doses)
-     SELECT $1::text, clinic_id, vaccine_id, week_start, sum(capacity)
-       FROM (SELECT clinic_id, vaccine_id, week1 AS week_start, capacity FROM seed_dose1
-             UNION ALL
-             SELECT clinic_id, vaccine_id, week2, capacity FROM seed_dose1) w
-      GROUP BY clinic_id, vaccine_id, week_start
-      ORDER BY clinic_id, week_start, vaccine_id
-     ON CONFLICT (campaign_id, clinic_id, vaccine_id, week_start) DO UPDATE SET doses = supply.doses + EXCLUDED.doses`,
-    [campaignId],
-  );
-}
-
-/**
- * Dose-1 slots, then dose-2 slots: each dose-2 slot's capacity is the sum of the dose-1 capacity
- * that maps onto it (same clinic and vaccine), so every dose 1 booked has its dose 2 behind it.
- * The slot trigger adds each statement's capacity to supply.allocated (CHECK allocated <= doses).
- */
-export async function insertSlots(tx: Queryable, campaignId: string): Promise<void> {
-  // One statement for both doses: the statement-level supply trigger then runs once (it costs
-  // ~3 s per run on 780k slots); input in key order keeps the unique-index inserts local.
-  await tx.query(
-    `INSERT INTO slot (campaign_id, clinic_id, day, dose, vaccine_id, supply_id, capacity, remaining)
-     SELECT $1::text, clinic_id, day, dose, vaccine_id, supply_id, capacity, capacity
-       FROM (SELECT s.clinic_id, s.day, 1 AS dose, s.vaccine_id, p.id AS supply_id, s.capacity
-               FROM seed_dose1 s
-               JOIN supply p ON p.campaign_id = $1 AND p.clinic_id = s.clinic_id
-                            AND p.vaccine_id = s.vaccine_id AND p.week_start = s.week1
-             UNION ALL
-             SELECT s.clinic_id, s.day2, 2, s.vaccine_id, p.id, sum(s.capacity)::int
-               FROM seed_dose1 s
-               JOIN supply p ON p.campaign_id = $1 AND p.clinic_id = s.clinic_id
-                            AND p.vaccine_id = s.vaccine_id AND p.week_start = s.week2
-              GROUP BY s.clinic_id, s.day2, s.vaccine_id, p.id) x
-      ORDER BY clinic_id, day, dose, vaccine_id`,
-    [campaignId],
-  );
 }
