@@ -28,6 +28,7 @@
  * in the database at a time), and that is what the default measures.
  */
 import { parseArgs } from 'node:util';
+import { machineMonotonicMs } from '../src/core/clock.ts';
 import { defaults } from '../src/core/config.ts';
 import { openPgliteEngine, openPostgresEngine } from './booking-engines.ts';
 import { CAPACITY_BOOST, CLINICS, NOW, PersonPool, SCENARIO, setUp, SPREAD_CLINIC_DAYS } from './booking-fixture.ts';
@@ -119,7 +120,7 @@ interface EngineReport {
 }
 
 async function benchEngine(kind: 'pglite' | 'postgres'): Promise<EngineReport | null> {
-  const t0 = performance.now();
+  const t0 = machineMonotonicMs();
   const engine = kind === 'pglite' ? await openPgliteEngine(clients) : await openPostgresEngine(pgUrl as string, clients, inFlightMax);
   try {
     console.log(`\n== ${engine.label} ==`);
@@ -130,7 +131,7 @@ async function benchEngine(kind: 'pglite' | 'postgres'): Promise<EngineReport | 
     const persons = new PersonPool(engine.db);
     const counterIds = Array.from({ length: SPREAD_CLINIC_DAYS }, (_, i) => i + 1);
     console.log(
-      `  setup: migrate + seed ${SCENARIO} (${CLINICS} clinics, ${fx.slots.toLocaleString('en-US')} slots) + capacity boost in ${((performance.now() - t0) / 1000).toFixed(1)} s;` +
+      `  setup: migrate + seed ${SCENARIO} (${CLINICS} clinics, ${fx.slots.toLocaleString('en-US')} slots) + capacity boost in ${((machineMonotonicMs() - t0) / 1000).toFixed(1)} s;` +
         ` hot clinic-day ${fx.hot.clinicId} ${fx.hot.day1} (dose 2 ${fx.hot.day2}); spread over ${fx.spread.length} clinic-days`,
     );
     const okSoFar = { n: 0 };
@@ -139,7 +140,7 @@ async function benchEngine(kind: 'pglite' | 'postgres'): Promise<EngineReport | 
     if (!interrupted) cases.push(await runCase(settings, engine, fx, persons, 'spread', fx.spread, counterIds, okSoFar));
     const sellout = interrupted ? 'skipped (interrupted)' : await selloutCheck(settings, engine, fx, persons, okSoFar);
     console.log(`  sell-out check: ${sellout}`);
-    console.log(`  (${engine.label}: ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    console.log(`  (${engine.label}: ${((machineMonotonicMs() - t0) / 1000).toFixed(0)} s)`);
     return { label: engine.label, version: engine.version, cases, sellout };
   } finally {
     await engine.close();
@@ -165,7 +166,7 @@ function reportTable(r: EngineReport): string {
 }
 
 async function main(): Promise<void> {
-  const started = performance.now();
+  const started = machineMonotonicMs();
   console.log('yeyak bench:booking — committed bookings/s at the opening-night hot spot vs a bare conditional UPDATE loop');
   console.log(`machine: ${machineDescription()}; load average ${loadAverage()} at start`);
   console.log(
@@ -204,7 +205,7 @@ async function main(): Promise<void> {
     );
     console.log(`sell-out: ${r.sellout}`);
   }
-  console.log(`\ntotal time ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`\ntotal time ${((machineMonotonicMs() - started) / 1000).toFixed(0)} s`);
   if (problems.length > 0 || interrupted) {
     console.error(`\nbench:booking FAILED${interrupted ? ' (interrupted)' : ''}:`);
     for (const p of problems) console.error(`  - ${p}`);

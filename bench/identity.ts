@@ -26,6 +26,8 @@ import { randomBytes } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { machineMonotonicMs, systemClock } from '../src/core/clock.ts';
+import type { IdentityMethod } from '../src/identity/providers/types.ts';
 import { fmtMs, fmtRate, fmtRatio, formatTable, loadAverage, machineDescription, median, runClosedLoop, spawnReadyServer } from './lib.ts';
 
 const { values } = parseArgs({
@@ -50,10 +52,9 @@ async function serve(mode: string): Promise<void> {
   let app;
   if (mode === 'bare') {
     app = Fastify({ logger: false });
-    app.post('/', async (request) => ({ challengeId: 'x'.repeat(22), expiresAt: new Date().toISOString(), n: Object.keys(request.body as object).length }));
+    app.post('/', async (request) => ({ challengeId: 'x'.repeat(22), expiresAt: systemClock.now().toISOString(), n: Object.keys(request.body as object).length }));
   } else {
     const { loadConfig } = await import('../src/core/config.ts');
-    const { systemClock } = await import('../src/core/clock.ts');
     const { openDb } = await import('../src/core/db.ts');
     const { migrate } = await import('../src/core/migrate.ts');
     const { seedScenario } = await import('../src/scenarios/seed.ts');
@@ -70,12 +71,6 @@ async function serve(mode: string): Promise<void> {
   const address = app.server.address();
   console.log(`READY ${typeof address === 'object' && address ? address.port : 0}`);
   process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
-}
-
-if (values.serve) {
-  await serve(values.serve);
-} else {
-  await bench();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -170,22 +165,28 @@ async function scratchDatabase(baseUrl: string): Promise<{ url: string; drop: ()
   return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
-async function http(durationMs: number, rounds: number, connections: number): Promise<void> {
+type Load = (opts: import('autocannon').Options) => Promise<Run>;
+
+/** One autocannon measurement: `connections` connections for `durationMs`. */
+async function loader(durationMs: number, connections: number): Promise<Load> {
   const autocannon = (await import('autocannon')).default;
-  const load = async (opts: import('autocannon').Options): Promise<Run> => {
+  return async (opts) => {
     const r = await autocannon({ connections, duration: durationMs / 1000, ...opts });
     return { rps: r.requests.average, p99: r.latency.p99, bad: r.non2xx + r.errors + r.timeouts };
   };
-  const scratch = values.pg ? await scratchDatabase(values.pg) : null;
-  const servers: { name: string; port: number; child: ChildProcess }[] = [];
+}
+
+const json = { 'content-type': 'application/json' };
+
+/** One citizen's whole verification per autocannon iteration: start, then verify with 000000. */
+function verifyLoader(load: Load): (port: number) => Promise<Run> {
   let serial = 0;
   // One phone per person: the sandbox's identity (CI) is the name + phone (issue #7).
   const person = () => {
     const n = String(serial++ % 1_000_000).padStart(6, '0');
     return { rrn: `900505-1${n}`, phone: `010-00${n.slice(0, 2)}-${n.slice(2)}` };
   };
-  const json = { 'content-type': 'application/json' };
-  const verifyLoad = (port: number) =>
+  return (port) =>
     load({
       url: `http://127.0.0.1:${port}`,
       requests: [
@@ -209,6 +210,34 @@ async function http(durationMs: number, rounds: number, connections: number): Pr
         },
       ] as import('autocannon').Request[],
     });
+}
+
+interface HttpRuns {
+  bare: Run[];
+  lite: Run[];
+  pg: Run[];
+  methods: Run[];
+}
+
+function printHttp(runs: HttpRuns, withPg: boolean, connections: number, durationMs: number, rounds: number): void {
+  const base = median(runs.bare.map((r) => r.rps));
+  const row = (name: string, rs: Run[], perOp: number, unit: string) => {
+    const rps = median(rs.map((r) => r.rps));
+    return [name, fmtRate(rps), fmtRate(rps / perOp), unit, fmtMs(median(rs.map((r) => r.p99))), fmtRatio(rps / base), String(rs.reduce((s, r) => s + r.bad, 0))];
+  };
+  const rows = [row('bare POST (baseline)', runs.bare, 1, 'requests'), row('verify, PGlite: start + verify', runs.lite, 2, 'verifications')];
+  if (withPg) rows.push(row('verify, PostgreSQL: start + verify', runs.pg, 2, 'verifications'));
+  rows.push(row('GET /identity/methods', runs.methods, 1, 'requests'));
+  console.log(`2. HTTP: ${connections} connections, ${durationMs / 1000} s per measurement, ${rounds} rounds (cases alternating), medians${withPg ? '' : ' (no --pg / DATABASE_URL: PGlite only)'}`);
+  console.log(formatTable(['case', 'req/s', 'per s', 'of', 'p99 ms', 'req ratio', 'non-2xx'], rows));
+  console.log('');
+}
+
+async function http(durationMs: number, rounds: number, connections: number): Promise<void> {
+  const load = await loader(durationMs, connections);
+  const verifyLoad = verifyLoader(load);
+  const scratch = values.pg ? await scratchDatabase(values.pg) : null;
+  const servers: { name: string; port: number; child: ChildProcess }[] = [];
   try {
     const bare = await startServer('bare');
     servers.push({ name: 'bare', ...bare });
@@ -217,7 +246,7 @@ async function http(durationMs: number, rounds: number, connections: number): Pr
     const pgServer = scratch ? await startServer('yeyak', scratch.url) : null;
     if (pgServer) servers.push({ name: 'postgres', ...pgServer });
 
-    const runs = { bare: [] as Run[], lite: [] as Run[], pg: [] as Run[], methods: [] as Run[] };
+    const runs: HttpRuns = { bare: [], lite: [], pg: [], methods: [] };
     for (let round = 1; round <= rounds; round++) {
       runs.bare.push(await load({ url: `http://127.0.0.1:${bare.port}/`, method: 'POST', headers: json, body: JSON.stringify({ method: 'phone', name: '벤치', rrn: '900505-1000000', phone: '010-1234-5678' }) }));
       runs.lite.push(await verifyLoad(lite.port));
@@ -226,17 +255,7 @@ async function http(durationMs: number, rounds: number, connections: number): Pr
       const last = (rs: Run[]) => Math.round(rs.at(-1)?.rps ?? 0);
       process.stderr.write(`  round ${round}/${rounds}: bare ${last(runs.bare)}/s, verify pglite ${last(runs.lite)} req/s${pgServer ? `, verify postgres ${last(runs.pg)} req/s` : ''}, methods ${last(runs.methods)}/s\n`);
     }
-    const base = median(runs.bare.map((r) => r.rps));
-    const row = (name: string, rs: Run[], perOp: number, unit: string) => {
-      const rps = median(rs.map((r) => r.rps));
-      return [name, fmtRate(rps), fmtRate(rps / perOp), unit, fmtMs(median(rs.map((r) => r.p99))), fmtRatio(rps / base), String(rs.reduce((s, r) => s + r.bad, 0))];
-    };
-    const rows = [row('bare POST (baseline)', runs.bare, 1, 'requests'), row('verify, PGlite: start + verify', runs.lite, 2, 'verifications')];
-    if (pgServer) rows.push(row('verify, PostgreSQL: start + verify', runs.pg, 2, 'verifications'));
-    rows.push(row('GET /identity/methods', runs.methods, 1, 'requests'));
-    console.log(`2. HTTP: ${connections} connections, ${durationMs / 1000} s per measurement, ${rounds} rounds (cases alternating), medians${pgServer ? '' : ' (no --pg / DATABASE_URL: PGlite only)'}`);
-    console.log(formatTable(['case', 'req/s', 'per s', 'of', 'p99 ms', 'req ratio', 'non-2xx'], rows));
-    console.log('');
+    printHttp(runs, pgServer !== null, connections, durationMs, rounds);
   } finally {
     for (const s of servers) s.child.kill('SIGTERM');
     if (scratch) {
@@ -254,7 +273,6 @@ async function slowProvider(durationMs: number, clients: number, slowMs: number)
   const { identityMethods, SANDBOX_CODE } = await import('../src/identity/providers/types.ts');
   const { defaultProviderSettings } = await import('../src/identity/providers/settings.ts');
   const { isYeyakError } = await import('../src/core/errors.ts');
-  type Method = (typeof identityMethods)[number];
   // Default timeout (5 s), bulkhead and breaker; a 3 s open period so the story fits in seconds.
   const HALF_OPEN_AFTER_MS = 3_000;
   const spec = { '*': { halfOpenAfterMs: HALF_OPEN_AFTER_MS } };
@@ -264,11 +282,11 @@ async function slowProvider(durationMs: number, clients: number, slowMs: number)
   const CLIENT_BACKOFF_MS = 50; // a refused citizen's page waits a little before trying again
 
   let n = 0;
-  const counts = () => Object.fromEntries(identityMethods.map((m) => [m, { ok: 0, refused: 0 }])) as Record<Method, { ok: number; refused: number }>;
+  const counts = () => Object.fromEntries(identityMethods.map((m) => [m, { ok: 0, refused: 0 }])) as Record<IdentityMethod, { ok: number; refused: number }>;
   const phase = async (ms: number, sample?: (tMs: number) => void) => {
     const c = counts();
-    const started = performance.now();
-    const timer = sample ? setInterval(() => sample(performance.now() - started), 100) : null;
+    const started = machineMonotonicMs();
+    const timer = sample ? setInterval(() => sample(machineMonotonicMs() - started), 100) : null;
     sample?.(0);
     await runClosedLoop(clients * identityMethods.length, ms, async (client) => {
       const method = identityMethods[client % identityMethods.length] ?? 'phone';
@@ -288,10 +306,27 @@ async function slowProvider(durationMs: number, clients: number, slowMs: number)
       return true;
     });
     if (timer) clearInterval(timer);
-    const elapsedS = (performance.now() - started) / 1000;
-    return Object.fromEntries(identityMethods.map((m) => [m, { okPerS: c[m].ok / elapsedS, refused: c[m].refused }])) as Record<Method, { okPerS: number; refused: number }>;
+    const elapsedS = (machineMonotonicMs() - started) / 1000;
+    return Object.fromEntries(identityMethods.map((m) => [m, { okPerS: c[m].ok / elapsedS, refused: c[m].refused }])) as Record<IdentityMethod, { okPerS: number; refused: number }>;
   };
 
+  const { timeline, watch } = kakaoTimeline(registry);
+
+  await phase(500); // warm-up
+  const before = await phase(durationMs, watch('before'));
+  kakao.tune({ latencyMs: slowMs });
+  const during = await phase(Math.max(durationMs, 12_000), watch('slow  '));
+  kakao.tune({ latencyMs: 0 });
+  const after = await phase(Math.max(durationMs, HALF_OPEN_AFTER_MS + 3_000), watch('healed'));
+
+  const settings = { ...defaultProviderSettings, halfOpenAfterMs: HALF_OPEN_AFTER_MS };
+  printSlow({ methods: identityMethods, settings, clients, slowMs, backoffMs: CLIENT_BACKOFF_MS, timeline, before, during, after });
+}
+
+type ProviderRegistry = ReturnType<typeof import('../src/identity/providers/registry.ts').createProviderRegistry>;
+
+/** Kakao's light and breaker, one line each time they change, with the identity health factor. */
+function kakaoTimeline(registry: ProviderRegistry): { timeline: string[]; watch: (label: string) => (tMs: number) => void } {
   const timeline: string[] = [];
   let last = '';
   const watch = (label: string) => (tMs: number) => {
@@ -307,21 +342,31 @@ async function slowProvider(durationMs: number, clients: number, slowMs: number)
       );
     }
   };
+  return { timeline, watch };
+}
 
-  await phase(500); // warm-up
-  const before = await phase(durationMs, watch('before'));
-  kakao.tune({ latencyMs: slowMs });
-  const during = await phase(Math.max(durationMs, 12_000), watch('slow  '));
-  kakao.tune({ latencyMs: 0 });
-  const after = await phase(Math.max(durationMs, HALF_OPEN_AFTER_MS + 3_000), watch('healed'));
+type PhaseRates = Record<IdentityMethod, { okPerS: number; refused: number }>;
 
+interface SlowReport {
+  methods: readonly IdentityMethod[];
+  settings: { timeoutMs: number; breakerFailures: number; halfOpenAfterMs: number };
+  clients: number;
+  slowMs: number;
+  backoffMs: number;
+  timeline: string[];
+  before: PhaseRates;
+  during: PhaseRates;
+  after: PhaseRates;
+}
+
+function printSlow({ methods, settings, clients, slowMs, backoffMs, timeline, before, during, after }: SlowReport): void {
   console.log(
     `3. one provider made slow, in process: ${clients} closed-loop clients per method, sandbox at zero latency; kakao's latency then set to ${slowMs} ms ` +
-      `(timeout ${defaultProviderSettings.timeoutMs / 1000} s, breaker opens after ${defaultProviderSettings.breakerFailures} consecutive faults, half-opens after ${HALF_OPEN_AFTER_MS / 1000} s; ` +
-      `a refused client waits ${CLIENT_BACKOFF_MS} ms). Kakao over time:`,
+      `(timeout ${settings.timeoutMs / 1000} s, breaker opens after ${settings.breakerFailures} consecutive faults, half-opens after ${settings.halfOpenAfterMs / 1000} s; ` +
+      `a refused client waits ${backoffMs} ms). Kakao over time:`,
   );
   console.log(timeline.join('\n'));
-  const rows = identityMethods.map((m) => [
+  const rows = methods.map((m) => [
     m,
     fmtRate(before[m].okPerS),
     fmtRate(during[m].okPerS),
@@ -330,8 +375,15 @@ async function slowProvider(durationMs: number, clients: number, slowMs: number)
     fmtRate(after[m].okPerS),
   ]);
   console.log(formatTable(['method', 'before /s', 'kakao slow /s', 'refused (429)', 'slow ÷ before', 'kakao healed /s'], rows));
-  const others = identityMethods.filter((m) => m !== 'kakao');
+  const others = methods.filter((m) => m !== 'kakao');
   const sum = (r: typeof before) => others.reduce((s, m) => s + r[m].okPerS, 0);
   console.log(`the other four together: ${fmtRate(sum(before))}/s before, ${fmtRate(sum(during))}/s while kakao is slow (${fmtRatio(sum(during) / sum(before))})`);
   console.log('');
+}
+
+// Last, after every module-level const (startServer, json): the top-level await runs the bench.
+if (values.serve) {
+  await serve(values.serve);
+} else {
+  await bench();
 }

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
+import { machineMonotonicMs } from '../src/core/clock.ts';
 
 /** One line: CPU model × count, memory, OS and Node version. */
 export function machineDescription(): string {
@@ -47,7 +48,7 @@ export interface ClosedLoopResult {
 }
 
 /**
- * Runs `clients` async loops. Each loop calls `op(client)` until `deadlineMs` (performance.now()
+ * Runs `clients` async loops. Each loop calls `op(client)` until `deadlineMs` (machineMonotonicMs()
  * scale) has passed, `op` returns false (nothing left to do) or `stop()` says so. Counted: every
  * op that returns; an op that throws is recorded and ends its loop.
  */
@@ -60,11 +61,11 @@ export async function runClosedLoop(
   const latenciesMs: number[] = [];
   const errors: unknown[] = [];
   let ops = 0;
-  const started = performance.now();
+  const started = machineMonotonicMs();
   const deadline = started + durationMs;
   const loop = async (client: number) => {
-    while (performance.now() < deadline && !stop()) {
-      const t0 = performance.now();
+    while (machineMonotonicMs() < deadline && !stop()) {
+      const t0 = machineMonotonicMs();
       let more: boolean;
       try {
         more = await op(client);
@@ -72,13 +73,13 @@ export async function runClosedLoop(
         errors.push(e);
         return;
       }
-      latenciesMs.push(performance.now() - t0);
+      latenciesMs.push(machineMonotonicMs() - t0);
       ops++;
       if (!more) return;
     }
   };
   await Promise.all(Array.from({ length: clients }, (_, i) => loop(i)));
-  return { ops, elapsedMs: performance.now() - started, latenciesMs, errors };
+  return { ops, elapsedMs: machineMonotonicMs() - started, latenciesMs, errors };
 }
 
 export type Align = 'left' | 'right';

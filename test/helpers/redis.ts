@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, Socket } from 'node:net';
 import { Redis } from 'ioredis';
+import { machineMonotonicMs } from '../../src/core/clock.ts';
 
 export const redisTestUrl = process.env.REDIS_URL_TEST;
 
@@ -60,8 +61,8 @@ function pingOnce(port: number): Promise<boolean> {
 
 /** Polls PING until the server answers, at most `timeoutMs`. */
 export async function waitForPing(port: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
+  const deadline = machineMonotonicMs() + timeoutMs;
+  while (machineMonotonicMs() < deadline) {
     if (await pingOnce(port)) return;
     await new Promise((r) => setTimeout(r, 20));
   }
