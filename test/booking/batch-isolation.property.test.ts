@@ -159,6 +159,14 @@ function split<T>(items: T[], cuts: number[]): T[][] {
   return out.filter((b) => b.length > 0);
 }
 
+/** Re-run a reported failure: FC_SEED=<seed> [FC_PATH=<path>] (fast-check prints both). */
+const replay: fc.Parameters<unknown> = process.env.FC_SEED
+  ? { seed: Number(process.env.FC_SEED), ...(process.env.FC_PATH ? { path: process.env.FC_PATH } : {}) }
+  : {};
+// Shrinking a concurrent failure replays timing-dependent runs and can outlast the test's timeout,
+// which then reports no seed: stop before it, reporting the counterexample shrunk so far.
+const PROPERTY_LIMIT_MS = 240_000;
+
 function suite(name: string, open: () => Promise<{ db: Db; close: () => Promise<void> }>, numRuns: number) {
   describe(name, () => {
     let db: Db;
@@ -250,9 +258,9 @@ function suite(name: string, open: () => Promise<{ db: Db; close: () => Promise<
           }
           expect(matched, `batches ${JSON.stringify(batches.map((b) => b.length))}: got ${JSON.stringify(answers.map((o) => o.code))}, alone ${tried.join(' or ')}`).toBe(true);
         }),
-        { numRuns },
+        { numRuns, ...replay, plugins: [fc.interruptAfterTimeLimit(PROPERTY_LIMIT_MS)] },
       );
-      expect(runs).toBeGreaterThanOrEqual(numRuns);
+      expect(runs).toBeGreaterThanOrEqual(replay.path ? 1 : numRuns); // an interrupted run that found nothing fails here
     }, 300_000); // a few hundred single-request transactions: slow on a busy machine, never a timing assertion
   });
 }

@@ -5,18 +5,24 @@
  * dump, and every function's whole definition (pg_get_functiondef, bodies included), the columns
  * in table order, trigger definitions, sequences and comments.
  */
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../src/core/db.ts';
-import { migrate } from '../../src/core/migrate.ts';
+import { migrate, migrationsDir } from '../../src/core/migrate.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';
 import { dumpDefinitions, dumpSchema } from '../helpers/schema-dump.ts';
 
 const CHAIN = join(import.meta.dirname, '..', 'fixtures', 'pre-baseline-migrations');
+// The baseline alone: migrations/ also holds the files after it (002…), which the chain never had.
+const BASELINE = mkdtempSync(join(tmpdir(), 'yeyak-baseline-'));
+copyFileSync(join(migrationsDir, '001_baseline.sql'), join(BASELINE, '001_baseline.sql'));
+afterAll(() => rmSync(BASELINE, { recursive: true, force: true }));
 
 async function compareChainWithBaseline(chain: Db, baseline: Db): Promise<void> {
   expect(await migrate(chain, CHAIN)).toHaveLength(10);
-  expect(await migrate(baseline)).toEqual(['001_baseline.sql']);
+  expect(await migrate(baseline, BASELINE)).toEqual(['001_baseline.sql']);
   expect(await dumpSchema(baseline)).toBe(await dumpSchema(chain));
   expect(await dumpDefinitions(baseline)).toBe(await dumpDefinitions(chain));
 }

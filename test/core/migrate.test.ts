@@ -47,7 +47,7 @@ describe('migrations are history (PGlite)', () => {
     const db = await openDb({ databaseUrl: null, dataDir: 'memory:' });
     try {
       const first = await migrate(db);
-      expect(first).toEqual(['001_baseline.sql']);
+      expect(first).toEqual(['001_baseline.sql', '002_book_batch_one_moment.sql']);
       expect((await rows(db)).every((r) => /^[0-9a-f]{64}$/.test(r.sha256 ?? ''))).toBe(true);
       expect(await migrate(db)).toEqual([]);
     } finally {
