@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { YeyakError } from '../core/errors.ts';
+import { IDEMPOTENCY_KEY_PATTERN } from '../core/schemas.ts';
 import { countBooking, type Metrics } from '../core/metrics.ts';
 import type { Citizen } from '../rules/campaign.ts';
 import type { Access, BookingService, BookInput } from './service.ts';
@@ -32,7 +33,6 @@ export interface BookingRouteDeps {
   metrics: Metrics;
 }
 
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,64}$/;
 
 export async function bookingRoutes(app: FastifyInstance, deps: BookingRouteDeps): Promise<void> {
   app.post<{ Body: BookInput }>('/reservations', { schema: bookSchema }, async (request, reply) => {
@@ -41,7 +41,7 @@ export async function bookingRoutes(app: FastifyInstance, deps: BookingRouteDeps
     const key = request.headers['idempotency-key'];
     // Absent: required; sent but malformed (too short, twice, a bad character): invalid.
     if (key === undefined) throw new YeyakError('YEYAK_E_IDEMPOTENCY_KEY_REQUIRED');
-    if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) throw new YeyakError('YEYAK_E_IDEMPOTENCY_KEY_INVALID');
+    if (typeof key !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(key)) throw new YeyakError('YEYAK_E_IDEMPOTENCY_KEY_INVALID');
     const channel = request.body.onBehalfOf ? 'proxy' : 'self';
     const { body } = await countBooking(deps.metrics.bookings, channel, () => deps.booking.book(session, request.body, key, access));
     return reply.status(201).send(body);

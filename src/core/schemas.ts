@@ -70,3 +70,6 @@ export function idParams<const K extends string>(...names: K[]) {
     properties: Object.fromEntries(names.map((n) => [n, idParam])) as { [P in K]: typeof idParam },
   } as const;
 }
+
+/** A client-chosen Idempotency-Key: 8–64 of [A-Za-z0-9_.:-] (checked in the handler: its absence is its own answer). */
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,64}$/;

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../core/clock.ts';
 import type { Db } from '../core/db.ts';
 import { YeyakError } from '../core/errors.ts';
+import { IDEMPOTENCY_KEY_PATTERN } from '../core/schemas.ts';
 import { countBooking, type Metrics } from '../core/metrics.ts';
 import { isRealDay, KOREA_TIME_ZONE, localDay } from '../rules/time.ts';
 import { requireStaff } from './auth.ts';
@@ -26,7 +27,6 @@ export interface StaffRouteDeps {
   metrics: Pick<Metrics, 'bookings'>;
 }
 
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,64}$/;
 
 /** Staff routes: clinic staff (their clinic only) and call-centre agents. Operators may use all. */
 export async function staffRoutes(app: FastifyInstance, deps: StaffRouteDeps): Promise<void> {
@@ -98,7 +98,7 @@ function registerAgentBook(app: FastifyInstance, deps: StaffRouteDeps): void {
     async (request, reply) => {
       const staff = requireStaff(request, ['agent']);
       const key = request.headers['idempotency-key'];
-      if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) throw new YeyakError('YEYAK_E_IDEMPOTENCY_KEY_INVALID');
+      if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(key))) throw new YeyakError('YEYAK_E_IDEMPOTENCY_KEY_INVALID');
       const { person, ...input } = request.body;
       const { body } = await countBooking(deps.metrics.bookings, 'agent', () => deps.booking.bookAsAgent({ staffId: staff.id, name: staff.name }, person, input, key ?? null));
       return reply.status(201).send(body);
