@@ -84,7 +84,7 @@ export const configTable = {
     doc: 'sandbox: every method without a service URL accepts the code 000000',
     readme: '`sandbox` embedded, else `off`',
   }),
-  trustProxy: row({ env: 'YEYAK_TRUST_PROXY', default: null, parse: trustProxy, doc: "addresses (or a hop count) whose X-Forwarded-For is believed", readme: 'none' }),
+  trustProxy: row({ env: 'YEYAK_TRUST_PROXY', default: null, parse: trustProxy, doc: 'the proxies whose X-Forwarded-For is believed: loopback, linklocal, uniquelocal, addresses, CIDR ranges (no hop count)', readme: 'none' }),
   adminToken: row({
     env: 'YEYAK_ADMIN_TOKEN',
     default: computed('random, printed at start'),
