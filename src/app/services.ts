@@ -108,20 +108,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     health: () => combineHealth(health.sample(), identityProviders.health()),
     log: (msg, fields) => log('info', msg, fields),
   });
-  const booking = new BookingService(db, clock, campaigns, availability, {
-    batchMax: config.bookingBatchMax,
-    queueMax: config.bookingQueueMax,
-    leadDays: config.bookingLeadDays,
-    rrnSecret: config.rrnHashSecret,
-    idempotencyTtlMs: config.idempotencyTtlMs,
-    gate: waitingRoom.room,
-    onBatch: (size, ms, failed) => {
-      metrics.bookingBatchSize.observe(size);
-      metrics.bookingBatchSeconds.observe(ms / 1000);
-      // A failed batch (the database refused or broke) counts as an error: admission slows.
-      health.recordBatch(ms, failed);
-    },
-  });
+  const booking = createBooking(config, { db, clock, campaigns, availability, gate: waitingRoom.room, metrics, health });
   // Logout: revoked session ids, held in memory on every node and refreshed from the database.
   const revocations = new SessionRevocations(db, clock);
   await revocations.refresh();
@@ -142,11 +129,34 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       if (deps.startController !== false) waitingRoom.controller.start();
     },
     async stop() {
-      await waitingRoom.controller.stop();
-      await revocations.stop();
-      await booking.drain();
-      await availability.stop();
-      await queueHandle?.close();
+      try {
+        await waitingRoom.controller.stop();
+        await revocations.stop();
+        await booking.drain();
+        await availability.stop();
+      } finally {
+        await queueHandle?.close(); // whatever failed above, the store's connections go
+      }
     },
   };
+}
+
+/** Booking, its batches measured and fed to the health monitor (a failed batch slows admission). */
+function createBooking(
+  config: Config,
+  d: { db: Db; clock: Clock; campaigns: CampaignRegistry; availability: AvailabilityView; gate: WaitingRoomParts['room']; metrics: Metrics; health: HealthMonitor },
+): BookingService {
+  return new BookingService(d.db, d.clock, d.campaigns, d.availability, {
+    batchMax: config.bookingBatchMax,
+    queueMax: config.bookingQueueMax,
+    leadDays: config.bookingLeadDays,
+    rrnSecret: config.rrnHashSecret,
+    idempotencyTtlMs: config.idempotencyTtlMs,
+    gate: d.gate,
+    onBatch: (size, ms, failed) => {
+      d.metrics.bookingBatchSize.observe(size);
+      d.metrics.bookingBatchSeconds.observe(ms / 1000);
+      d.health.recordBatch(ms, failed);
+    },
+  });
 }
