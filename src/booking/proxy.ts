@@ -8,7 +8,7 @@ import { normalizeName } from '../rules/names.ts';
 
 /**
  * How many people one proxy may hold bookings for in one campaign. The database enforces it
- * (proxy_quota, migrations/001_baseline.sql): the value is stored with the proxy's row.
+ * (proxy_quota, migrations/006_proxies_staff.sql): the value is stored with the proxy's row.
  */
 export const PROXY_PEOPLE_MAX = 4;
 

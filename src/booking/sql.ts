@@ -3,7 +3,7 @@ import { withDbRetry } from '../core/retry.ts';
 import { maskedRrnFromFacts } from '../rules/rrn.ts';
 import { assert } from '../core/errors.ts';
 
-/** One booking as sent to book_batch (see migrations/001_baseline.sql). */
+/** One booking as sent to book_batch (migrations/008_booking_rules.sql, replaced by 011_book_batch_one_moment.sql). */
 export interface BookingRow {
   personId: number;
   campaignId: string;

@@ -6,31 +6,12 @@ import type { Db } from './db.ts';
 
 export const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
 
-/**
- * A store this build must not touch: an applied file changed, the store is ahead of the build, or
- * it was made by a pre-release build (before the baseline).
- */
+/** A store this build must not touch: an applied file changed, or the store is ahead of the build. */
 export class MigrationError extends Error {
   override name = 'MigrationError';
 }
 
 const FILE_PATTERN = /^\d{3}_[a-z0-9_]+\.sql$/;
-/**
- * The pre-release chain, squashed into 001_baseline.sql before the first release (issue #8): a
- * store that applied these was made by a pre-release build and cannot be carried over.
- */
-const PRE_RELEASE_FILES = new Set([
-  '001_schema.sql',
-  '002_booking_functions.sql',
-  '003_waiting_room.sql',
-  '004_queue_operator_settings.sql',
-  '005_sessions_devices.sql',
-  '006_proxies_staff.sql',
-  '007_verified_identity.sql',
-  '008_booking_rules.sql',
-  '009_retention.sql',
-  '010_idempotency_key_expiry.sql',
-]);
 /** pg_advisory_xact_lock key of the migrator: one node applies a file at a time. */
 const MIGRATION_LOCK_KEY = 7263;
 const UNIQUE_VIOLATION = '23505';
@@ -44,9 +25,8 @@ interface Applied {
  * Applies the numbered plain-SQL migrations (`NNN_name.sql`) not yet applied, in order, each in
  * one transaction. Migrations are history: each applied file's sha256 is stored, and a store
  * whose applied file has changed since — or that has applied a file this build does not have (a
- * newer build migrated it, or a pre-release build applied the chain the baseline replaced) — is
- * refused with what to do. Rows from before checksums were kept (sha256 NULL) take the file's
- * checksum on their first run.
+ * newer build migrated it) — is refused with what to do. Rows from before checksums were kept
+ * (sha256 NULL) take the file's checksum on their first run.
  *
  * A file is claimed by inserting its row first, inside its own transaction and under the
  * migrator's advisory lock: a second node migrating at the same moment waits on the lock, then
@@ -61,7 +41,11 @@ export async function migrate(db: Db, dir: string = migrationsDir): Promise<stri
     ALTER TABLE schema_migration ADD COLUMN IF NOT EXISTS sha256 text;
     COMMIT;`);
   const files = readdirSync(dir).filter((f) => FILE_PATTERN.test(f)).sort();
-  refuseUnknownFiles(db, await appliedRows(db), new Set(files));
+  const known = new Set(files);
+  const ahead = (await appliedRows(db)).filter((row) => !known.has(row.name)).map((row) => row.name);
+  if (ahead.length > 0) {
+    throw new MigrationError(`this store was migrated by a newer yeyak (it has ${ahead.join(', ')}, which this build does not): run that build, or re-create the store`);
+  }
   const applied: string[] = [];
   for (const file of files) {
     const sql = readFileSync(join(dir, file), 'utf8');
@@ -78,26 +62,6 @@ export async function migrate(db: Db, dir: string = migrationsDir): Promise<stri
     }
   }
   return applied;
-}
-
-/** Applied files this build lacks: a pre-release chain (re-create the store) or a newer build. */
-function refuseUnknownFiles(db: Db, rows: Applied[], known: Set<string>): void {
-  const unknown = rows.map((row) => row.name).filter((name) => !known.has(name));
-  const preRelease = unknown.filter((name) => PRE_RELEASE_FILES.has(name));
-  if (preRelease.length > 0) {
-    const files = preRelease.length > 2 ? `${preRelease[0]} … ${preRelease[preRelease.length - 1]}` : preRelease.join(', ');
-    const how =
-      db.kind === 'postgres'
-        ? 'drop the database (DROP DATABASE …; yeyak creates it again, empty, at its next start)'
-        : "stop yeyak and remove the store's data directory (the folder that holds pgdata/: YEYAK_DATA_DIR, ./.yeyak by default)";
-    throw new MigrationError(
-      `this store (${db.describe()}) was made by a pre-release build of yeyak: it has applied ${files}, ` +
-        `the migrations that were squashed into 001_baseline.sql before the first release, and cannot be upgraded. Re-create it: ${how}`,
-    );
-  }
-  if (unknown.length > 0) {
-    throw new MigrationError(`this store was migrated by a newer yeyak (it has ${unknown.join(', ')}, which this build does not): run that build, or re-create the store`);
-  }
 }
 
 async function appliedRows(db: Db): Promise<Applied[]> {

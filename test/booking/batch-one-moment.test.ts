@@ -1,6 +1,6 @@
 /**
  * A batch is answered as of one moment, also when another node commits between its rounds
- * (migrations/002_book_batch_one_moment.sql). Batch A = [p0 refused for a reason of its own,
+ * (migrations/011_book_batch_one_moment.sql). Batch A = [p0 refused for a reason of its own,
  * p0 on a good day] needs two rounds (same person); batch B = [p0 on another day] commits between
  * them. The later round sees B's booking (ALREADY_BOOKED), so the whole of A is "after B", and the
  * first request must be ALREADY_BOOKED too — what one-at-a-time gives in the order B, A. Before

@@ -1,10 +1,9 @@
 /**
  * Migrations are history (issue #8, started in #7's session): an applied file's checksum is kept
- * and a changed applied file is refused; a store migrated by a newer build is refused, and so is
- * one made by a pre-release build (the chain squashed into 001_baseline.sql); two nodes migrating
- * one PostgreSQL database at once apply each file once.
+ * and a changed applied file is refused; a store migrated by a newer build is refused; two nodes
+ * migrating one PostgreSQL database at once apply each file once.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -29,25 +28,12 @@ async function rows(db: Db): Promise<{ name: string; sha256: string | null }[]> 
   return (await db.query<{ name: string; sha256: string | null }>('SELECT name, sha256 FROM schema_migration ORDER BY name')).rows;
 }
 
-/** The chain a pre-release build applied (squashed into 001_baseline.sql since). */
-const PRE_RELEASE = [
-  '001_schema.sql', '002_booking_functions.sql', '003_waiting_room.sql', '004_queue_operator_settings.sql',
-  '005_sessions_devices.sql', '006_proxies_staff.sql', '007_verified_identity.sql', '008_booking_rules.sql',
-  '009_retention.sql', '010_idempotency_key_expiry.sql',
-];
-
-/** A store as a pre-release build left it, as far as the migrator reads it: its schema_migration rows. */
-async function fakePreReleaseStore(db: Db): Promise<void> {
-  await db.exec(`CREATE TABLE schema_migration (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now(), sha256 text);
-    INSERT INTO schema_migration (name, sha256) VALUES ${PRE_RELEASE.map((name, i) => `('${name}', ${i < 5 ? 'NULL' : `'${'ab'.repeat(32)}'`})`).join(', ')};`);
-}
-
 describe('migrations are history (PGlite)', () => {
   it('every applied file is recorded with its sha256; a second run applies nothing', async () => {
     const db = await openDb({ databaseUrl: null, dataDir: 'memory:' });
     try {
       const first = await migrate(db);
-      expect(first).toEqual(['001_baseline.sql', '002_book_batch_one_moment.sql']);
+      expect(first).toEqual(readdirSync(migrationsDir).filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f)).sort());
       expect((await rows(db)).every((r) => /^[0-9a-f]{64}$/.test(r.sha256 ?? ''))).toBe(true);
       expect(await migrate(db)).toEqual([]);
     } finally {
@@ -60,9 +46,9 @@ describe('migrations are history (PGlite)', () => {
     const db = await openDb({ databaseUrl: null, dataDir: 'memory:' });
     try {
       await migrate(db, dir);
-      appendFileSync(join(dir, '001_baseline.sql'), '\n-- an edit after the fact\n');
+      appendFileSync(join(dir, '002_booking_functions.sql'), '\n-- an edit after the fact\n');
       await expect(migrate(db, dir)).rejects.toThrow(MigrationError);
-      await expect(migrate(db, dir)).rejects.toThrow(/migrations\/001_baseline\.sql changed after it was applied.*new numbered file/);
+      await expect(migrate(db, dir)).rejects.toThrow(/migrations\/002_booking_functions\.sql changed after it was applied.*new numbered file/);
     } finally {
       await db.close();
     }
@@ -86,25 +72,9 @@ describe('migrations are history (PGlite)', () => {
     const db = await openDb({ databaseUrl: null, dataDir: 'memory:' });
     try {
       await migrate(db);
-      await db.query("UPDATE schema_migration SET sha256 = NULL WHERE name = '001_baseline.sql'");
+      await db.query("UPDATE schema_migration SET sha256 = NULL WHERE name = '001_schema.sql'");
       expect(await migrate(db)).toEqual([]);
-      expect((await rows(db)).find((r) => r.name === '001_baseline.sql')?.sha256).toMatch(/^[0-9a-f]{64}$/);
-    } finally {
-      await db.close();
-    }
-  });
-
-  it('a store made by a pre-release build (001_schema.sql … 010) → refused, saying to re-create it; nothing applied', async () => {
-    const db = await openDb({ databaseUrl: null, dataDir: 'memory:' });
-    try {
-      await fakePreReleaseStore(db);
-      const refusal = migrate(db);
-      await expect(refusal).rejects.toThrow(MigrationError);
-      await expect(refusal).rejects.toThrow(
-        /made by a pre-release build of yeyak: it has applied 001_schema\.sql … 010_idempotency_key_expiry\.sql.*squashed into 001_baseline\.sql.*Re-create it: stop yeyak and remove the store's data directory.*\.\/\.yeyak/,
-      );
-      expect((await rows(db)).map((r) => r.name)).toEqual(PRE_RELEASE);
-      expect((await db.query("SELECT to_regclass('public.slot') AS t")).rows).toEqual([{ t: null }]);
+      expect((await rows(db)).find((r) => r.name === '001_schema.sql')?.sha256).toMatch(/^[0-9a-f]{64}$/);
     } finally {
       await db.close();
     }
@@ -126,25 +96,6 @@ describe.skipIf(!process.env.DATABASE_URL)('two nodes migrating one PostgreSQL d
       expect(all.sort()).toEqual(recorded.map((r) => r.name).sort());
     } finally {
       await Promise.all(nodes.map((db) => db.close()));
-    }
-  });
-});
-
-describe.skipIf(!process.env.DATABASE_URL)('a PostgreSQL database made by a pre-release build', () => {
-  let prePg: TestDatabase | null = null;
-  afterAll(async () => prePg?.drop());
-
-  it('is refused, saying to drop it (yeyak creates it again)', async () => {
-    prePg = await createTestDatabase('yeyak_prerelease');
-    const db = await openDb({ databaseUrl: prePg.url, dataDir: 'memory:', poolMax: 2 });
-    try {
-      await fakePreReleaseStore(db);
-      await expect(migrate(db)).rejects.toThrow(
-        new RegExp(`this store \\(PostgreSQL \\([^)]*/${prePg.name}\\)\\) was made by a pre-release build.*Re-create it: drop the database \\(DROP DATABASE …; yeyak creates it again`),
-      );
-      expect((await rows(db)).map((r) => r.name)).toEqual(PRE_RELEASE);
-    } finally {
-      await db.close();
     }
   });
 });

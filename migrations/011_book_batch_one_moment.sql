@@ -4,7 +4,7 @@
 -- booking (ALREADY_BOOKED): an answer no serial order of the batches gives (the fast-check
 -- property of test/booking/batch-isolation.property.test.ts, on PostgreSQL). Step 4b, after 4's
 -- reservation insert, gives those requests ALREADY_BOOKED. Only this function changes; its
--- signature is the baseline's, and its body is the baseline's but for v_rounds, v_conflicts and
+-- signature is 008_booking_rules.sql's, and its body is 008's but for v_rounds, v_conflicts and
 -- 4b (a function is replaced whole, so it is restated). Why: docs/ARCHITECTURE.md, Booking.
 
 CREATE OR REPLACE FUNCTION book_batch(p_requests jsonb, p_now timestamptz, p_key_ttl_ms bigint, p_strict boolean)
