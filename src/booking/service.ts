@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import type { Db } from '../core/db.ts';
 import { YeyakError } from '../core/errors.ts';
-import { requireCampaign, type Campaign, type CampaignLookup, type Citizen, type PersonFacts } from '../rules/campaign.ts';
-import { addDays, isRealDay, localDay } from '../rules/time.ts';
+import { firstBookableDay, requireCampaign, type Campaign, type CampaignLookup, type Citizen, type PersonFacts } from '../rules/campaign.ts';
+import { isRealDay, localDay } from '../rules/time.ts';
 import { evaluateEligibility, type EligibilityResult } from '../rules/eligibility.ts';
 import { dose2Day } from '../rules/dose-dates.ts';
 import * as sql from './sql.ts';
@@ -92,10 +92,6 @@ export class BookingService {
     return this.batcher.waiting;
   }
 
-  campaigns(): readonly Campaign[] {
-    return this.campaignRegistry.list();
-  }
-
   campaign(id: string): Campaign {
     return requireCampaign(this.campaignRegistry, id);
   }
@@ -106,8 +102,7 @@ export class BookingService {
 
   /** The first day a dose 1 may be booked for, today. */
   firstBookableDay(c: Campaign): string {
-    const earliest = addDays(this.today(c), this.opts.leadDays);
-    return earliest > c.firstShotDay ? earliest : c.firstShotDay;
+    return firstBookableDay(c, this.clock.now(), this.opts.leadDays);
   }
 
   async inRoster(c: Campaign, personId: number): Promise<boolean> {
