@@ -4,7 +4,7 @@
  * Capabilities talk through small interfaces declared by the side that needs them and wired by
  * the app, so a capability never imports another one; routes never import routes.
  */
-const CAPABILITIES = '(campaigns|identity|waiting-room|availability|booking|staff|operations)';
+const CAPABILITIES = '(campaigns|identity|waiting-room|availability|booking|staff|operations|pages)';
 const ABOVE_CAPABILITIES = '^src/(app\\.ts|app/|server\\.ts|cli/|scenarios/)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */

@@ -15,6 +15,8 @@ import { identityRoutes } from './identity/routes.ts';
 import { adminRoutes, operationsRoutes } from './operations/routes.ts';
 import { queueAdminRoutes, queueRoutes } from './waiting-room/routes.ts';
 import { staffRoutes } from './staff/routes.ts';
+import { pagesRoutes } from './pages/routes.ts';
+import { WEB_ROOT } from './pages/build.ts';
 
 export type { Services } from './app/services.ts';
 
@@ -69,6 +71,7 @@ async function registerCapabilities(app: FastifyInstance, s: Services): Promise<
     sandbox: sandboxInUse(config),
   };
   await app.register(operationsRoutes, ops);
+  await app.register(pagesRoutes, { root: WEB_ROOT });
   await app.register(
     async (api) => {
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

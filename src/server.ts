@@ -13,6 +13,7 @@ import { loadCampaign } from './campaigns/store.ts';
 import { isMemoryDir, resolveSecrets } from './core/secrets.ts';
 import { lockDataDir, type DataDirLock } from './core/data-dir-lock.ts';
 import { RetentionJob } from './operations/retention.ts';
+import { ensureWebBuilt } from './pages/build.ts';
 
 /**
  * With YEYAK_NOW: a clock that reads that instant until the server begins to serve (serve()
@@ -89,6 +90,8 @@ export async function serve(given: Config, opts: ServeOptions = {}): Promise<Fas
   try {
     await assertPortFree(config.host, config.port);
     await prepareStore(db, config, clock, opts, log);
+    // The pages come with the package (npm's prepare step); rebuilt here only when missing or stale.
+    await ensureWebBuilt({ log });
   } catch (e) {
     await db.close();
     throw e;

@@ -52,7 +52,8 @@ export async function operationsRoutes(app: FastifyInstance, deps: OperationsDep
     return deps.metrics.registry.metrics();
   });
 
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => {
+  // What this node runs (the citizens' landing page is `/`, src/pages).
+  app.get('/status', { schema: { hide: true } }, async (_request, reply) => {
     const now = deps.clock.now();
     const rows = deps.campaigns.list().map((c) => {
       const open = openWindows(c, now);

@@ -100,7 +100,7 @@ describe('/api/v1/openapi.json', () => {
   });
 
   it('hides the operational routes (healthz, metrics, /, openapi.json itself)', () => {
-    for (const hidden of ['/healthz', '/metrics', '/', '/api/v1/openapi.json']) expect(doc.paths[hidden]).toBeUndefined();
+    for (const hidden of ['/healthz', '/metrics', '/', '/status', '/api/v1/openapi.json']) expect(doc.paths[hidden]).toBeUndefined();
   });
 });
 
@@ -135,8 +135,8 @@ describe('operational pages', () => {
     }
   });
 
-  it('/ is an HTML page naming the demo campaign (not the store: that is for staff)', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/' });
+  it('/status is an HTML page naming the demo campaign (not the store: that is for staff)', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/status' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     expect(res.body).toMatch(/^<!doctype html>/i);

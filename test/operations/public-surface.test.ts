@@ -8,7 +8,7 @@ import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../helpers/app.ts
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';
 
 const OPERATOR = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
-const PUBLIC_PATHS = ['/', '/healthz', '/metrics'];
+const PUBLIC_PATHS = ['/', '/status', '/healthz', '/metrics'];
 
 async function expectStoreHidden(t: TestApp, secrets: string[]): Promise<void> {
   for (const url of PUBLIC_PATHS) {
@@ -71,6 +71,7 @@ describe('the sandbox identity says so', () => {
 
   const requests = [
     { method: 'GET', url: '/' },
+    { method: 'GET', url: '/status' },
     { method: 'GET', url: '/healthz' },
     { method: 'GET', url: '/metrics' },
     { method: 'GET', url: '/docs' },
@@ -89,7 +90,7 @@ describe('the sandbox identity says so', () => {
   });
 
   it('the status page shows a banner in Korean and English', async () => {
-    const res = await sandbox.app.inject({ method: 'GET', url: '/' });
+    const res = await sandbox.app.inject({ method: 'GET', url: '/status' });
     expect(res.body).toContain('class="sandbox"');
     expect(res.body).toContain('모의 본인인증');
     expect(res.body).toContain('the code 000000 verifies anyone');
@@ -100,6 +101,6 @@ describe('the sandbox identity says so', () => {
       const res = await real.app.inject(r as never);
       expect(res.headers['yeyak-sandbox'], `${r.method} ${r.url}`).toBeUndefined();
     }
-    expect((await real.app.inject({ method: 'GET', url: '/' })).body).not.toContain('class="sandbox"');
+    expect((await real.app.inject({ method: 'GET', url: '/status' })).body).not.toContain('class="sandbox"');
   });
 });
