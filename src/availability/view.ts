@@ -30,6 +30,8 @@ interface SlotEntry {
   lastSeq: number;
   /** For a dose-1 slot: the dose-2 slot that its bookings also claim. */
   pair: SlotEntry | null;
+  /** For a dose-1 slot of a two-dose campaign: the dose-2 day a booking of it gets (rules/dose-dates.ts). */
+  day2: string | null;
 }
 
 interface CampaignView {
@@ -54,6 +56,22 @@ export interface DateAvailability {
   date: string;
   remaining: number;
   vaccine: string;
+  /** The dose-2 day booked with this date (two-dose campaigns), as booking computes it. */
+  dose2Date?: string;
+}
+
+/** A 시/도 (level 1) or 시/군/구 (level 2), as the region table holds it. */
+export interface RegionInfo {
+  readonly code: string;
+  readonly parentCode: string | null;
+  readonly level: 1 | 2;
+  readonly nameKo: string;
+  readonly nameEn: string;
+}
+
+/** A region with the first doses left in its clinics of one campaign. */
+export interface RegionAvailability extends RegionInfo {
+  remaining: number;
 }
 
 const CHANGE_BATCH_MAX = 50_000; // rows per poll; a bigger backlog is read over several polls
@@ -65,6 +83,7 @@ const PRUNE_EVERY_POLLS = 120; // ~1 min at the default 500 ms
 
 export class AvailabilityView {
   private readonly clinics = new Map<string, ClinicInfo>();
+  private regionList: readonly RegionInfo[] = [];
   private readonly campaigns = new Map<string, CampaignView>();
   private readonly totals = new Map<string, Totals>();
   /** Highest seq seen, and when: the poll re-reads from the high-water mark of overlapMs ago. */
@@ -98,6 +117,10 @@ export class AvailabilityView {
     for (const c of clinics.rows) {
       this.clinics.set(c.id, { id: c.id, name: c.name, sidoCode: c.sido_code, sigunguCode: c.sigungu_code, address: c.address });
     }
+    const regions = await this.db.query<{ code: string; parent_code: string | null; level: 1 | 2; name_ko: string; name_en: string }>(
+      'SELECT code, parent_code, level, name_ko, name_en FROM region ORDER BY code',
+    );
+    this.regionList = regions.rows.map((r) => ({ code: r.code, parentCode: r.parent_code, level: r.level, nameKo: r.name_ko, nameEn: r.name_en }));
     this.campaigns.clear();
     this.totals.clear();
     for (const campaign of campaigns) this.campaigns.set(campaign.id, await this.loadCampaign(campaign));
@@ -113,7 +136,7 @@ export class AvailabilityView {
     const dose2 = new Map<string, SlotEntry>();
     const dose1ByClinic = new Map<string, Map<string, SlotEntry>>();
     for (const r of rows.rows) {
-      const e: SlotEntry = { id: r.id, clinicId: r.clinic_id, day: r.day, dose: r.dose, vaccineId: r.vaccine_id, remaining: r.remaining, lastSeq: 0, pair: null };
+      const e: SlotEntry = { id: r.id, clinicId: r.clinic_id, day: r.day, dose: r.dose, vaccineId: r.vaccine_id, remaining: r.remaining, lastSeq: 0, pair: null, day2: null };
       slots.set(e.id, e);
       if (e.dose === 2) dose2.set(`${e.clinicId}|${e.day}|${e.vaccineId}`, e);
       else {
@@ -125,8 +148,8 @@ export class AvailabilityView {
     if (campaign.doses === 2 && campaign.dose2IntervalDays !== null) {
       for (const days of dose1ByClinic.values()) {
         for (const e of days.values()) {
-          const day2 = dose2Day(e.day, campaign.dose2IntervalDays, campaign.blackoutDays, campaign.blackoutShiftDays);
-          e.pair = dose2.get(`${e.clinicId}|${day2}|${e.vaccineId}`) ?? null;
+          e.day2 = dose2Day(e.day, campaign.dose2IntervalDays, campaign.blackoutDays, campaign.blackoutShiftDays);
+          e.pair = dose2.get(`${e.clinicId}|${e.day2}|${e.vaccineId}`) ?? null;
         }
       }
     }
@@ -230,7 +253,7 @@ export class AvailabilityView {
     const out: DateAvailability[] = [];
     for (const e of days.values()) {
       if (e.day < fromDay) continue;
-      out.push({ date: e.day, remaining: effective(e), vaccine: e.vaccineId });
+      out.push({ date: e.day, remaining: effective(e), vaccine: e.vaccineId, ...(e.day2 !== null ? { dose2Date: e.day2 } : {}) });
     }
     return out.sort((a, b) => (a.date < b.date ? -1 : 1));
   }
@@ -256,6 +279,23 @@ export class AvailabilityView {
 
   campaignRemaining(campaignId: string, fromDay: string): number {
     return this.totalsFor(campaignId, fromDay)?.total ?? 0;
+  }
+
+  /**
+   * The 시/도 and 시/군/구 that have clinics in the campaign, each with the first doses left in
+   * them from `fromDay` on (sums of the per-clinic totals), in code order; null: no such campaign.
+   */
+  regions(campaignId: string, fromDay: string): RegionAvailability[] | null {
+    const totals = this.totalsFor(campaignId, fromDay);
+    if (!totals) return null;
+    const remaining = new Map<string, number>();
+    for (const [clinicId, left] of totals.byClinic) {
+      const info = this.clinics.get(clinicId);
+      if (!info) continue;
+      remaining.set(info.sidoCode, (remaining.get(info.sidoCode) ?? 0) + left);
+      remaining.set(info.sigunguCode, (remaining.get(info.sigunguCode) ?? 0) + left);
+    }
+    return this.regionList.filter((r) => remaining.has(r.code)).map((r) => ({ ...r, remaining: remaining.get(r.code) ?? 0 }));
   }
 
   /**

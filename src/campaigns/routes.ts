@@ -33,8 +33,11 @@ function campaignView(c: Campaign, deps: CampaignRouteDeps) {
     proxyAllowed: c.proxyAllowed,
     doses: c.doses,
     dose2IntervalDays: c.dose2IntervalDays,
+    changeFreezeDays: c.changeFreezeDays,
+    cancelUntilDays: c.cancelUntilDays,
     firstShotDay: c.firstShotDay,
     lastShotDay: c.lastShotDay,
+    waitingRoom: { enabled: c.queueEnabled, order: c.queueOrder ?? 'queue-first' },
     notice: c.noticeKo || c.noticeEn ? { ko: c.noticeKo ?? '', en: c.noticeEn ?? '' } : null,
     windows: c.windows.map((w) => ({
       ...windowView(c, w),
