@@ -17,7 +17,7 @@ import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { openDb, type Db } from '../../src/core/db.ts';
 import { migrate } from '../../src/core/migrate.ts';
-import { systemClock } from '../../src/core/clock.ts';
+import { systemClock, type Clock } from '../../src/core/clock.ts';
 import { seedScenario } from '../../src/scenarios/seed.ts';
 import { TEST_KEYS, phoneOf } from '../helpers/app.ts';
 
@@ -33,8 +33,23 @@ export function browserAvailable(): boolean {
   return false;
 }
 
+/** The machine's clock moved by a settable offset: a day's doses booked "yesterday", marked today. */
+export class OffsetClock implements Clock {
+  offsetMs = 0;
+  nowMs(): number {
+    return systemClock.nowMs() + this.offsetMs;
+  }
+  now(): Date {
+    return new Date(this.nowMs());
+  }
+  monotonicMs(): number {
+    return systemClock.monotonicMs();
+  }
+}
+
 export interface Server {
   url: string;
+  clock: OffsetClock;
   app: FastifyInstance;
   db: Db;
   /** An operator's headers (the admin token). */
@@ -46,24 +61,29 @@ export interface ServerOptions {
   clinics?: number;
   /** Turn the demo's waiting room on (verify-first), paused or not, at `ratePerS`. */
   waitingRoom?: { ratePerS: number; paused?: boolean };
+  /** The server's clock starts this far from the machine's (the test may move it later). */
+  offsetMs?: number;
 }
 
 export async function startServer(opts: ServerOptions = {}): Promise<Server> {
   const config = loadConfig({ dataDir: 'memory:', identity: 'sandbox', ...TEST_KEYS }, {});
   const db = await openDb({ databaseUrl: null, dataDir: 'memory:', poolMax: 4 });
+  const clock = new OffsetClock();
+  clock.offsetMs = opts.offsetMs ?? 0;
   await migrate(db);
-  await seedScenario(db, { scenario: 'demo', clock: systemClock, seed: 7, clinics: opts.clinics ?? 12 });
+  await seedScenario(db, { scenario: 'demo', clock, seed: 7, clinics: opts.clinics ?? 12 });
   if (opts.waitingRoom) {
     await db.query(
       `UPDATE campaign SET queue_enabled = true, queue_order = 'verify-first', queue_rate_per_s = $1, queue_paused = $2 WHERE id = 'demo'`,
       [opts.waitingRoom.ratePerS, opts.waitingRoom.paused ?? false],
     );
   }
-  const app = await buildApp(config, { db, clock: systemClock, logger: false });
+  const app = await buildApp(config, { db, clock, logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    clock,
     app,
     db,
     operator: { authorization: `Bearer ${TEST_KEYS.adminToken}` },
