@@ -6,6 +6,7 @@ import { IDEMPOTENCY_KEY_PATTERN } from '../core/schemas.ts';
 import { countBooking, type Metrics } from '../core/metrics.ts';
 import { isRealDay, KOREA_TIME_ZONE, localDay } from '../rules/time.ts';
 import { requireStaff } from './auth.ts';
+import { registerClinicPortal } from './clinic-routes.ts';
 import { addStaff, type StaffRole } from './staff.ts';
 import { addStaffSchema, agentBookSchema, clinicReservationsSchema, setCapacitySchema } from './schemas.ts';
 import * as sql from './sql.ts';
@@ -34,6 +35,7 @@ export async function staffRoutes(app: FastifyInstance, deps: StaffRouteDeps): P
   registerClinicReservations(app, deps);
   registerSetCapacity(app, deps);
   registerAgentBook(app, deps);
+  registerClinicPortal(app, deps);
 }
 
 /**
@@ -69,9 +71,12 @@ function registerClinicReservations(app: FastifyInstance, deps: StaffRouteDeps):
   );
 }
 
-/** PATCH /admin/clinics/:clinicId/slots/:date: a day's dose-1 capacity. */
+/**
+ * PATCH /admin/clinics/:clinicId/slots/:date: a day's dose-1 capacity, of `vaccineId` — unset, the
+ * day's first dose-1 vaccine by id (what a booking takes on a day with two).
+ */
 function registerSetCapacity(app: FastifyInstance, deps: StaffRouteDeps): void {
-  app.patch<{ Params: { clinicId: string; date: string }; Body: { campaignId: string; capacity: number } }>(
+  app.patch<{ Params: { clinicId: string; date: string }; Body: { campaignId: string; capacity: number; vaccineId?: string } }>(
     '/admin/clinics/:clinicId/slots/:date',
     { config: { staff: { roles: ['operator', 'clinic'], clinicParam: 'clinicId' } }, schema: setCapacitySchema },
     async (request) => {
@@ -79,13 +84,13 @@ function registerSetCapacity(app: FastifyInstance, deps: StaffRouteDeps): void {
       requireStaff(request, ['clinic'], clinicId);
       if (!isRealDay(date)) throw new YeyakError('YEYAK_E_DATE_INVALID');
       const { campaignId, capacity } = request.body;
-      const slot = { campaignId, clinicId, day: date };
+      const slot = { campaignId, clinicId, day: date, vaccineId: request.body.vaccineId ?? null };
       const row = await sql.setDose1Capacity(deps.db, slot, capacity);
       if (!row) {
         if (!(await sql.dose1SlotExists(deps.db, slot))) throw new YeyakError('YEYAK_E_DATE_NOT_OFFERED');
         throw new YeyakError('YEYAK_E_CAPACITY_OUT_OF_RANGE');
       }
-      return { campaignId, clinicId, date, dose: 1, capacity: row.capacity, remaining: row.remaining };
+      return { campaignId, clinicId, date, dose: 1, vaccineId: row.vaccineId, capacity: row.capacity, remaining: row.remaining };
     },
   );
 }

@@ -28,14 +28,14 @@ export const clinicReservationsSchema = {
 /** PATCH /admin/clinics/:clinicId/slots/:date. */
 export const setCapacitySchema = {
   tags: ['admin'],
-  summary: "Change a day's dose-1 capacity: never below what is booked, never beyond confirmed supply",
+  summary: "Change a day's dose-1 capacity (of vaccineId; unset: the day's first dose-1 vaccine by id): never below what is booked, never beyond confirmed supply",
   security: [{ admin: [] }],
   params: { type: 'object', additionalProperties: false, required: ['clinicId', 'date'], properties: { clinicId: idParam, date: dateField } },
   body: {
     type: 'object',
     additionalProperties: false,
     required: ['campaignId', 'capacity'],
-    properties: { campaignId: idParam, capacity: { type: 'integer', minimum: 0, maximum: 1_000_000 } },
+    properties: { campaignId: idParam, capacity: { type: 'integer', minimum: 0, maximum: 1_000_000 }, vaccineId: idParam },
   },
 } as const;
 
