@@ -23,7 +23,8 @@ describe('the public surface', () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
     expect(res.statusCode).toBe(200);
     const surface = {
-      routes: t.app.printRoutes({ commonPrefix: false }).split('\n'),
+      // The pages' hashed assets change with every page edit; test/pages checks those routes.
+      routes: t.app.printRoutes({ commonPrefix: false }).split('\n').filter((line) => !/assets\//.test(line)),
       openapi: res.json() as unknown,
     };
     const text = `${JSON.stringify(surface, null, 1)}\n`;
