@@ -8,7 +8,7 @@ import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { api, type CapacityRow, type CapacityView, type Supply } from './api.ts';
 import { guarded } from './session.ts';
-import { addDays, dayLabel, errorText, t, vaccineName } from './words.ts';
+import { addDays, common, dayLabel, errorText, t, vaccineName } from './words.ts';
 
 const SPAN_DAYS = 14;
 
@@ -62,17 +62,15 @@ export function Capacity(props: { clinicId: string; campaignId: string; today: s
     <section id="capacity" aria-labelledby="capacity-heading" class="panel">
       <h2 id="capacity-heading">{w.heading}</h2>
       <p>{w.intro}</p>
-      <div class="row-controls">
-        <div>
-          <label for="capacity-from">{w.fromLabel}</label>
-          <input id="capacity-from" type="date" value={from.value} onChange={(e) => e.currentTarget.value && (from.value = e.currentTarget.value)} />
-        </div>
+      <label for="capacity-from">{w.fromLabel}</label>
+      <input id="capacity-from" class="date" type="date" value={from.value} onChange={(e) => e.currentTarget.value && (from.value = e.currentTarget.value)} />
+      <div class="pager">
         <button type="button" class="secondary" onClick={() => (from.value = addDays(from.value, -SPAN_DAYS))}>{w.earlier}</button>
         <button type="button" class="secondary" onClick={() => (from.value = addDays(from.value, SPAN_DAYS))}>{w.later}</button>
       </div>
       <p class="muted">{w.range(dayLabel(from.value), dayLabel(to))}</p>
       {error.value && <p class="error" role="alert">{error.value}</p>}
-      {!v && !error.value && <p role="status">{t().signIn.checking}</p>}
+      {!v && !error.value && <p role="status">{common().loading}</p>}
       {v && v.slots.length === 0 && <p class="notice">{w.empty}</p>}
       {v && byDate(v.slots).map(([day, rows]) => (
         <div key={day} class="cap-day">
@@ -112,8 +110,7 @@ function CapacityItem(props: ItemProps) {
   if (row.dose !== 1) {
     return (
       <li class="cap-row">
-        <p class="cap-title">{title}</p>
-        <p>{`${w.capacityIs(row.capacity)} · ${counts}`}</p>
+        <p><span class="cap-title">{title}</span> <span class="counts">{`${w.capacityIs(row.capacity)} · ${counts}`}</span></p>
         <p class="muted">{w.dose2Fixed}</p>
       </li>
     );
@@ -143,8 +140,7 @@ function CapacityItem(props: ItemProps) {
   return (
     <li class="cap-row">
       <form onSubmit={save} noValidate>
-        <p class="cap-title" id={`${id}-title`}>{title}</p>
-        <p>{counts}</p>
+        <p><span class="cap-title">{title}</span> <span class="counts">{counts}</span></p>
         <div class="cap-edit">
           <label for={id}>{w.capacityField}<span class="sr-only"> ({w.capacityLabel(dayLabel(row.date), vaccineName(row.vaccineId), dose)})</span></label>
           <input
@@ -174,9 +170,9 @@ function SupplyTable(props: { supply: Supply[] }) {
   const w = t().capacity;
   const rows = [...props.supply].sort((a, b) => (a.weekStart < b.weekStart ? -1 : a.weekStart > b.weekStart ? 1 : a.vaccineId < b.vaccineId ? -1 : 1));
   return (
-    <div class="table-wrap">
+    <div class="table-wrap" tabIndex={0} role="region" aria-labelledby="supply-caption">
       <table>
-        <caption>{w.supplyHeading}</caption>
+        <caption id="supply-caption">{w.supplyHeading}</caption>
         <thead>
           <tr><th scope="col">{w.weekOf}</th><th scope="col">{t().today.vaccine}</th><th scope="col">{w.doses}</th><th scope="col">{w.allocated}</th><th scope="col">{w.headroomCol}</th></tr>
         </thead>

@@ -147,10 +147,10 @@ function ReleaseForm(props: { clinicId: string; campaignId: string; vaccines: st
       </select>
       <label for="leftover-doses">{w.dosesLabel}</label>
       <input id="leftover-doses" data-testid="leftover-doses" type="number" inputMode="numeric" min={1} max={DOSES_MAX} value={doses.value}
-        onInput={(e) => (doses.value = e.currentTarget.value)} aria-invalid={err?.field === 'doses' ? true : undefined} aria-describedby={err?.field === 'doses' ? 'leftover-error' : undefined} />
+        onInput={(e) => { doses.value = e.currentTarget.value; error.value = null; }} aria-invalid={err?.field === 'doses' ? true : undefined} aria-describedby={err?.field === 'doses' ? 'leftover-error' : undefined} />
       <label for="leftover-until">{w.untilLabel}</label>
       <input id="leftover-until" data-testid="leftover-until" type="time" value={until.value}
-        onInput={(e) => (until.value = e.currentTarget.value)} aria-invalid={err?.field === 'until' ? true : undefined} aria-describedby={err?.field === 'until' ? 'leftover-error' : undefined} />
+        onInput={(e) => { until.value = e.currentTarget.value; error.value = null; }} aria-invalid={err?.field === 'until' ? true : undefined} aria-describedby={err?.field === 'until' ? 'leftover-error' : undefined} />
       {err && <p id="leftover-error" class="error" role="alert">{err.text}</p>}
       <p><button type="submit" data-testid="leftover-release" disabled={busy.value}>{busy.value ? w.submitting : w.submit}</button></p>
     </form>

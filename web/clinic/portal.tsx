@@ -12,7 +12,7 @@ import { Capacity } from './capacity.tsx';
 import { Leftovers } from './leftovers.tsx';
 import { chooseClinic, guarded, session } from './session.ts';
 import { DayList } from './today.tsx';
-import { errorText, koreaDay, t } from './words.ts';
+import { common, errorText, koreaDay, t } from './words.ts';
 
 /** The campaign a clinic works on today: one whose shot days hold today, else the first. */
 function currentCampaign(campaigns: CampaignSummary[], today: string): CampaignSummary | undefined {
@@ -58,7 +58,7 @@ export function Portal(props: { clinicId: string }) {
     );
   }
   const c = clinic.value;
-  if (!c || !today.value) return <p role="status">{w.signIn.checking}</p>;
+  if (!c || !today.value) return <p role="status">{common().loading}</p>;
   return (
     <>
       <header class="clinic-head">

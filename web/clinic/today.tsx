@@ -9,7 +9,7 @@ import { useComputed, useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
 import { api, type DoseRow, type Outcome } from './api.ts';
 import { guarded } from './session.ts';
-import { dayLabel, errorText, t, vaccineName } from './words.ts';
+import { common, dayLabel, errorText, t, vaccineName } from './words.ts';
 
 /** A mark beside each outcome's word, so it never rests on colour (the word says it to screen readers). */
 const MARK = { administered: '✓', no_show: '✗', pending: '○' } as const;
@@ -52,15 +52,13 @@ export function DayList(props: { clinicId: string; today: string }) {
     <section id="today" aria-labelledby="today-heading" class="panel">
       <h2 id="today-heading">{w.heading} <span class="day">{dayLabel(date.value)}</span></h2>
       <p class="muted">{w.todayIs(dayLabel(props.today))}</p>
-      <div class="row-controls">
-        <div>
-          <label for="list-date">{w.dateLabel}</label>
-          <input id="list-date" data-testid="list-date" type="date" value={date.value} onChange={(e) => e.currentTarget.value && (date.value = e.currentTarget.value)} />
-        </div>
+      <label for="list-date">{w.dateLabel}</label>
+      <div class="pager">
+        <input id="list-date" data-testid="list-date" class="date" type="date" value={date.value} onChange={(e) => e.currentTarget.value && (date.value = e.currentTarget.value)} />
         {date.value !== props.today && <button type="button" class="secondary" onClick={() => (date.value = props.today)}>{w.todayButton}</button>}
       </div>
       {error.value && <p class="error" role="alert">{error.value}</p>}
-      {list === null && !error.value && <p role="status">{t().signIn.checking}</p>}
+      {list === null && !error.value && <p role="status">{common().loading}</p>}
       {list && (
         <>
           <p class="summary" data-testid="list-summary">{w.summary(list.length, count('administered'), count('no_show'), count(null))}</p>
@@ -92,6 +90,7 @@ function DoseItem(props: { clinicId: string; row: DoseRow; due: boolean; onRecor
   const message = useSignal<{ text: string; error: boolean } | null>(null);
   const confirmYes = useRef<HTMLButtonElement>(null);
   const status = useRef<HTMLParagraphElement>(null);
+  const noShow = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
     if (confirming.value) confirmYes.current?.focus();
@@ -114,6 +113,11 @@ function DoseItem(props: { clinicId: string; row: DoseRow; due: boolean; onRecor
     }
   }
 
+  function cancel(): void {
+    confirming.value = false;
+    requestAnimationFrame(() => noShow.current?.focus());
+  }
+
   const outcome = row.outcome;
   return (
     <li class={`dose ${outcome ?? 'pending'}`}>
@@ -126,10 +130,10 @@ function DoseItem(props: { clinicId: string; row: DoseRow; due: boolean; onRecor
       </dl>
       <p ref={status} tabIndex={-1} class={message.value?.error ? 'error' : 'ok'} aria-live="polite" hidden={!message.value}>{message.value?.text}</p>
       {!props.due ? outcome === null && <p class="muted">{w.future}</p> : confirming.value ? (
-        <div class="confirm" role="group" aria-labelledby={`${id}-confirm`}>
+        <div class="confirm" role="group" aria-labelledby={`${id}-confirm`} onKeyDown={(e) => e.key === 'Escape' && cancel()}>
           <p id={`${id}-confirm`}>{w.confirmNoShow(row.name, dose)}</p>
           <button type="button" ref={confirmYes} data-testid={`${id}-no_show-confirm`} disabled={busy.value} onClick={() => void record('no_show')}>{busy.value ? w.saving : w.confirmYes}</button>
-          <button type="button" class="secondary" disabled={busy.value} onClick={() => (confirming.value = false)}>{w.confirmNo}</button>
+          <button type="button" class="secondary" disabled={busy.value} onClick={cancel}>{w.confirmNo}</button>
         </div>
       ) : outcome === 'administered' ? null : (
         <div class="actions">
@@ -137,7 +141,7 @@ function DoseItem(props: { clinicId: string; row: DoseRow; due: boolean; onRecor
             {busy.value ? w.saving : outcome === 'no_show' ? w.correctToAdministered : w.markAdministered}
           </button>
           {outcome === null && (
-            <button type="button" class="secondary" data-testid={`${id}-no_show`} aria-describedby={`${id}-name`} disabled={busy.value} onClick={() => (confirming.value = true)}>{w.markNoShow}</button>
+            <button type="button" class="secondary" ref={noShow} data-testid={`${id}-no_show`} aria-describedby={`${id}-name`} disabled={busy.value} onClick={() => (confirming.value = true)}>{w.markNoShow}</button>
           )}
         </div>
       )}
