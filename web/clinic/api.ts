@@ -62,7 +62,7 @@ export interface DoseRow {
 }
 
 export interface Leftover {
-  id: string | number;
+  id: number;
   campaignId: string;
   vaccineId: string;
   doses: number;
@@ -95,11 +95,11 @@ export const api = {
   reservations: (clinicId: string, date: string | null) =>
     call<{ clinicId: string; date: string; reservations: DoseRow[] }>(`${clinicPath(clinicId)}/reservations${date ? `?date=${date}` : ''}`),
   recordDose: (clinicId: string, bookingNumber: string, dose: number, outcome: Outcome) =>
-    call<unknown>(`${clinicPath(clinicId)}/doses/${encodeURIComponent(bookingNumber)}/${dose}`, { ...STAFF, method: 'PUT', body: { outcome } }),
+    call<{ outcome: Outcome; correctedFrom: 'no_show' | null }>(`${clinicPath(clinicId)}/doses/${encodeURIComponent(bookingNumber)}/${dose}`, { ...STAFF, method: 'PUT', body: { outcome } }),
 
   leftovers: (clinicId: string) => call<Leftover[]>(`${clinicPath(clinicId)}/leftovers`),
   release: (clinicId: string, body: { campaignId: string; vaccineId: string; doses: number; until: string }) =>
     call<Leftover>(`${clinicPath(clinicId)}/leftovers`, { ...STAFF, method: 'POST', body }),
-  withdraw: (clinicId: string, id: string | number) =>
-    call<unknown>(`${clinicPath(clinicId)}/leftovers/${encodeURIComponent(String(id))}`, { ...STAFF, method: 'DELETE' }),
+  withdraw: (clinicId: string, id: number) =>
+    call<Leftover>(`${clinicPath(clinicId)}/leftovers/${id}`, { ...STAFF, method: 'DELETE' }),
 };

@@ -8,7 +8,7 @@ import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { api, type CapacityRow, type CapacityView, type Supply } from './api.ts';
 import { guarded } from './session.ts';
-import { addDays, common, dayLabel, errorText, t, vaccineName } from './words.ts';
+import { addDays, common, dayLabel, errorText, PLAUSIBLE_DAY, t, vaccineName } from './words.ts';
 
 const SPAN_DAYS = 14;
 
@@ -63,7 +63,7 @@ export function Capacity(props: { clinicId: string; campaignId: string; today: s
       <h2 id="capacity-heading">{w.heading}</h2>
       <p>{w.intro}</p>
       <label for="capacity-from">{w.fromLabel}</label>
-      <input id="capacity-from" class="date" type="date" value={from.value} onChange={(e) => e.currentTarget.value && (from.value = e.currentTarget.value)} />
+      <input id="capacity-from" class="date" type="date" value={from.value} onChange={(e) => PLAUSIBLE_DAY.test(e.currentTarget.value) && (from.value = e.currentTarget.value)} />
       <div class="pager">
         <button type="button" class="secondary" onClick={() => (from.value = addDays(from.value, -SPAN_DAYS))}>{w.earlier}</button>
         <button type="button" class="secondary" onClick={() => (from.value = addDays(from.value, SPAN_DAYS))}>{w.later}</button>
@@ -160,7 +160,7 @@ function CapacityItem(props: ItemProps) {
         <p id={`${id}-hint`} class="muted">
           {headroom === null ? w.noSupply : `${w.limits(row.booked, row.capacity + headroom)} ${w.headroom(headroom)}`}
         </p>
-        <p id={`${id}-msg`} class={message.value?.error ? 'error' : 'ok'} aria-live="polite" hidden={!message.value}>{message.value?.text}</p>
+        <p id={`${id}-msg`} class={`live ${message.value?.error ? 'error' : 'ok'}`} aria-live="polite">{message.value?.text}</p>
       </form>
     </li>
   );

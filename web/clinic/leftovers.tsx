@@ -35,6 +35,7 @@ export function Leftovers(props: { clinicId: string; campaignId: string; today: 
   const vaccines = useSignal<string[] | null>(null);
   const error = useSignal<string | null>(null);
   const note = useSignal<{ text: string; error: boolean } | null>(null);
+  const withdrawing = useSignal<Leftover['id'] | null>(null);
 
   async function reload(): Promise<void> {
     try {
@@ -58,12 +59,15 @@ export function Leftovers(props: { clinicId: string; campaignId: string; today: 
 
   async function withdraw(l: Leftover): Promise<void> {
     note.value = null;
+    withdrawing.value = l.id;
     try {
       await guarded(() => api.withdraw(props.clinicId, l.id));
       note.value = { text: w.withdrawn(vaccineName(l.vaccineId)), error: false };
       await reload();
     } catch (e) {
       note.value = { text: errorText(e), error: true };
+    } finally {
+      withdrawing.value = null;
     }
   }
 
@@ -76,7 +80,7 @@ export function Leftovers(props: { clinicId: string; campaignId: string; today: 
       {vaccines.value && vaccines.value.length > 0 && (
         <ReleaseForm clinicId={props.clinicId} campaignId={props.campaignId} vaccines={vaccines.value} onReleased={(text) => { note.value = { text, error: false }; void reload(); }} />
       )}
-      <p class={note.value?.error ? 'error' : 'ok'} role="status" hidden={!note.value}>{note.value?.text}</p>
+      <p class={`live ${note.value?.error ? 'error' : 'ok'}`} role="status">{note.value?.text}</p>
       <h3>{w.listHeading}</h3>
       {error.value && <p class="error" role="alert">{error.value}</p>}
       {list.value && mine.length === 0 && <p class="muted">{w.empty}</p>}
@@ -92,8 +96,8 @@ export function Leftovers(props: { clinicId: string; campaignId: string; today: 
                 <span class="muted"> · {w.releasedAt(koreaTime(l.releasedAt))}</span>
               </p>
               {state === 'open' && (
-                <button type="button" class="secondary" data-testid={`leftover-${l.id}-withdraw`} onClick={() => void withdraw(l)}>
-                  {w.withdraw}<span class="sr-only"> ({w.item(vaccineName(l.vaccineId), l.doses)})</span>
+                <button type="button" class="secondary" data-testid={`leftover-${l.id}-withdraw`} disabled={withdrawing.value === l.id} onClick={() => void withdraw(l)}>
+                  {withdrawing.value === l.id ? w.withdrawing : w.withdraw}<span class="sr-only"> ({w.item(vaccineName(l.vaccineId), l.doses)})</span>
                 </button>
               )}
             </li>

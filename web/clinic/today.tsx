@@ -7,9 +7,10 @@
  */
 import { useComputed, useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
+import { ApiError } from '../shared/http.ts';
 import { api, type DoseRow, type Outcome } from './api.ts';
 import { guarded } from './session.ts';
-import { common, dayLabel, errorText, t, vaccineName } from './words.ts';
+import { common, dayLabel, errorText, PLAUSIBLE_DAY, t, vaccineName } from './words.ts';
 
 /** A mark beside each outcome's word, so it never rests on colour (the word says it to screen readers). */
 const MARK = { administered: '✓', no_show: '✗', pending: '○' } as const;
@@ -54,7 +55,7 @@ export function DayList(props: { clinicId: string; today: string }) {
       <p class="muted">{w.todayIs(dayLabel(props.today))}</p>
       <label for="list-date">{w.dateLabel}</label>
       <div class="pager">
-        <input id="list-date" data-testid="list-date" class="date" type="date" value={date.value} onChange={(e) => e.currentTarget.value && (date.value = e.currentTarget.value)} />
+        <input id="list-date" data-testid="list-date" class="date" type="date" value={date.value} onChange={(e) => PLAUSIBLE_DAY.test(e.currentTarget.value) && (date.value = e.currentTarget.value)} />
         {date.value !== props.today && <button type="button" class="secondary" onClick={() => (date.value = props.today)}>{w.todayButton}</button>}
       </div>
       {error.value && <p class="error" role="alert">{error.value}</p>}
@@ -62,6 +63,7 @@ export function DayList(props: { clinicId: string; today: string }) {
       {list && (
         <>
           <p class="summary" data-testid="list-summary">{w.summary(list.length, count('administered'), count('no_show'), count(null))}</p>
+          {date.value > props.today && list.length > 0 && <p class="notice">{w.future}</p>}
           {list.length === 0 ? <p class="notice">{w.empty}</p> : (
             <>
               <label for="list-filter">{w.filterLabel}</label>
@@ -100,10 +102,12 @@ function DoseItem(props: { clinicId: string; row: DoseRow; due: boolean; onRecor
     busy.value = true;
     message.value = null;
     try {
-      await guarded(() => api.recordDose(props.clinicId, row.bookingNumber, row.dose, outcome));
-      props.onRecorded(row, outcome);
-      message.value = { text: w.recorded(row.name, dose, w.outcomes[outcome]), error: false };
+      const stored = await guarded(() => api.recordDose(props.clinicId, row.bookingNumber, row.dose, outcome));
+      props.onRecorded(row, stored.outcome);
+      message.value = { text: w.recorded(row.name, dose, w.outcomes[stored.outcome]), error: false };
     } catch (e) {
+      // Another device recorded it administered meanwhile: show what is stored, and why.
+      if (e instanceof ApiError && e.code === 'YEYAK_E_DOSE_ALREADY_ADMINISTERED') props.onRecorded(row, 'administered');
       message.value = { text: errorText(e), error: true };
     } finally {
       busy.value = false;
@@ -128,8 +132,8 @@ function DoseItem(props: { clinicId: string; row: DoseRow; due: boolean; onRecor
         <dt>{w.vaccine}</dt><dd>{vaccineName(row.vaccine)}</dd>
         <dt>{w.outcome}</dt><dd><strong class={`outcome ${outcome ?? 'pending'}`} data-testid={`${id}-outcome`}><span aria-hidden="true">{MARK[outcome ?? 'pending']} </span>{w.outcomes[outcome ?? 'pending']}</strong></dd>
       </dl>
-      <p ref={status} tabIndex={-1} class={message.value?.error ? 'error' : 'ok'} aria-live="polite" hidden={!message.value}>{message.value?.text}</p>
-      {!props.due ? outcome === null && <p class="muted">{w.future}</p> : confirming.value ? (
+      <p ref={status} tabIndex={-1} class={`live ${message.value?.error ? 'error' : 'ok'}`} aria-live="polite">{message.value?.text}</p>
+      {!props.due ? null : confirming.value ? (
         <div class="confirm" role="group" aria-labelledby={`${id}-confirm`} onKeyDown={(e) => e.key === 'Escape' && cancel()}>
           <p id={`${id}-confirm`}>{w.confirmNoShow(row.name, dose)}</p>
           <button type="button" ref={confirmYes} data-testid={`${id}-no_show-confirm`} disabled={busy.value} onClick={() => void record('no_show')}>{busy.value ? w.saving : w.confirmYes}</button>

@@ -29,6 +29,9 @@ export function koreaTime(iso: string): string {
   return Number.isFinite(ms) ? new Date(ms + KOREA_OFFSET_MS).toISOString().slice(11, 16) : iso;
 }
 
+/** A whole date typed or picked (typing a year digit by digit passes through years like 0002). */
+export const PLAUSIBLE_DAY = /^2\d{3}-\d{2}-\d{2}$/;
+
 export function addDays(day: string, n: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
 }

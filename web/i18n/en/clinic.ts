@@ -41,7 +41,6 @@ export const clinic: Shape<typeof ko> = {
     bookingNumber: 'Booking number',
     name: 'Name',
     birthDate: 'Date of birth',
-    doseLabel: 'Dose',
     vaccine: 'Vaccine',
     outcome: 'Outcome',
     outcomes: { administered: 'Administered', no_show: 'No-show', pending: 'Not recorded' },
@@ -53,8 +52,7 @@ export const clinic: Shape<typeof ko> = {
     confirmNo: 'Cancel',
     saving: 'Saving…',
     recorded: (name, dose, outcome) => `${name}, ${dose}: recorded as ${outcome}.`,
-    future: "This dose's day has not come yet: outcomes can be recorded from that day on.",
-    administeredFinal: 'A dose recorded as administered cannot be changed.',
+    future: 'This date has not come yet: outcomes can be recorded from that day on.',
   },
   capacity: {
     heading: 'Capacity by date and vaccine',

@@ -40,7 +40,6 @@ export const clinic = {
     bookingNumber: '예약번호',
     name: '이름',
     birthDate: '생년월일',
-    doseLabel: '차수',
     vaccine: '백신',
     outcome: '결과',
     outcomes: { administered: '접종 완료', no_show: '미접종(노쇼)', pending: '기록 전' },
@@ -52,8 +51,7 @@ export const clinic = {
     confirmNo: '취소',
     saving: '저장하는 중…',
     recorded: (name: string, dose: string, outcome: string) => `${name} 님 ${dose} 접종 결과를 기록했습니다: ${outcome}`,
-    future: '아직 접종일이 아니어서 결과를 기록할 수 없습니다. 접종일 당일부터 기록할 수 있습니다.',
-    administeredFinal: '접종 완료로 기록된 접종은 바꿀 수 없습니다.',
+    future: '아직 오지 않은 날짜라 접종 결과를 기록할 수 없습니다. 접종일 당일부터 기록할 수 있습니다.',
   },
   capacity: {
     heading: '날짜·백신별 접종 인원',
