@@ -1,7 +1,7 @@
 /**
  * The waiting page's three calls: join, status, challenge. Beside web/shared/http.ts's `call()`
  * (whose CSRF cookie and ApiError it uses) because this page also needs what the answers' headers
- * say — the sandbox, the server's time — and must survive an overloaded edge answering 503 in
+ * say (the sandbox, Retry-After) and must survive an overloaded edge answering 503 in
  * HTML, with a timeout on every request so a hung connection cannot stall the line.
  */
 import { API, ApiError, cookie } from '../shared/http.ts';
@@ -49,8 +49,6 @@ async function send<T>(path: string, method: string, headers: Record<string, str
   try {
     const res = await fetch(`${API}${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin', cache: 'no-store', signal: abort.signal });
     if (res.headers.has('yeyak-sandbox')) seen.sandbox = true;
-    const date = res.headers.get('date');
-    if (date) syncTo(date);
     let json: unknown = null;
     try {
       json = await res.json();
@@ -79,4 +77,13 @@ export function status(ticket: string): Promise<Standing> {
 
 export function challenge(c: string): Promise<Challenge> {
   return send<Challenge>(`${campaignPath(c)}/challenge`, 'GET', {});
+}
+
+/**
+ * Sets the page clock to the server's (its campaign clock: a rehearsal runs in August 2021), for
+ * a closed campaign's "join by itself then". Only there: the line itself needs no absolute time.
+ */
+export async function syncClock(): Promise<void> {
+  const list = await send<{ now?: string }[]>('/campaigns', 'GET', {});
+  if (list[0]?.now) syncTo(list[0].now);
 }

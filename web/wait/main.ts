@@ -8,6 +8,7 @@
  * ticket (Yeyak-Ticket) so the place is kept where it still can be. Admitted with a pass: the
  * pass goes to sessionStorage and localStorage `yeyak.pass.<c>`, and the page moves on to
  * `/#/book/<c>` by itself. The tab may be hidden: the place is kept alive at the same pace.
+ * web/wait/index.html is structure only (a CDN caches it): every word comes from the dictionaries.
  */
 import '../shared/base.css';
 import './wait.css';
@@ -18,12 +19,14 @@ import { backoffMs, nextPlace, parsePlace, pollDelayMs, reopenDelayMs } from './
 import { powAvailable, solvePow } from './pow.ts';
 import { announce, render, view, wireTopBar, type Phase, type Problem } from './view.ts';
 
-const SESSION_CODES = ['YEYAK_E_UNAUTHENTICATED', 'YEYAK_E_SESSION_EXPIRED', 'YEYAK_E_SESSION_REVOKED'];
+// Verifying again (on this device, with fresh cookies) is the way out of each of these.
+const SESSION_CODES = ['YEYAK_E_UNAUTHENTICATED', 'YEYAK_E_SESSION_EXPIRED', 'YEYAK_E_SESSION_REVOKED', 'YEYAK_E_DEVICE_MISMATCH', 'YEYAK_E_CSRF_TOKEN_INVALID'];
 const NOT_NOW_CODES = ['YEYAK_E_NOT_ELIGIBLE', 'YEYAK_E_WINDOW_CLOSED'];
 const POW_CODES = ['YEYAK_E_POW_REQUIRED', 'YEYAK_E_POW_INVALID', 'YEYAK_E_POW_REUSED'];
 const TICKET_CODES = ['YEYAK_E_TICKET_INVALID', 'YEYAK_E_TICKET_LAPSED'];
 const POW_ROUNDS_MAX = 3; // challenges solved for one join before backing off
 const REJOINS_MAX = 3; // joins in a row without a place that waits, before backing off
+const POW_SOLVE_MAX_MS = 90_000; // a challenge lives 2 min (POW_CHALLENGE_TTL_MS): solve and send within 1.5
 
 const campaign = new URLSearchParams(location.search).get('c') ?? '';
 const ticketKey = `yeyak.ticket.${campaign}`;
@@ -117,13 +120,14 @@ async function joinLine(pow?: { challenge: string; nonce: string }, powRound = 0
   } catch (e) {
     if (redirected(e)) return;
     if (e instanceof ApiError && POW_CODES.includes(e.code) && powRound < POW_ROUNDS_MAX) return void doWork(powRound + 1);
-    if (e instanceof ApiError && e.code === 'YEYAK_E_CAMPAIGN_CLOSED') return closed(e.details as { opensAt?: unknown; joinFrom?: unknown } | null);
+    if (e instanceof ApiError && e.code === 'YEYAK_E_CAMPAIGN_CLOSED') return void closed(e.details as { opensAt?: unknown; joinFrom?: unknown } | null);
     retryLater(e, () => void joinLine());
   }
 }
 
 /** Not open for joining yet (or ever again): say when, and join by itself then. */
-function closed(details: { opensAt?: unknown; joinFrom?: unknown } | null): void {
+async function closed(details: { opensAt?: unknown; joinFrom?: unknown } | null): Promise<void> {
+  await api.syncClock().catch(() => undefined); // else the phone's own clock
   const delayMs = reopenDelayMs(details, nowMs(), Math.random());
   if (delayMs === null) return show('ended');
   view.closed = { opensAt: String(details?.opensAt), joinFrom: String(details?.joinFrom) };
@@ -138,12 +142,13 @@ async function doWork(powRound: number): Promise<void> {
     const asked = await api.challenge(campaign);
     view.powPercent = 0;
     show('pow');
-    const expiresAtMs = Date.parse(asked.expiresAt);
+    // The challenge's life on this phone's clock (the server's may be a rehearsal's, or off).
+    const giveUpAtMs = nowMs() + POW_SOLVE_MAX_MS;
     const nonce = await solvePow(asked.challenge, asked.difficultyBits, (p) => {
       view.powPercent = p;
       render();
-    }, () => nowMs() >= expiresAtMs);
-    if (nonce === null) return void doWork(powRound + 1);
+    }, () => nowMs() >= giveUpAtMs);
+    if (nonce === null) return powRound < POW_ROUNDS_MAX ? void doWork(powRound + 1) : retryLater(new Error('unsolved'), () => void joinLine());
     await joinLine({ challenge: asked.challenge, nonce }, powRound);
   } catch (e) {
     if (!redirected(e)) retryLater(e, () => void joinLine());

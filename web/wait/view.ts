@@ -49,6 +49,9 @@ function when(iso: string, withDay: boolean): string {
   return new Intl.DateTimeFormat(locale(), { ...day, hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'Asia/Seoul' }).format(new Date(iso));
 }
 
+const seoulDay = (iso: string) => new Date(Date.parse(iso) + 9 * 3_600_000).toISOString().slice(0, 10);
+const sameDay = (c: { opensAt: string; joinFrom: string }) => seoulDay(c.opensAt) === seoulDay(c.joinFrom);
+
 const preQueue = (s: Standing | null): s is Standing & { opening: string } => s !== null && s.position === null && s.opening !== null;
 
 function stateText(): string {
@@ -62,7 +65,7 @@ function stateText(): string {
     case 'retrying':
       return t.retrying(view.retryInS);
     case 'closed':
-      return view.closed ? t.closed(when(view.closed.opensAt, true), when(view.closed.joinFrom, true)) : '';
+      return view.closed ? t.closed(when(view.closed.opensAt, true), when(view.closed.joinFrom, !sameDay(view.closed))) : '';
     case 'ended':
       return t.ended;
     case 'admitted':
@@ -80,7 +83,9 @@ function etaText(s: Standing): string {
   const t = words();
   if (s.paused) return t.etaPaused;
   if (preQueue(s)) return t.etaPreQueue(when(s.opening, false));
-  return `${t.etaAbout(duration(s.etaSeconds))} ${t.etaRange(duration(s.etaLowSeconds), duration(s.etaHighSeconds))}`;
+  const [about, low, high] = [s.etaSeconds, s.etaLowSeconds, s.etaHighSeconds].map(duration) as [string, string, string];
+  if (s.etaHighSeconds < 60) return t.underMinute;
+  return low === high ? t.etaAbout(about) : `${t.etaAbout(about)} ${t.etaRange(low, high)}`;
 }
 
 function renderPlace(s: Standing | null): void {
@@ -97,6 +102,7 @@ function renderPlace(s: Standing | null): void {
   if (percent === null) bar.removeAttribute('value');
   else bar.value = percent;
   bar.setAttribute('aria-valuetext', text);
+  bar.textContent = text; // the fallback where <progress> is not drawn
   $('progress-text').textContent = text;
 }
 
@@ -133,6 +139,10 @@ export function render(): void {
   langButton.lang = lang === 'ko' ? 'en' : 'ko';
   langButton.setAttribute('aria-label', c.langToggleLabel);
   $('state').textContent = stateText();
+  const work = $('pow') as HTMLProgressElement;
+  work.hidden = view.phase !== 'pow';
+  work.value = view.powPercent;
+  work.setAttribute('aria-valuetext', t.progressValue(view.powPercent));
   const notice = view.standing?.notice;
   const noticeText = notice ? notice[lang] || notice.en || notice.ko : '';
   $('notice').hidden = !noticeText || view.phase === 'problem';
