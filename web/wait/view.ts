@@ -138,6 +138,7 @@ export function render(): void {
   langButton.textContent = c.langToggle;
   langButton.lang = lang === 'ko' ? 'en' : 'ko';
   langButton.setAttribute('aria-label', c.langToggleLabel);
+  $('main').dataset.phase = view.phase; // wait.css: no "your place is kept" where there is none
   $('state').textContent = stateText();
   const work = $('pow') as HTMLProgressElement;
   work.hidden = view.phase !== 'pow';
