@@ -15,6 +15,8 @@ import { identityRoutes } from './identity/routes.ts';
 import { adminRoutes, operationsRoutes } from './operations/routes.ts';
 import { queueAdminRoutes, queueRoutes } from './waiting-room/routes.ts';
 import { staffRoutes } from './staff/routes.ts';
+import { staffSessionRoutes } from './staff/session-routes.ts';
+import { liveRoutes } from './operations/live-routes.ts';
 import { pagesRoutes } from './pages/routes.ts';
 import { WEB_ROOT } from './pages/build.ts';
 
@@ -48,6 +50,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
     metrics: services.metrics,
     signer: services.signer,
     staff: services.staff,
+    staffSessions: services.staffSessions,
     rateLimitStore: deps.rateLimitStore ?? services.queueHandle?.rateLimitStore,
   });
   await registerCapabilities(app, services);
@@ -115,6 +118,8 @@ async function registerCapabilities(app: FastifyInstance, s: Services): Promise<
       });
       await api.register(queueAdminRoutes, { room: s.waitingRoom.room, campaigns, clock });
       await api.register(staffRoutes, { db: s.db, clock, booking, metrics });
+      await api.register(staffSessionRoutes, { sessions: s.staffSessions, secureCookies });
+      await api.register(liveRoutes, { feed: s.live, campaigns });
     },
     { prefix: API_PREFIX },
   );

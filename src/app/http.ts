@@ -22,6 +22,7 @@ import type { SessionSigner } from '../identity/session.ts';
 import { SANDBOX_HEADER } from '../operations/routes.ts';
 import { installStaffAuth, looksLikeAdminPath } from '../staff/auth.ts';
 import type { StaffDirectory } from '../staff/staff.ts';
+import type { StaffSessions } from '../staff/session.ts';
 
 export const API_PREFIX = '/api/v1';
 
@@ -66,6 +67,7 @@ export interface EdgeDeps {
   metrics: Metrics;
   signer: SessionSigner;
   staff: StaffDirectory;
+  staffSessions: StaffSessions;
   /** Extra options for @fastify/rate-limit (e.g. a Redis client). */
   rateLimitStore?: Record<string, unknown> | undefined;
 }
@@ -108,9 +110,11 @@ export async function installEdge(app: FastifyInstance, deps: EdgeDeps): Promise
   // Staff access is decided on the matched route's declared policy (src/staff/auth.ts), deny by
   // default; every path under /api/v1/admin — existing or not — needs a staff credential. After
   // the security headers: its 401 and 403 answers carry them too.
-  installStaffAuth(app, deps.staff);
-  // Writes authenticated by the session cookie carry X-CSRF-Token (identity/auth.ts).
-  installCsrfProtection(app, deps.signer, [`${API_PREFIX}/identity/challenges`]);
+  installStaffAuth(app, deps.staff, deps.staffSessions);
+  // Writes authenticated by the session cookie carry X-CSRF-Token (identity/auth.ts). Staff paths
+  // use no citizen session: their cookie writes carry the staff session's token (staff/auth.ts),
+  // which a citizen cookie in the same browser must not refuse.
+  installCsrfProtection(app, deps.signer, [`${API_PREFIX}/identity/challenges`, `${API_PREFIX}/admin/`, `${API_PREFIX}/staff/`]);
   // Per-address limits (the join route sets its own); the address honours YEYAK_TRUST_PROXY.
   await app.register(rateLimit, {
     global: false,
@@ -134,7 +138,8 @@ async function installOpenApi(app: FastifyInstance): Promise<void> {
       components: {
         securitySchemes: {
           session: { type: 'http', scheme: 'bearer', description: 'sessionToken from identity verification (or the yeyak_session cookie)' },
-          admin: { type: 'http', scheme: 'bearer', description: 'YEYAK_ADMIN_TOKEN' },
+          admin: { type: 'http', scheme: 'bearer', description: 'YEYAK_ADMIN_TOKEN or a staff token (or the yeyak_staff sign-in cookie; its writes send X-CSRF-Token)' },
+          staffCookie: { type: 'apiKey', in: 'cookie', name: 'yeyak_staff', description: 'staff sign-in (POST /staff/session)' },
           ticket: { type: 'http', scheme: 'bearer', description: 'waiting-room ticket from POST /campaigns/{id}/queue' },
         },
       },

@@ -27,6 +27,8 @@ import { HealthMonitor } from '../waiting-room/health.ts';
 import type { QueueStore } from '../waiting-room/store.ts';
 import type { QueueStoreHandle } from '../waiting-room/factory.ts';
 import { StaffDirectory } from '../staff/staff.ts';
+import { StaffSessions } from '../staff/session.ts';
+import { LiveFeed } from '../operations/live.ts';
 
 export type ServiceLog = (level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>) => void;
 
@@ -64,6 +66,10 @@ export interface Services {
   readonly devices: DeviceLock;
   readonly identity: IdentityService;
   readonly staff: StaffDirectory;
+  /** Staff sign-in cookies for the pages (staff/session.ts). */
+  readonly staffSessions: StaffSessions;
+  /** The operator's live feed (operations/live.ts). */
+  readonly live: LiveFeed;
   /** Starts the timers (availability refresh, revocations, admission). */
   start(): void;
   /** Stops them, drains booking and closes what the services opened. */
@@ -118,11 +124,14 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const residents = new SyntheticResidentRegistry();
   const identity = new IdentityService(db, clock, config.rrnHashSecret, config.challengeTtlMs, identityProviders, residents, devices);
   built.booking = booking;
+  const staff = new StaffDirectory(db, config.adminToken);
 
   return {
     config, db, clock, metrics, campaigns, regionCodes, availability, booking, health, identityProviders, waitingRoom,
     queueHandle, signer, sessionAuth: new SessionAuth(signer, config.nodeEnv === 'production'), revocations, devices, identity,
-    staff: new StaffDirectory(db, config.adminToken),
+    staff,
+    staffSessions: new StaffSessions(db, staff, clock, config.sessionSecret),
+    live: createLiveFeed({ clock, campaigns, availability, booking, waitingRoom, identityProviders, metrics, log }),
     start() {
       availability.start();
       revocations.start();
@@ -159,4 +168,26 @@ function createBooking(
       d.health.recordBatch(ms, failed);
     },
   });
+}
+
+/** The live feed, reading the line, the waits, the lights, the bookings counter and the doses left per 시/도. */
+function createLiveFeed(
+  d: { clock: Clock; campaigns: CampaignRegistry; availability: AvailabilityView; booking: BookingService; waitingRoom: WaitingRoomParts; identityProviders: ProviderRegistry; metrics: Metrics; log: ServiceLog },
+): LiveFeed {
+  const { campaigns, availability, booking, waitingRoom } = d;
+  const remainingBySido = (id: string) => {
+    const c = campaigns.get(id);
+    return c ? (availability.regions(id, booking.firstBookableDay(c)) ?? []).filter((r) => r.level === 1) : [];
+  };
+  return new LiveFeed(
+    {
+      line: (id) => waitingRoom.lines.line(id),
+      waits: (id) => waitingRoom.lines.waitsOf(id),
+      identityLights: () => d.identityProviders.statuses(),
+      remainingBySido,
+      bookings: d.metrics.bookings,
+    },
+    d.clock,
+    { warn: (msg, fields) => d.log('warn', msg, fields) },
+  );
 }

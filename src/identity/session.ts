@@ -1,5 +1,6 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
+import { Sealer } from '../core/seal.ts';
 import type { Citizen, PersonFacts } from '../rules/campaign.ts';
 import { DeviceIds } from './devices.ts';
 
@@ -7,9 +8,10 @@ import { DeviceIds } from './devices.ts';
  * Sessions are sealed tokens, so a booking request needs no session lookup: the token carries the
  * person id and the facts eligibility needs (birth date, sex), never the RRN — encrypted, so a
  * token that leaks (a log, a screenshot, a shared device) tells nobody who it belongs to.
- * AES-256-GCM with a key derived (HKDF-SHA256) from the session secret, a random 96-bit IV per
- * token, and the purpose as additional data: tampering, another key or another kind of token
- * fails authentication. Format: "s1." base64url(IV ‖ ciphertext ‖ tag), ~220 characters.
+ * core/seal.ts: AES-256-GCM with a key derived (HKDF-SHA256) from the session secret for this
+ * purpose, a random 96-bit IV per token, and the purpose as additional data: tampering, another
+ * key or another kind of token fails authentication. Format: "s1." base64url(IV ‖ ciphertext ‖
+ * tag), ~220 characters.
  */
 export interface Session extends Citizen {
   /** Expiry, ms since epoch. */
@@ -42,16 +44,12 @@ export const SESSION_COOKIE = 'yeyak_session';
 export const CSRF_COOKIE = 'yeyak_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
 const TOKEN_LENGTH_MAX = 512; // bytes: a token is ~220; anything longer is not ours
-const TOKEN_PREFIX = 's1.';
-const AAD = Buffer.from('yeyak session token v1');
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const SEAL = { purpose: 'yeyak session token v1', prefix: 's1.', lengthMax: TOKEN_LENGTH_MAX } as const;
 
 export class SessionSigner {
   /** Device ids are keyed from the same secret (their own derived key): devices.ts. */
   readonly deviceIds: DeviceIds;
-  private readonly key: Buffer;
+  private readonly sealer: Sealer;
 
   constructor(
     private readonly secret: string,
@@ -60,7 +58,7 @@ export class SessionSigner {
     /** Logged-out session ids (revocations.ts); none: nothing is revoked. */
     private readonly revocations: RevocationCheck | null = null,
   ) {
-    this.key = Buffer.from(hkdfSync('sha256', secret, 'yeyak', 'yeyak session token v1 aes-256-gcm', 32));
+    this.sealer = new Sealer(secret, SEAL);
     this.deviceIds = new DeviceIds(secret);
   }
 
@@ -75,7 +73,7 @@ export class SessionSigner {
       exp: this.clock.nowMs() + this.ttlMs,
       ...(device !== undefined ? { dv: device } : {}),
     };
-    return { token: this.seal(payload), session: toSession(payload) };
+    return { token: this.sealer.seal(payload), session: toSession(payload) };
   }
 
   /** Returns the session, 'expired', or null for anything forged, malformed or logged out. */
@@ -86,7 +84,7 @@ export class SessionSigner {
 
   /** As verify, but tells a logged-out session ('revoked') from a forged one (null). */
   inspect(token: string): Session | 'expired' | 'revoked' | null {
-    const payload = this.open(token);
+    const payload = this.sealer.open(token);
     if (!isPayload(payload)) return null;
     if (payload.exp <= this.clock.nowMs()) return 'expired';
     if (this.revocations?.isRevoked(payload.sid)) return 'revoked';
@@ -108,30 +106,6 @@ export class SessionSigner {
     const a = Buffer.from(given);
     const b = Buffer.from(this.csrfToken(sid));
     return a.length === b.length && timingSafeEqual(a, b);
-  }
-
-  private seal(payload: Payload): string {
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv).setAAD(AAD);
-    const sealed = Buffer.concat([iv, cipher.update(JSON.stringify(payload), 'utf8'), cipher.final(), cipher.getAuthTag()]);
-    return `${TOKEN_PREFIX}${sealed.toString('base64url')}`;
-  }
-
-  /** The claims of a token this server sealed, or null (forged, tampered, garbage, too long). */
-  private open(token: string): unknown {
-    if (token.length > TOKEN_LENGTH_MAX || !token.startsWith(TOKEN_PREFIX)) return null;
-    const body = token.slice(TOKEN_PREFIX.length);
-    if (!BASE64URL.test(body)) return null;
-    const sealed = Buffer.from(body, 'base64url');
-    if (sealed.length <= IV_BYTES + TAG_BYTES) return null;
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, sealed.subarray(0, IV_BYTES)).setAAD(AAD);
-      decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-      const plain = Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]);
-      return JSON.parse(plain.toString('utf8')) as unknown;
-    } catch {
-      return null; // authentication failed (or, impossibly for our own claims, not JSON)
-    }
   }
 }
 

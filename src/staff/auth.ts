@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { YeyakError } from '../core/errors.ts';
 import { sendError } from '../core/http.ts';
+import { STAFF_COOKIE, STAFF_CSRF_HEADER, type StaffSessions } from './session.ts';
 import type { StaffDirectory, StaffMember, StaffRole } from './staff.ts';
 
 /**
@@ -61,11 +62,14 @@ export function looksLikeAdminPath(rawUrl: string): boolean {
  * - registering a route under /api/v1/admin without a staff policy fails at start;
  * - a request that matched a route with a policy needs a staff credential (401) whose role the
  *   policy allows, and for clinic staff their own clinic in the matched parameter (403);
+ * - the credential is `Authorization: Bearer <token>`, or (no Authorization header) the sign-in
+ *   cookie (staff/session.ts), whose writes — anything but GET and HEAD — also carry its
+ *   X-CSRF-Token (403 CSRF_TOKEN_INVALID): the browser sends the cookie on its own;
  * - a request that matched no route but looks like an admin path answers 401 without a
  *   credential, as every admin path does, existing or not.
  * Runs onRequest: before the body is read.
  */
-export function installStaffAuth(app: FastifyInstance, directory: StaffDirectory): void {
+export function installStaffAuth(app: FastifyInstance, directory: StaffDirectory, sessions: StaffSessions): void {
   app.decorateRequest('staff', null);
   app.addHook('onRoute', (route) => {
     if (underAdmin(route.url) && !route.config?.staff) {
@@ -76,12 +80,29 @@ export function installStaffAuth(app: FastifyInstance, directory: StaffDirectory
     const policy = request.routeOptions.config?.staff;
     const matched = request.routeOptions.url !== undefined;
     if (!policy && (matched || !looksLikeAdminPath(request.url))) return;
-    const header = request.headers.authorization ?? '';
-    const staff = header.startsWith('Bearer ') ? await directory.resolve(header.slice(7)) : null;
-    if (!staff) return sendError(reply, new YeyakError('YEYAK_E_ADMIN_UNAUTHENTICATED'));
+    const staff = await credentialOf(request, directory, sessions);
+    if (staff instanceof YeyakError) return sendError(reply, staff);
     if (policy && !allowed(staff, policy, request)) return sendError(reply, new YeyakError('YEYAK_E_FORBIDDEN'));
     request.staff = staff;
   });
+}
+
+const READS = new Set(['GET', 'HEAD']);
+
+/** The bearer token's staff member, else the sign-in cookie's (a write: with its CSRF token); else why not. */
+async function credentialOf(request: FastifyRequest, directory: StaffDirectory, sessions: StaffSessions): Promise<StaffMember | YeyakError> {
+  const header = request.headers.authorization;
+  if (header !== undefined) {
+    const staff = header.startsWith('Bearer ') ? await directory.resolve(header.slice(7)) : null;
+    return staff ?? new YeyakError('YEYAK_E_ADMIN_UNAUTHENTICATED');
+  }
+  const session = await sessions.resolve(request.cookies?.[STAFF_COOKIE]);
+  if (!session) return new YeyakError('YEYAK_E_ADMIN_UNAUTHENTICATED');
+  if (!READS.has(request.method)) {
+    const given = request.headers[STAFF_CSRF_HEADER];
+    if (!sessions.checkCsrf(session.sid, typeof given === 'string' ? given : undefined)) return new YeyakError('YEYAK_E_CSRF_TOKEN_INVALID');
+  }
+  return session.staff;
 }
 
 function allowed(staff: StaffMember, policy: StaffPolicy, request: FastifyRequest): boolean {

@@ -45,29 +45,50 @@ export async function addStaff(
   return { staff: { id: Number(id), role: input.role, clinicId: input.clinicId, name: input.name }, token };
 }
 
+const ADMIN: StaffMember = Object.freeze({ id: null, role: 'operator', clinicId: null, name: 'YEYAK_ADMIN_TOKEN' });
+
 /** Resolves a bearer token to a staff member: YEYAK_ADMIN_TOKEN (operator), else a live staff row. */
 export class StaffDirectory {
   private readonly adminToken: Buffer;
+  /** SHA-256 (hex) of YEYAK_ADMIN_TOKEN, to check what a sign-in was bound to; empty when unset. */
+  private readonly adminTokenHash: Buffer;
 
   constructor(
     private readonly db: Queryable,
     adminToken: string,
   ) {
     this.adminToken = Buffer.from(adminToken);
+    this.adminTokenHash = Buffer.from(adminToken ? hashStaffToken(adminToken) : '');
   }
 
   async resolve(token: string): Promise<StaffMember | null> {
     if (!token || token.length > TOKEN_LENGTH_MAX) return null;
-    const given = Buffer.from(token);
-    if (this.adminToken.length > 0 && given.length === this.adminToken.length && timingSafeEqual(given, this.adminToken)) {
-      return { id: null, role: 'operator', clinicId: null, name: 'YEYAK_ADMIN_TOKEN' };
-    }
+    if (sameBytes(Buffer.from(token), this.adminToken)) return ADMIN;
     if (!token.startsWith(TOKEN_PREFIX)) return null;
+    return this.liveRow('token_hash = $1', [hashStaffToken(token)]);
+  }
+
+  /**
+   * The staff member a sign-in was bound to (staff/session.ts), while that credential stands:
+   * YEYAK_ADMIN_TOKEN still hashes to `tokenHash` (id null), or the row still holds that token and
+   * is not disabled. Else null.
+   */
+  async resolveBound(id: number | null, tokenHash: string): Promise<StaffMember | null> {
+    if (id === null) return sameBytes(Buffer.from(tokenHash), this.adminTokenHash) ? ADMIN : null;
+    return this.liveRow('id = $1 AND token_hash = $2', [id, tokenHash]);
+  }
+
+  private async liveRow(where: string, params: unknown[]): Promise<StaffMember | null> {
     const r = await this.db.query<{ id: number; role: StaffRole; clinic_id: string | null; name: string }>(
-      'SELECT id, role, clinic_id, name FROM staff WHERE token_hash = $1 AND disabled_at IS NULL',
-      [hashStaffToken(token)],
+      `SELECT id, role, clinic_id, name FROM staff WHERE ${where} AND disabled_at IS NULL`,
+      params,
     );
     const row = r.rows[0];
     return row ? { id: Number(row.id), role: row.role, clinicId: row.clinic_id, name: row.name } : null;
   }
+}
+
+/** Constant-time equality; an empty expected value matches nothing. */
+function sameBytes(given: Buffer, expected: Buffer): boolean {
+  return expected.length > 0 && given.length === expected.length && timingSafeEqual(given, expected);
 }

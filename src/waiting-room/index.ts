@@ -13,6 +13,8 @@ import type { SaveQueueSettings } from './ports.ts';
 import { readCheckpoint } from './sql.ts';
 import type { QueueSettings, QueueStore } from './store.ts';
 import { parseKeys, TokenSigner } from './tokens.ts';
+import { LineViews } from './live-view.ts';
+import { WaitRecorder } from './waits.ts';
 
 export interface WaitingRoomParts {
   room: WaitingRoom;
@@ -20,6 +22,8 @@ export interface WaitingRoomParts {
   store: QueueStore;
   powSigner: TokenSigner;
   nodeId: string;
+  /** The lines as the operator's live feed shows them, with the waits this node recorded. */
+  lines: LineViews;
 }
 
 /**
@@ -78,6 +82,7 @@ export async function createWaitingRoom(config: Config, deps: WaitingRoomDeps): 
   // A Redis line is shared and may be live (other nodes serving it): it restores itself when it
   // finds its state lost (the init marker), and only then.
   if (deps.store.kind === 'memory') await restoreFromCheckpoints(deps.store, deps.db, deps.campaigns);
+  const waits = new WaitRecorder();
   const room = new WaitingRoom(deps.store, deps.clock, deps.campaigns, {
     tickets: new TokenSigner(keys, 'ticket'),
     passes: new TokenSigner(keys, 'pass'),
@@ -86,7 +91,10 @@ export async function createWaitingRoom(config: Config, deps: WaitingRoomDeps): 
     stateRefreshMs: config.queueStateRefreshMs,
     db: deps.db,
     saveSettings: deps.saveQueueSettings,
-    onAdmittedClaim: (err) => deps.metrics.queueEtaError.observe(err),
+    onAdmittedClaim: (wait) => {
+      deps.metrics.queueEtaError.observe(wait.waitedSeconds - wait.promisedSeconds);
+      waits.record(wait, deps.clock.nowMs());
+    },
   });
   const controller = new AdmissionController(deps.store, deps.db, deps.clock, () => deps.campaigns.list(), {
     nodeId,
@@ -98,7 +106,8 @@ export async function createWaitingRoom(config: Config, deps: WaitingRoomDeps): 
     onAdmit: (campaign, n) => deps.metrics.queueAdmissions.inc({ campaign }, n),
   });
   registerQueueGauges(deps.metrics, room, deps.campaigns, deps.clock);
-  return { room, controller, store: deps.store, powSigner: new TokenSigner(keys, 'pow'), nodeId };
+  const lines = new LineViews(deps.store, deps.db, deps.campaigns, deps.clock, waits);
+  return { room, controller, store: deps.store, powSigner: new TokenSigner(keys, 'pow'), nodeId, lines };
 }
 
 function registerQueueGauges(metrics: Metrics, room: WaitingRoom, campaigns: CampaignLookup, clock: Clock): void {

@@ -11,6 +11,7 @@ import { POLL_FAR_MS, POLL_NEAR_MS } from './estimate.ts';
 import type { PlaceAnswer, StatusAnswer } from './line.ts';
 import type { QueueStore } from './store.ts';
 import { passClaims, passOf, type Pass, type Ticket, type TokenSigner } from './tokens.ts';
+import type { AdmittedWait } from './waits.ts';
 
 export interface Holder {
   /** The device id the request carries (cookie or Yeyak-Device header). */
@@ -39,8 +40,8 @@ export interface PassOptions {
   ttlMs: number;
   /** An admitted place must be claimed within this long of its admission (else it lapsed). */
   claimWindowMs: number;
-  /** Called when a ticket is first seen admitted: (seconds waited − seconds promised at join). */
-  onAdmittedClaim?: (etaErrorSeconds: number) => void;
+  /** Called when a ticket is first seen admitted: how long it waited, and the wait promised at join. */
+  onAdmittedClaim?: (wait: AdmittedWait) => void;
 }
 
 const NO_WAIT = { etaSeconds: 0, etaLowSeconds: 0, etaHighSeconds: 0 };
@@ -66,7 +67,9 @@ export class Passes {
     // The passes in use are at the cap: the pass comes when one frees (expiry or a booking).
     if (claim.outcome === 'full') return { ...a, ...NO_WAIT, pollAfterMs: POLL_NEAR_MS, passPending: true };
     const expiresAtMs = claim.expMs;
-    if (claim.outcome === 'claimed' && t.promisedEtaSeconds !== undefined) this.opts.onAdmittedClaim?.((now - t.issuedAtMs) / 1000 - t.promisedEtaSeconds);
+    if (claim.outcome === 'claimed' && t.promisedEtaSeconds !== undefined) {
+      this.opts.onAdmittedClaim?.({ campaignId: c.id, waitedSeconds: (now - t.issuedAtMs) / 1000, promisedSeconds: t.promisedEtaSeconds });
+    }
     // Bound to the ticket's device, and to the person: the ticket's, or the session's that asks.
     const personId = t.personId ?? holder.personId;
     const pass: Pass = { campaignId: c.id, position: a.position, device: t.device, expiresAtMs, ...(personId !== undefined ? { personId } : {}) };

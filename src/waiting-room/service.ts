@@ -10,6 +10,7 @@ import { dbPersonPlaces, memoryPersonPlaces, type PersonPlaces } from './person-
 import type { SaveQueueSettings } from './ports.ts';
 import type { JoinResult, QueueSettings, QueueState, QueueStore } from './store.ts';
 import { ticketClaims, ticketOf, type Pass, type Ticket, type TokenSigner } from './tokens.ts';
+import type { AdmittedWait } from './waits.ts';
 
 /**
  * The waiting room as citizens see it: join, status, and the pass gate (passes.ts). A node keeps
@@ -39,8 +40,8 @@ export interface WaitingRoomOptions {
    * (a benchmark) a change lives in the store only.
    */
   saveSettings?: SaveQueueSettings;
-  /** Called when a ticket is first seen admitted: (seconds waited − seconds promised at join). */
-  onAdmittedClaim?: (etaErrorSeconds: number) => void;
+  /** Called when a ticket is first seen admitted: how long it waited, and the wait promised at join. */
+  onAdmittedClaim?: (wait: AdmittedWait) => void;
 }
 
 export interface JoinAnswer extends StatusAnswer {

@@ -2,7 +2,7 @@
  * The waiting room's statements, on its own tables: queue_checkpoint (what a lost or restarted
  * line restores from) and queue_person_ticket (a verify-first person's place). The checkpoint is
  * written by ONE statement, so its rule lives in one place: the counters only rise (GREATEST),
- * the opening's seed and frozen count are set once (coalesce).
+ * the opening's seed, its time and the frozen count are set once (coalesce).
  */
 import type { Queryable } from '../core/db.ts';
 import { assert } from '../core/errors.ts';
@@ -17,14 +17,15 @@ export type CheckpointWrite = Partial<QueueFloor>;
  */
 export async function writeCheckpoint(db: Queryable, campaignId: string, to: CheckpointWrite, nowMs: number): Promise<QueueFloor> {
   const r = await db.query<CheckpointRow>(
-    `INSERT INTO queue_checkpoint (campaign_id, last_seq, pre_count, admitted_up_to, shuffle_seed, frozen_pre_count, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
+    `INSERT INTO queue_checkpoint (campaign_id, last_seq, pre_count, admitted_up_to, shuffle_seed, frozen_pre_count, updated_at, shuffled_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $5::bigint IS NULL THEN NULL ELSE $7::timestamptz END)
      ON CONFLICT (campaign_id) DO UPDATE SET
        last_seq = GREATEST(queue_checkpoint.last_seq, excluded.last_seq),
        pre_count = GREATEST(queue_checkpoint.pre_count, excluded.pre_count),
        admitted_up_to = GREATEST(queue_checkpoint.admitted_up_to, excluded.admitted_up_to),
        shuffle_seed = coalesce(queue_checkpoint.shuffle_seed, excluded.shuffle_seed),
        frozen_pre_count = coalesce(queue_checkpoint.frozen_pre_count, excluded.frozen_pre_count),
+       shuffled_at = coalesce(queue_checkpoint.shuffled_at, excluded.shuffled_at),
        updated_at = excluded.updated_at
      RETURNING ${CHECKPOINT_COLUMNS}`,
     [
@@ -47,6 +48,13 @@ export async function readCheckpoint(db: Queryable, campaignId: string): Promise
   const r = await db.query<CheckpointRow>(`SELECT ${CHECKPOINT_COLUMNS} FROM queue_checkpoint WHERE campaign_id = $1`, [campaignId]);
   const row = r.rows[0];
   return row ? floorOf(row) : null;
+}
+
+/** When the opening's seed was first recorded (the shuffle), ISO; null before it or without a checkpoint. */
+export async function readShuffledAt(db: Queryable, campaignId: string): Promise<string | null> {
+  const r = await db.query<{ shuffled_at: Date | string | null }>('SELECT shuffled_at FROM queue_checkpoint WHERE campaign_id = $1', [campaignId]);
+  const at = r.rows[0]?.shuffled_at;
+  return at === null || at === undefined ? null : new Date(at).toISOString();
 }
 
 const CHECKPOINT_COLUMNS = 'last_seq, pre_count, admitted_up_to, shuffle_seed, frozen_pre_count';

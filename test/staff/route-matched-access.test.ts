@@ -114,7 +114,7 @@ describe('staff access is decided on the matched route', () => {
 describe('deny by default', () => {
   it('an admin route that declares no staff policy cannot even be registered', async () => {
     const app = Fastify();
-    installStaffAuth(app, new StaffDirectory(t.db, t.config.adminToken));
+    installStaffAuth(app, new StaffDirectory(t.db, t.config.adminToken), t.app.yeyak.staffSessions);
     const boot = async () => {
       await app.register(async (api) => {
         api.get('/admin/forgotten', async () => ({ secret: true }));
@@ -127,7 +127,7 @@ describe('deny by default', () => {
 
   it('a route outside /admin that declares a staff policy is protected too', async () => {
     const app = Fastify();
-    installStaffAuth(app, new StaffDirectory(t.db, t.config.adminToken));
+    installStaffAuth(app, new StaffDirectory(t.db, t.config.adminToken), t.app.yeyak.staffSessions);
     app.get('/internal/report', { config: { staff: { roles: ['operator'] } } }, async () => ({ secret: true }));
     const res = await app.inject({ method: 'GET', url: '/internal/report' });
     expect(res.statusCode).toBe(401);
