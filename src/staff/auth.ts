@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { YeyakError } from '../core/errors.ts';
 import { sendError } from '../core/http.ts';
-import { STAFF_COOKIE, STAFF_CSRF_HEADER, type StaffSessions } from './session.ts';
+import { STAFF_COOKIE, STAFF_CSRF_HEADER, STAFF_CSRF_REFUSAL, type StaffSessions } from './session.ts';
 import type { StaffDirectory, StaffMember, StaffRole } from './staff.ts';
 
 /**
@@ -100,7 +100,7 @@ async function credentialOf(request: FastifyRequest, directory: StaffDirectory, 
   if (!session) return new YeyakError('YEYAK_E_ADMIN_UNAUTHENTICATED');
   if (!READS.has(request.method)) {
     const given = request.headers[STAFF_CSRF_HEADER];
-    if (!sessions.checkCsrf(session.sid, typeof given === 'string' ? given : undefined)) return new YeyakError('YEYAK_E_CSRF_TOKEN_INVALID');
+    if (!sessions.checkCsrf(session.sid, typeof given === 'string' ? given : undefined)) return new YeyakError('YEYAK_E_CSRF_TOKEN_INVALID', STAFF_CSRF_REFUSAL);
   }
   return session.staff;
 }

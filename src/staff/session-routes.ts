@@ -1,7 +1,7 @@
 import type {} from '@fastify/rate-limit'; // augments route config with rateLimit
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { YeyakError } from '../core/errors.ts';
-import { STAFF_COOKIE, STAFF_CSRF_COOKIE, STAFF_CSRF_HEADER, type StaffSession, type StaffSessions } from './session.ts';
+import { STAFF_COOKIE, STAFF_CSRF_COOKIE, STAFF_CSRF_HEADER, STAFF_CSRF_REFUSAL, type StaffSession, type StaffSessions } from './session.ts';
 import { currentSessionSchema, signInSchema, signOutSchema } from './session-schemas.ts';
 
 export interface StaffSessionRouteDeps {
@@ -56,7 +56,7 @@ export async function staffSessionRoutes(app: FastifyInstance, deps: StaffSessio
     const session = await deps.sessions.resolve(request.cookies?.[STAFF_COOKIE]);
     if (session) {
       const given = request.headers[STAFF_CSRF_HEADER];
-      if (!deps.sessions.checkCsrf(session.sid, typeof given === 'string' ? given : undefined)) throw new YeyakError('YEYAK_E_CSRF_TOKEN_INVALID');
+      if (!deps.sessions.checkCsrf(session.sid, typeof given === 'string' ? given : undefined)) throw new YeyakError('YEYAK_E_CSRF_TOKEN_INVALID', STAFF_CSRF_REFUSAL);
       await deps.sessions.revoke(session);
       request.log.info({ staffId: session.staff.id ?? 'YEYAK_ADMIN_TOKEN' }, 'staff signed out');
     }

@@ -22,6 +22,8 @@ export const STAFF_COOKIE = 'yeyak_staff';
 export const STAFF_CSRF_COOKIE = 'yeyak_staff_csrf';
 export const STAFF_CSRF_HEADER = 'x-csrf-token';
 export const STAFF_SESSION_TTL_MS = 8 * 3_600_000; // 8 h: a working day
+/** The refusal of a cookie write without its token (the catalogue's text names the citizens' cookie). */
+export const STAFF_CSRF_REFUSAL = `Send the X-CSRF-Token header (the sign-in answer's csrfToken, or the ${STAFF_CSRF_COOKIE} cookie) with writes made with the staff sign-in cookie.`;
 
 const SEAL = { purpose: 'yeyak staff session v1', prefix: 'st1.', lengthMax: 512 } as const; // a cookie is ~230 characters
 const SID_BYTES = 16;

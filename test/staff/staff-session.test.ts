@@ -88,7 +88,7 @@ function suite(store: string, make: () => Promise<{ t: TestApp; cleanup: () => P
       for (const headers of [{}, { 'x-csrf-token': 'forged' }, { 'x-csrf-token': other.csrf }] as Record<string, string>[]) {
         const res = await pause(s, true, headers);
         expect(res.statusCode, JSON.stringify(headers)).toBe(403);
-        expect(res.json()).toMatchObject({ error: { code: 'YEYAK_E_CSRF_TOKEN_INVALID' } });
+        expect(res.json()).toMatchObject({ error: { code: 'YEYAK_E_CSRF_TOKEN_INVALID', message: expect.stringContaining('yeyak_staff_csrf') } });
       }
       expect((await overview(s)).statusCode).toBe(200);
       const line = await t.app.inject({ method: 'GET', url: `${API}/admin/queue/demo`, ...withCookie(s) });
