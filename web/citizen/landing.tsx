@@ -62,6 +62,8 @@ function CampaignCard(props: { c: Campaign; first: boolean; single: boolean }) {
   const { c } = props;
   const t = useT();
   const name = c.name[lang.value];
+  const now = nowMs();
+  const ended = c.openWindows.length === 0 && !c.windows.some((w) => Date.parse(w.opensAt) > now);
   const start = () => {
     chooseCampaign(c.id);
     go(hasSession() ? `#/eligibility/${c.id}` : '#/verify');
@@ -75,14 +77,18 @@ function CampaignCard(props: { c: Campaign; first: boolean; single: boolean }) {
       <p>{c.birthFrom && c.birthTo ? t.landing.eligibleBirth(birthDay(c.birthFrom), birthDay(c.birthTo)) : t.landing.eligibleAny}</p>
       {c.doses === 2 && c.dose2IntervalDays !== null && <p>{t.landing.dose2(c.dose2IntervalDays)}</p>}
       {c.supplyExhausted ? <p class="notice">{t.landing.exhausted}</p> : <p aria-live="polite">{t.landing.remaining(count(c.remainingFirstDoses))}</p>}
-      <h2>{t.landing.readyTitle}</h2>
-      <ul class="checklist">
-        {t.landing.ready.map((item) => <li key={item}>{item}</li>)}
-      </ul>
-      <p class="muted">{t.landing.startHint}</p>
-      <button type="button" class="big" data-testid={props.first ? 'start' : `start-${c.id}`} onClick={start}>
-        {t.landing.start}
-      </button>
+      {!ended && (
+        <>
+          <h2>{t.landing.readyTitle}</h2>
+          <ul class="checklist">
+            {t.landing.ready.map((item) => <li key={item}>{item}</li>)}
+          </ul>
+          <p class="muted">{t.landing.startHint}</p>
+          <button type="button" class="big" data-testid={props.first ? 'start' : `start-${c.id}`} onClick={start}>
+            {t.landing.start}
+          </button>
+        </>
+      )}
       <p><a href="#/my">{t.landing.my}</a></p>
       <Schedule c={c} />
     </section>
@@ -118,18 +124,19 @@ function Today(props: { c: Campaign }) {
   }
   const now = nowMs();
   const next = c.windows.filter((w) => Date.parse(w.opensAt) > now).sort((a, b) => Date.parse(a.opensAt) - Date.parse(b.opensAt))[0];
+  if (!next) {
+    return (
+      <div class="today">
+        <h2 class="headline">{t.landing.ended}</h2>
+      </div>
+    );
+  }
   return (
     <div class="today" aria-live="polite">
       <h2 class="headline">{t.landing.closedTitle}</h2>
-      {next ? (
-        <>
-          <p class="headline">{t.landing.nextOpens(instant(next.opensAt, tz))}</p>
-          <p class="sub">{t.landing.nextWho(whoOf(c, next))}</p>
-          <p class="muted">{t.landing.timeNote}</p>
-        </>
-      ) : (
-        <p class="sub">{t.landing.ended}</p>
-      )}
+      <p class="headline">{t.landing.nextOpens(instant(next.opensAt, tz))}</p>
+      <p class="sub">{t.landing.nextWho(whoOf(c, next))}</p>
+      <p class="muted">{t.landing.timeNote}</p>
     </div>
   );
 }
