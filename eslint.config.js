@@ -15,7 +15,7 @@ const MACHINE_CLOCK = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.yeyak/', 'dist/'] },
+  { ignores: ['node_modules/', '.yeyak/', 'dist/', 'scratch/', 'screenshots/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -17,7 +17,7 @@ describe.runIf(browserAvailable())('citizen pages', () => {
   let server: Server;
   let browser: Browser;
   beforeAll(async () => {
-    server = await startServer({ waitingRoom: { ratePerS: 1, paused: true } });
+    server = await startServer({ waitingRoom: { ratePerS: 2, paused: true } });
     browser = await launch();
   });
   afterAll(async () => {
@@ -110,7 +110,7 @@ describe.runIf(browserAvailable())('citizen pages', () => {
       await expect.poll(() => aheadOf(page), { timeout: 10_000 }).toBe(3);
       await checked(page, `wait-${lang}`);
       await steer({ paused: false });
-      // Admitted at 1 a second: the page moves on by itself to booking.
+      // Admitted at 2 a second: the page moves on by itself to booking.
       await page.waitForURL(/#\/book\//, { timeout: 30_000 });
       const bookingNumber = await book(page, lang);
       expect(bookingNumber).toMatch(/^[A-Z0-9]{4}(-[A-Z0-9]{4})+$/);

@@ -104,7 +104,7 @@ export async function launch(): Promise<Browser> {
 
 /** A phone: 360×740, touch, Korean locale and Seoul time unless told otherwise. */
 export async function phone(browser: Browser, locale = 'ko-KR'): Promise<BrowserContext> {
-  return browser.newContext({ viewport: PHONE, hasTouch: true, isMobile: true, deviceScaleFactor: 2, locale, timezoneId: 'Asia/Seoul' });
+  return browser.newContext({ viewport: PHONE, hasTouch: true, isMobile: true, deviceScaleFactor: 1, locale, timezoneId: 'Asia/Seoul' });
 }
 
 export interface AxeFinding {
