@@ -9,7 +9,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, type Campaign, type Clinic, type DateLeft } from './api.ts';
 import { count, day } from './format.ts';
 import { go } from './router.ts';
-import { attemptKey, campaignOf, dropPass, endAttempt, goToWaitingRoom, loadCampaigns, passOf, peekAfterWait, writeHeaders } from './state.ts';
+import { attemptKey, campaignOf, dropPass, endAttempt, goToWaitingRoom, hasSession, loadCampaigns, passOf, peekAfterWait, writeHeaders } from './state.ts';
 import { codeOf, Facts, Loading, Problem, Refused, Title, useT, vaccineName } from './parts.tsx';
 import { ClinicButton, Dates, RegionAndClinic } from './picker.tsx';
 import { needsSession, toVerify } from './eligibility.tsx';
@@ -21,6 +21,7 @@ const RETRY = new Set(['YEYAK_E_BUSY', 'YEYAK_E_RATE_LIMITED', 'YEYAK_E_INTERNAL
 /** Answers that settle the attempt: a new choice is a new key. */
 const SETTLED = new Set([...FULL, 'YEYAK_E_RESERVATION_CANCELLED', 'YEYAK_E_IDEMPOTENCY_MISMATCH', 'YEYAK_E_CLINIC_NOT_FOUND', 'YEYAK_E_SUPPLY_EXHAUSTED']);
 const PASS = /^YEYAK_E_(PASS|TICKET)_/;
+const ALTERNATIVES = 3;
 
 export function focusHeading(id: string): void {
   requestAnimationFrame(() => document.getElementById(id)?.focus());
@@ -32,7 +33,9 @@ export function Book(props: { campaignId: string }) {
   const [missing, setMissing] = useState(false);
   useEffect(() => {
     // The waiting page lands here; a change or cancel sent there comes back to "My booking".
-    if (peekAfterWait()) return go('#/my');
+    if (peekAfterWait()) return go('#/my', true);
+    // No session: verify first, not after choosing everything.
+    if (!hasSession()) return toVerify(`#/book/${props.campaignId}`, true);
     if (c) return;
     void loadCampaigns().then((list) => {
       const found = list?.find((x) => x.id === props.campaignId);
@@ -43,7 +46,7 @@ export function Book(props: { campaignId: string }) {
   const back = peekAfterWait() !== null;
   const needPass = !!c && c.waitingRoom.enabled && passOf(c.id) === null;
   useEffect(() => {
-    if (c && needPass && !back) goToWaitingRoom(c.id);
+    if (c && needPass && !back && hasSession()) goToWaitingRoom(c.id, undefined, true);
   }, [c, needPass]);
   if (back) return <Loading />;
   if (!c) return missing ? <Refused code="YEYAK_E_CAMPAIGN_NOT_FOUND" /> : <Loading />;
@@ -69,6 +72,9 @@ function BookFlow(props: { c: Campaign }) {
   const [reload, setReload] = useState(0);
   /** The date of the last attempt: a full answer reopens the dates, and the error still names it. */
   const [tried, setTried] = useState<DateLeft | null>(null);
+
+  // A full answer goes above the dates (they open again, fresh); any other next to the button.
+  const full = FULL.has(codeOf(error) ?? '');
 
   const pickClinic = (cl: Clinic) => {
     setClinic(cl);
@@ -114,6 +120,7 @@ function BookFlow(props: { c: Campaign }) {
     <>
       <Title>{t.book.title}</Title>
       <RegionAndClinic campaignId={c.id} chosen={clinic} onClinic={pickClinic} onReopen={() => (setClinic(null), setDate(null), setError(null))} reload={reload} />
+      {full && clinic && tried && <BookError c={c} clinic={clinic} date={tried} error={error} onRetry={() => void submit()} onClinic={pickClinic} onDate={pickDate} />}
       {clinic && <Dates campaignId={c.id} clinic={clinic} chosen={date} onDate={pickDate} onReopen={() => (setDate(null), setError(null))} reload={reload} />}
       {clinic && date && (
         <section class="step confirm" aria-labelledby="confirm-title">
@@ -125,7 +132,7 @@ function BookFlow(props: { c: Campaign }) {
           {busy && <p role="status">{t.book.booking}</p>}
         </section>
       )}
-      {error !== null && clinic && tried && <BookError c={c} clinic={clinic} date={tried} error={error} onRetry={() => void submit()} onClinic={pickClinic} onDate={pickDate} />}
+      {error !== null && !full && clinic && tried && <BookError c={c} clinic={clinic} date={tried} error={error} onRetry={() => void submit()} onClinic={pickClinic} onDate={pickDate} />}
     </>
   );
 }
@@ -173,6 +180,16 @@ function BookError(props: { c: Campaign; clinic: Clinic; date: DateLeft; error: 
   );
 }
 
+/** Up to three other clinics with room: the same 시/군/구 first, then the 시/도. */
+async function nearby(campaignId: string, clinic: Clinic): Promise<Clinic[]> {
+  const pick = (list: Clinic[], not: Set<string>) => list.filter((x) => x.remaining > 0 && !not.has(x.id)).sort((a, b) => b.remaining - a.remaining);
+  const seen = new Set([clinic.id]);
+  const out = clinic.district ? pick(await api.clinics(campaignId, clinic.district), seen).slice(0, ALTERNATIVES) : [];
+  for (const x of out) seen.add(x.id);
+  if (out.length < ALTERNATIVES) out.push(...pick(await api.clinics(campaignId, clinic.region), seen).slice(0, ALTERNATIVES - out.length));
+  return out;
+}
+
 /** After a full answer: the same clinic's next dates with room, and clinics nearby with room (fresh reads). */
 function Alternatives(props: { c: Campaign; clinic: Clinic; date: DateLeft; onClinic(c: Clinic): void; onDate(d: DateLeft): void }) {
   const t = useT();
@@ -180,11 +197,8 @@ function Alternatives(props: { c: Campaign; clinic: Clinic; date: DateLeft; onCl
   const [clinics, setClinics] = useState<Clinic[] | null>(null);
   const { c, clinic, date } = props;
   useEffect(() => {
-    api.dates(c.id, clinic.id).then((d) => setDates(d.filter((x) => x.remaining > 0 && x.date !== date.date).slice(0, 3)), () => setDates([]));
-    api.clinics(c.id, clinic.district ?? clinic.region).then(
-      (list) => setClinics(list.filter((x) => x.remaining > 0 && x.id !== clinic.id).sort((a, b) => b.remaining - a.remaining).slice(0, 3)),
-      () => setClinics([]),
-    );
+    api.dates(c.id, clinic.id).then((d) => setDates(d.filter((x) => x.remaining > 0 && x.date !== date.date).slice(0, ALTERNATIVES)), () => setDates([]));
+    void nearby(c.id, clinic).then(setClinics, () => setClinics([]));
   }, [clinic.id, date.date]);
   if (!dates || !clinics) return <Loading />;
   return (

@@ -14,10 +14,10 @@ import { daysOf, fullWindow, whoOf } from './windows.ts';
 
 const SESSION_CODES = new Set(['YEYAK_E_UNAUTHENTICATED', 'YEYAK_E_SESSION_EXPIRED', 'YEYAK_E_SESSION_REVOKED']);
 
-/** On a missing or ended session: verify, then come back here. */
-export function toVerify(back: string): void {
+/** On a missing or ended session: verify, then come back here (`replace`: the page found out by itself). */
+export function toVerify(back: string, replace = false): void {
   setNext(back);
-  go('#/verify');
+  go('#/verify', replace);
 }
 export function needsSession(e: unknown): boolean {
   return SESSION_CODES.has(codeOf(e) ?? '');
@@ -34,7 +34,7 @@ export function Eligibility(props: { campaignId: string }) {
       if (!c) setC((await loadCampaigns())?.find((x) => x.id === props.campaignId));
       setAnswer(await api.eligibility(props.campaignId));
     } catch (e) {
-      if (needsSession(e)) return toVerify(`#/eligibility/${props.campaignId}`);
+      if (needsSession(e)) return toVerify(`#/eligibility/${props.campaignId}`, true);
       setError(e);
     }
   };
@@ -105,7 +105,7 @@ function Verdict(props: { c: Campaign; a: Answer }) {
 function Eligible(props: { c: Campaign; a: Answer }) {
   const { c, a } = props;
   const t = useT();
-  const onward = () => (c.waitingRoom.enabled ? goToWaitingRoom(c.id) : go(`#/book/${c.id}`));
+  const onward = () => (c.waitingRoom.enabled ? goToWaitingRoom(c.id, undefined, true) : go(`#/book/${c.id}`, true));
   useEffect(onward, [c.id]);
   return (
     <section class="verdict ok" aria-labelledby="verdict">

@@ -39,7 +39,7 @@ export function Receipt(props: { bookingNumber: string }) {
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     if (data?.c) return;
-    loadReservation(props.bookingNumber).then(setData, (e) => (needsSession(e) ? toVerify(`#/receipt/${props.bookingNumber}`) : setError(e)));
+    loadReservation(props.bookingNumber).then(setData, (e) => (needsSession(e) ? toVerify(`#/receipt/${props.bookingNumber}`, true) : setError(e)));
   }, [props.bookingNumber]);
   if (error) return <Problem error={error} />;
   if (!data) return <Loading text={t.receipt.loading} />;

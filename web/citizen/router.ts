@@ -43,8 +43,10 @@ addEventListener('hashchange', () => {
   requestAnimationFrame(() => document.querySelector<HTMLElement>('main h1')?.focus());
 });
 
-export function go(path: string): void {
+/** To a route; `replace` for a move the page makes by itself, so Back does not bounce into it again. */
+export function go(path: string, replace = false): void {
   if (location.hash === path) route.value = parse(path);
+  else if (replace) location.replace(path);
   else location.hash = path;
 }
 

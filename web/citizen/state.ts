@@ -80,9 +80,11 @@ export type AfterWait = 'my' | 'my:change' | 'my:cancel';
 const AFTER_WAIT = 'yeyak.afterWait';
 
 /** Sends the citizen to the waiting room (web9 hand-off: it comes back to #/book/<c> when admitted). */
-export function goToWaitingRoom(campaignId: string, after?: AfterWait): void {
+export function goToWaitingRoom(campaignId: string, after?: AfterWait, replace = false): void {
   if (after) safe(() => sessionStorage.setItem(AFTER_WAIT, after));
-  location.assign(`/wait/?c=${encodeURIComponent(campaignId)}`);
+  const url = `/wait/?c=${encodeURIComponent(campaignId)}`;
+  if (replace) location.replace(url);
+  else location.assign(url);
 }
 export function peekAfterWait(): AfterWait | null {
   const v = safe(() => sessionStorage.getItem(AFTER_WAIT));

@@ -104,10 +104,10 @@ export function Verify() {
     try {
       await api.verify(challenge.id, code);
       const next = takeNext();
-      if (next) return go(next);
+      if (next) return go(next, true);
       const list = campaigns.value ?? (await loadCampaigns()) ?? [];
       const c = chosenCampaign() ?? list[0]?.id;
-      go(c ? `#/eligibility/${c}` : '#/');
+      go(c ? `#/eligibility/${c}` : '#/', true);
     } catch (err) {
       setError(err);
       const c = codeOf(err);

@@ -54,7 +54,7 @@ export const errors: Shape<typeof ko> = {
   YEYAK_E_POW_REQUIRED: 'A quick connection check is needed. It runs by itself in a moment.',
   YEYAK_E_POW_INVALID: 'The connection check failed. Please reload the page.',
   YEYAK_E_QUEUE_NOT_ENABLED: 'This booking has no waiting room: you can book straight away.',
-  YEYAK_E_BUSY: 'Very busy right now. Please press again in a moment; you will not be booked twice.',
+  YEYAK_E_BUSY: 'Very busy right now. Please press again in a moment.',
   YEYAK_E_PROXY_NOT_ALLOWED: 'This campaign does not allow booking for someone else. Each person books for themselves.',
   YEYAK_E_PROXY_CAP_REACHED: 'You have booked for as many people as one person may.',
   YEYAK_E_FORBIDDEN: 'You are not allowed to do this.',
@@ -74,5 +74,5 @@ export const errors: Shape<typeof ko> = {
   YEYAK_E_IDEMPOTENCY_KEY_INVALID: 'We could not handle that request. Please reload the page and try again.',
   YEYAK_E_HEADERS_TOO_LARGE: 'We could not handle that request. Please clear this site’s cookies and try again.',
   YEYAK_E_REQUEST_TIMEOUT: 'The connection was too slow and the request did not arrive. Please try again.',
-  YEYAK_E_INTERNAL: 'A temporary system error. Please try again in a moment; you will not be booked twice.',
+  YEYAK_E_INTERNAL: 'A temporary system error. Please try again in a moment.',
 };

@@ -56,7 +56,7 @@ export const errors = {
   YEYAK_E_POW_REQUIRED: '접속 확인이 필요합니다. 잠시 기다리면 자동으로 진행됩니다.',
   YEYAK_E_POW_INVALID: '접속 확인에 실패했습니다. 페이지를 새로 고쳐 주세요.',
   YEYAK_E_QUEUE_NOT_ENABLED: '이 예약에는 대기열이 없습니다. 바로 예약하시면 됩니다.',
-  YEYAK_E_BUSY: '지금 접속이 많습니다. 잠시 뒤 다시 눌러 주세요. 같은 예약이 두 번 되지는 않습니다.',
+  YEYAK_E_BUSY: '지금 접속이 많습니다. 잠시 뒤 다시 눌러 주세요.',
   YEYAK_E_PROXY_NOT_ALLOWED: '이번 예약은 다른 분을 대신하여 예약할 수 없습니다. 본인이 직접 예약해 주세요.',
   YEYAK_E_PROXY_CAP_REACHED: '한 분이 대신 예약할 수 있는 인원을 모두 채우셨습니다.',
   YEYAK_E_FORBIDDEN: '이 작업을 할 권한이 없습니다.',
@@ -76,5 +76,5 @@ export const errors = {
   YEYAK_E_IDEMPOTENCY_KEY_INVALID: '요청을 처리할 수 없습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.',
   YEYAK_E_HEADERS_TOO_LARGE: '요청을 처리할 수 없습니다. 브라우저의 쿠키를 지운 뒤 다시 시도해 주세요.',
   YEYAK_E_REQUEST_TIMEOUT: '연결이 느려 요청이 끝까지 오지 않았습니다. 다시 시도해 주세요.',
-  YEYAK_E_INTERNAL: '일시적인 시스템 오류가 생겼습니다. 잠시 뒤 다시 시도해 주세요. 같은 예약이 두 번 되지는 않습니다.',
+  YEYAK_E_INTERNAL: '일시적인 시스템 오류가 생겼습니다. 잠시 뒤 다시 시도해 주세요.',
 } satisfies Record<ErrorCode, string>;
