@@ -8,7 +8,8 @@
  * skipped browser suite must never count as passing there; .ci/run installs chromium).
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { expect } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -122,7 +123,9 @@ export async function axe(page: Page, name: string): Promise<AxeFinding[]> {
   const all = result.violations.map((v) => ({ page: name, id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length }));
   axeFindings.push(...all, ...(all.length ? [] : [{ page: name, id: 'none', impact: null, help: `${result.passes.length} rules passed`, nodes: 0 }]));
   mkdirSync(SCREENSHOTS, { recursive: true });
-  writeFileSync(join(SCREENSHOTS, 'axe.json'), JSON.stringify(axeFindings, null, 2));
+  // One file per test file: the files run in parallel processes.
+  const file = basename(expect.getState().testPath ?? 'browser', '.test.ts');
+  writeFileSync(join(SCREENSHOTS, `axe-${file}.json`), JSON.stringify(axeFindings, null, 2));
   return all.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
