@@ -76,7 +76,12 @@ export function Verify() {
     const errs = checkPerson(person);
     if (!chosen) errs.method = true;
     setFieldErrors(errs);
-    if (Object.keys(errs).length > 0 || !chosen) return;
+    if (Object.keys(errs).length > 0 || !chosen) {
+      // To the first field to fix, in the form's order.
+      const first = errs.method ? '.methods input:not(:disabled)' : errs.name ? '#name' : errs.rrnFront ? '#rrn' : errs.rrnBack ? '#rrn-back' : '#phone';
+      requestAnimationFrame(() => document.querySelector<HTMLElement>(first)?.focus());
+      return;
+    }
     setBusy('send');
     setError(null);
     try {
