@@ -9,6 +9,8 @@ import { sandboxInUse } from './core/config.ts';
 import { createServices, type ServiceDeps, type Services } from './app/services.ts';
 import { API_PREFIX, createHttp, installEdge } from './app/http.ts';
 import { campaignRoutes } from './campaigns/routes.ts';
+import { campaignAdminRoutes, type CampaignAdminDeps } from './campaigns/admin-routes.ts';
+import { hashRrn } from './rules/rrn.ts';
 import { availabilityRoutes } from './availability/routes.ts';
 import { bookingRoutes } from './booking/routes.ts';
 import { identityRoutes } from './identity/routes.ts';
@@ -117,10 +119,17 @@ async function registerCapabilities(app: FastifyInstance, s: Services): Promise<
         secureCookies,
       });
       await api.register(queueAdminRoutes, { room: s.waitingRoom.room, campaigns, clock });
+      await api.register(campaignAdminRoutes, campaignAdminDeps(s));
       await api.register(staffRoutes, { db: s.db, clock, booking, metrics });
       await api.register(staffSessionRoutes, { sessions: s.staffSessions, secureCookies });
       await api.register(liveRoutes, { feed: s.live, campaigns });
     },
     { prefix: API_PREFIX },
   );
+}
+
+/** Operators' campaign routes: a change reloads this node's registry and availability view; the roster takes identity's RRN hash. */
+function campaignAdminDeps(s: Services): CampaignAdminDeps {
+  const { db, clock, campaigns, availability, config } = s;
+  return { db, clock, registry: campaigns, reloadAvailability: (c) => availability.reloadCampaign(c), rrnHash: (rrn) => hashRrn(rrn, config.rrnHashSecret) };
 }

@@ -127,6 +127,18 @@ export class AvailabilityView {
     this.lastRefreshMs = this.nowMs();
   }
 
+  /**
+   * Reads one campaign's slots again and swaps them in whole: an operator created slots or changed
+   * the definition (blackout days move the dose-2 pairs). The feed's overlap re-read converges
+   * as after load().
+   */
+  async reloadCampaign(campaign: Campaign): Promise<void> {
+    const view = await this.loadCampaign(campaign);
+    view.version = (this.campaigns.get(campaign.id)?.version ?? 0) + 1; // caches keyed on it see a change
+    this.campaigns.set(campaign.id, view);
+    this.totals.delete(campaign.id);
+  }
+
   private async loadCampaign(campaign: Campaign): Promise<CampaignView> {
     const rows = await this.db.query<{ id: number; clinic_id: string; day: string; dose: 1 | 2; vaccine_id: string; remaining: number }>(
       'SELECT id, clinic_id, day, dose, vaccine_id, remaining FROM slot WHERE campaign_id = $1',

@@ -74,6 +74,9 @@ export const errorCatalogue = {
   YEYAK_E_IDEMPOTENCY_KEY_INVALID: { status: 400, message: 'The Idempotency-Key header must be 8–64 characters of A–Z, a–z, 0–9 and _ . : -', messageKo: 'Idempotency-Key 헤더는 영문·숫자와 _ . : - 로 된 8~64자여야 합니다.' },
   YEYAK_E_HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.', messageKo: '요청 헤더가 너무 큽니다.' },
   YEYAK_E_REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive; send it again.', messageKo: '요청 전송 시간이 초과되었습니다. 다시 시도해 주세요.' },
+  YEYAK_E_CAMPAIGN_INVALID: { status: 400, message: 'The campaign definition is not valid; details.errors lists every problem. Nothing was changed.', messageKo: '예약 사업 설정에 잘못된 곳이 있습니다(details.errors에 모두 표시). 아무것도 바뀌지 않았습니다.' },
+  YEYAK_E_CAMPAIGN_CHANGE_BLOCKED: { status: 409, message: 'This change conflicts with bookings or capacity that already exist; details.errors says which. Nothing was changed.', messageKo: '이미 있는 예약이나 접종 인원과 맞지 않는 변경입니다(details.errors에 표시). 아무것도 바뀌지 않았습니다.' },
+  YEYAK_E_CSV_INVALID: { status: 422, message: 'The file has rows that cannot be imported; details.errors lists each one. Nothing was imported.', messageKo: '가져올 수 없는 행이 있습니다(details.errors에 행마다 표시). 아무것도 가져오지 않았습니다.' },
   YEYAK_E_INTERNAL: { status: 500, message: 'Internal error (a bug): it has been logged.', messageKo: '시스템 오류가 발생했습니다.' },
 } as const satisfies Record<string, { status: number; message: string; messageKo: string }>;
 
