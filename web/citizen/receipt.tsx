@@ -83,7 +83,9 @@ export function ReservationFacts(props: Loaded) {
   const t = useT();
   const { r, clinic } = props;
   const doses = [...r.doses].sort((a, b) => a.dose - b.dose);
-  const person = r.person?.name ? `${r.person.name}${r.person.rrnMasked ? ` (${r.person.rrnMasked})` : ''}` : null;
+  // The masked RRN stays on one line: a non-breaking hyphen (U+2011) instead of '-'.
+  const rrn = r.person?.rrnMasked ? ` (${r.person.rrnMasked.replace('-', '\u2011')})` : '';
+  const person = r.person?.name ? `${r.person.name}${rrn}` : null;
   return (
     <Facts
       rows={[
