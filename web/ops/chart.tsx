@@ -7,6 +7,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useEffect, useRef } from 'preact/hooks';
 import { lang } from '../shared/ui.tsx';
+import { minuteRows } from './history.ts';
 import { koreaTime, t } from './words.ts';
 
 export interface Line {
@@ -53,21 +54,6 @@ function options(p: ChartProps, width: number): uPlot.Options {
   };
 }
 
-/** One row a minute, newest first: the last reading at or before each whole minute back. */
-export function minuteRows(x: readonly number[], count = TABLE_ROWS): number[] {
-  const rows: number[] = [];
-  let i = x.length - 1;
-  if (i < 0) return rows;
-  const newest = x[i]!;
-  for (let k = 0; k < count; k++) {
-    const target = newest - 60 * k;
-    while (i >= 0 && x[i]! > target) i--;
-    if (i < 0) break;
-    rows.push(i);
-  }
-  return rows;
-}
-
 function Swatch(props: { color: string; dashed?: boolean }) {
   return (
     <svg class="swatch" width="28" height="10" aria-hidden="true" focusable="false">
@@ -101,7 +87,7 @@ export function TimeChart(p: ChartProps) {
   }, [p.version]);
 
   const last = p.x.length - 1;
-  const rows = minuteRows(p.x);
+  const rows = minuteRows(p.x, TABLE_ROWS);
   return (
     <figure class="chart" aria-labelledby={`${p.id}-title`}>
       <h3 id={`${p.id}-title`}>{p.title}</h3>

@@ -11,6 +11,7 @@ import { api, type QueuePatch, type Snapshot } from './api.ts';
 import type { LiveFeed } from './live.ts';
 import { guarded } from './session.ts';
 import { Shuffle } from './shuffle.tsx';
+import { StateIcon } from './state-icon.tsx';
 import { count, errorText, koreaTime, rate, t } from './words.ts';
 
 type Outcome = { ok: boolean; text: string } | null;
@@ -172,8 +173,7 @@ function NoticeAndPause({ feed, campaignId, campaignName, s }: NoticeProps) {
 
       <h3>{w.pauseHeading}</h3>
       <p class="now" data-testid="admission-state">
-        <span aria-hidden="true">{q.paused ? '⏸ ' : '▶ '}</span>
-        {q.paused ? w.stateIsPaused : w.stateIsRunning}
+        <StateIcon paused={q.paused} /> {q.paused ? w.stateIsPaused : w.stateIsRunning}
       </p>
       {!q.paused && !asking.value && (
         <button type="button" data-testid="pause" class="danger" ref={pauseButton} disabled={busy.value} onClick={askPause}>{w.pause}</button>

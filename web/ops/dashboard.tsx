@@ -6,12 +6,14 @@
  * is lost.
  */
 import { useSignal } from '@preact/signals';
+import type { ComponentChildren } from 'preact';
 import { useEffect } from 'preact/hooks';
 import { nowMs } from '../shared/clock.ts';
 import type { Snapshot } from './api.ts';
 import { TimeChart } from './chart.tsx';
 import type { LiveFeed } from './live.ts';
 import { Lights, Refusals, Regions } from './panels.tsx';
+import { StateIcon } from './state-icon.tsx';
 import { count, duration, koreaTime, rate, t } from './words.ts';
 
 const ANNOUNCE_MS = 30_000;
@@ -50,7 +52,7 @@ function Figures({ s }: { s: Snapshot }) {
   const w = t().live;
   const q = s.queue;
   const errors = Object.values(s.bookings.errorsByCode).reduce((a, b) => a + b, 0);
-  const item = (id: string, label: string, value: string, extra?: string) => (
+  const item = (id: string, label: string, value: ComponentChildren, extra?: string) => (
     <div class="figure" data-testid={`figure-${id}`}>
       <dt>{label}</dt>
       <dd>
@@ -61,7 +63,7 @@ function Figures({ s }: { s: Snapshot }) {
   );
   return (
     <dl class="figures">
-      {item('state', w.admission, q.paused ? `⏸ ${w.paused}` : `▶ ${w.running}`)}
+      {item('state', w.admission, <><StateIcon paused={q.paused} /> {q.paused ? w.paused : w.running}</>)}
       {item('waiting', w.waiting, w.people(count(q.waiting)))}
       {item('rates', w.joinsAdmissions, `${rate(q.joinsPerS)} / ${rate(q.admissionsPerS)}`, w.rateSet(rate(q.ratePerS)))}
       {item('passes', w.activePasses, `${count(q.activePasses)} / ${count(q.activeMax)}`, q.activeMax > 0 ? `(${Math.round((q.activePasses * 100) / q.activeMax)}%)` : undefined)}

@@ -11,6 +11,7 @@
 import { signal } from '@preact/signals';
 import { nowMs } from '../shared/clock.ts';
 import { api, type Snapshot } from './api.ts';
+import { emptyHistory, record, type History } from './history.ts';
 import { guarded } from './session.ts';
 
 export type Link = 'connecting' | 'push' | 'poll' | 'down';
@@ -18,47 +19,6 @@ export type Link = 'connecting' | 'push' | 'poll' | 'down';
 export const POLL_MS = 2_000;
 const POLL_BACKOFF_MS_MAX = 15_000;
 const STREAM_RETRY_MS = 30_000;
-/** Ten minutes of figures. */
-export const HISTORY_S = 600;
-
-/** The charts' columns: x in seconds since the epoch (uPlot's time scale), one array per figure. */
-export interface History {
-  t: number[];
-  waiting: number[];
-  joins: number[];
-  admissions: number[];
-  etaShown: (number | null)[];
-  etaActual: (number | null)[];
-  active: number[];
-  activeMax: number[];
-  bookings: number[];
-  errors: number[];
-}
-
-function emptyHistory(): History {
-  return { t: [], waiting: [], joins: [], admissions: [], etaShown: [], etaActual: [], active: [], activeMax: [], bookings: [], errors: [] };
-}
-
-/** Adds a snapshot (a newer one only) and drops what is older than HISTORY_S before it. */
-export function record(h: History, s: Snapshot): boolean {
-  const x = Date.parse(s.at) / 1000;
-  if (!Number.isFinite(x) || (h.t.length > 0 && x <= h.t[h.t.length - 1]!)) return false;
-  h.t.push(x);
-  h.waiting.push(s.queue.waiting);
-  h.joins.push(s.queue.joinsPerS);
-  h.admissions.push(s.queue.admissionsPerS);
-  h.etaShown.push(s.eta.shownSeconds);
-  h.etaActual.push(s.eta.actualSeconds);
-  h.active.push(s.queue.activePasses);
-  h.activeMax.push(s.queue.activeMax);
-  h.bookings.push(s.bookings.perS);
-  h.errors.push(Math.round(Object.values(s.bookings.errorsByCode).reduce((a, b) => a + b, 0) * 10) / 10);
-  let drop = 0;
-  while (drop < h.t.length && h.t[drop]! < x - HISTORY_S) drop++;
-  if (drop > 0) for (const column of Object.values(h) as unknown[][]) column.splice(0, drop);
-  return true;
-}
-
 export class LiveFeed {
   readonly latest = signal<Snapshot | null>(null);
   readonly link = signal<Link>('connecting');
@@ -96,7 +56,7 @@ export class LiveFeed {
     this.receivedMs.value = nowMs();
     const fresh = record(this.history, s);
     const shown = this.latest.value;
-    if (fresh || !shown || s.at >= shown.at) this.latest.value = s;
+    if (fresh || !shown || Date.parse(s.at) >= Date.parse(shown.at)) this.latest.value = s;
     if (fresh) this.version.value++;
   }
 

@@ -84,9 +84,11 @@ export function Regions({ s }: { s: Snapshot }) {
             {s.remainingByRegion.map((r) => (
               <tr key={r.code} class={r.remaining === 0 ? 'gone' : undefined}>
                 <th scope="row">{lang.value === 'en' ? r.nameEn : r.nameKo}</th>
-                <td class="bar-cell">
-                  <span class="num">{r.remaining === 0 ? w.noneLeft : count(r.remaining)}</span>
-                  <span class="bar-track" aria-hidden="true"><span class="bar" style={{ width: `${(r.remaining * 100) / max}%` }} /></span>
+                <td>
+                  <div class="bar-cell">
+                    <span class="num">{r.remaining === 0 ? w.noneLeft : count(r.remaining)}</span>
+                    <span class="bar-track" aria-hidden="true"><span class="bar" style={{ width: `${(r.remaining * 100) / max}%` }} /></span>
+                  </div>
                 </td>
               </tr>
             ))}
