@@ -50,7 +50,7 @@ function options(p: ChartProps, width: number): uPlot.Options {
     scales: { x: { time: true, range: (_u, min, max) => [Math.min(min, max - MIN_SPAN_S), max] }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] } },
     series: [{}, ...p.lines.map((l) => ({ label: l.label, stroke: l.color, width: 2, dash: l.dashed ? DASH : undefined, spanGaps: true, points: { show: false } }))],
     // Korea's 24-hour time on the x axis, in every language (uPlot's default is US-style).
-    axes: [{ ...AXIS, values: (_u, splits) => splits.map((x) => koreaTime(x * 1000)) }, { ...AXIS, size: 56, values: (_u, splits) => splits.map(tick) }],
+    axes: [{ ...AXIS, space: 90, values: (_u, splits) => splits.map((x) => koreaTime(x * 1000)) }, { ...AXIS, size: 56, values: (_u, splits) => splits.map(tick) }],
   };
 }
 

@@ -211,11 +211,16 @@ interface Limits {
 }
 const RANGES: Record<keyof Limits, [number, number]> = { ratePerS: [1, 100_000], activeMax: [1, 1_000_000], powBits: [0, 24] };
 
-/** Rate, cap, proof of work: checked here against the API's ranges before sending. */
+/**
+ * Rate, cap, proof of work: checked here against the API's ranges before sending. Only the fields
+ * the operator changed are sent, so a value another operator set meanwhile (the hint shows the
+ * line's current one) is not put back by an untouched field.
+ */
 function Settings({ feed, campaignId, s }: { feed: LiveFeed; campaignId: string; s: Snapshot }) {
   const w = t().controls;
   const from = (x: Snapshot): Limits => ({ ratePerS: String(x.queue.ratePerS), activeMax: String(x.queue.activeMax), powBits: String(x.queue.powBits) });
   const values = useSignal<Limits>(from(s));
+  const loaded = useSignal<Limits>(values.value);
   const bad = useSignal<Partial<Record<keyof Limits, boolean>>>({});
   const { busy, outcome, run } = useSteer(feed, campaignId);
   const q = s.queue;
@@ -230,7 +235,7 @@ function Settings({ feed, campaignId, s }: { feed: LiveFeed; campaignId: string;
       const n = Number(raw);
       const [min, max] = RANGES[key];
       if (!/^\d+$/.test(raw) || n < min || n > max) problems[key] = true;
-      else if (n !== q[key]) patch[key] = n;
+      else if (raw !== loaded.value[key] && n !== q[key]) patch[key] = n;
     }
     bad.value = problems;
     if (Object.keys(problems).length > 0) return;
@@ -238,7 +243,7 @@ function Settings({ feed, campaignId, s }: { feed: LiveFeed; campaignId: string;
       outcome.value = { ok: true, text: w.nothingChanged };
       return;
     }
-    if (await run(patch, w.doneSettings) && feed.latest.value) values.value = from(feed.latest.value);
+    if (await run(patch, w.doneSettings) && feed.latest.value) values.value = loaded.value = from(feed.latest.value);
   };
 
   const field = (key: keyof Limits, label: string, hint: string) => (
@@ -271,7 +276,7 @@ export function Controls({ feed, campaignId, campaignName }: { feed: LiveFeed; c
   const s = feed.latest.value;
   return (
     <section aria-labelledby="controls-heading" class="controls">
-      <h2 id="controls-heading">{w.heading}</h2>
+      <h2 id="controls-heading" tabIndex={-1}>{w.heading}</h2>
       {!s ? (
         <p role="status">{w.loading}</p>
       ) : (

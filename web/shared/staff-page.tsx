@@ -89,6 +89,15 @@ export function StaffPage({ staff, words: w, errorText, children }: StaffPagePro
   useEffect(() => {
     void staff.resume();
   }, []);
+  // Signing in or out replaces the whole body: the focus goes to the new one, not to <body>.
+  const signedIn = s ? true : s === null ? false : undefined;
+  const before = useRef(signedIn);
+  useEffect(() => {
+    if (before.current !== undefined && before.current !== signedIn) {
+      document.getElementById(signedIn ? 'main' : 'signin-token')?.focus();
+    }
+    before.current = signedIn;
+  }, [signedIn]);
   useEffect(() => {
     document.title = `${w.title} · yeyak`;
   });
