@@ -42,7 +42,7 @@ export function Refusals({ s }: { s: Snapshot }) {
       {rows.length === 0 ? (
         <p data-testid="refusals">{w.noRefusals}</p>
       ) : (
-        <table data-testid="refusals">
+        <table data-testid="refusals" class="refusals">
           <thead>
             <tr>
               <th scope="col">{w.code}</th>

@@ -154,7 +154,7 @@ export const ops: Shape<typeof ko> = {
     cancel: 'Cancel',
     clearOnResume: 'Withdraw the notice when resuming',
     resume: 'Resume admission',
-    settingsHeading: 'Admission rate and caps',
+    settingsHeading: 'Admission rate, pass cap, proof of work',
     rateLabel: 'Admissions per second',
     rateHint: 'People let in from the line each second (1–100,000)',
     capLabel: 'Cap on passes in use at once',

@@ -152,7 +152,7 @@ export const ops = {
     cancel: '취소',
     clearOnResume: '재개하면서 안내문도 내리기',
     resume: '입장 재개',
-    settingsHeading: '입장 속도와 한도',
+    settingsHeading: '입장 속도·입장권 한도·작업 증명',
     rateLabel: '초당 입장 인원',
     rateHint: '1초에 대기열에서 들여보낼 인원(1–100,000)',
     capLabel: '동시에 쓸 수 있는 입장권 한도',
