@@ -65,7 +65,7 @@ async function seedFixture(db: Db): Promise<number[]> {
 }
 
 async function resetStore(db: Db): Promise<void> {
-  await db.exec(`TRUNCATE reservation_dose, reservation, idempotency_key, proxy_quota, audit_log, outbox;
+  await db.exec(`TRUNCATE dose_outcome, reservation_dose, reservation, idempotency_key, proxy_quota, audit_log, outbox;
                  UPDATE slot SET remaining = capacity WHERE remaining <> capacity;`);
 }
 

@@ -70,7 +70,7 @@ describe.skipIf(!process.env.DATABASE_URL)('book_batch answers a batch as of one
   });
   /** No bookings; every slot has room but D3's dose 1. */
   const reset = () =>
-    db.exec(`TRUNCATE reservation_dose, reservation, idempotency_key, proxy_quota, audit_log, outbox;
+    db.exec(`TRUNCATE dose_outcome, reservation_dose, reservation, idempotency_key, proxy_quota, audit_log, outbox;
              UPDATE slot SET remaining = capacity; UPDATE slot SET remaining = 0 WHERE day = '${D3}' AND dose = 1;`);
   beforeEach(reset);
 
