@@ -7,11 +7,11 @@
  */
 import { useSignal } from '@preact/signals';
 import type { ComponentChildren } from 'preact';
-import { useEffect } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { nowMs } from '../shared/clock.ts';
 import type { Snapshot } from './api.ts';
 import { TimeChart } from './chart.tsx';
-import type { LiveFeed } from './live.ts';
+import type { Link, LiveFeed } from './live.ts';
 import { Lights, Refusals, Regions } from './panels.tsx';
 import { StateIcon } from './state-icon.tsx';
 import { count, duration, koreaTime, rate, t } from './words.ts';
@@ -31,19 +31,29 @@ function useTicker(ms: number): number {
   return tick.value;
 }
 
-function LinkState({ feed }: { feed: LiveFeed }) {
-  const w = t().live;
+/** Seconds since the last snapshot arrived (null before the first), ticking every second. */
+function useAge(feed: LiveFeed): number | null {
   useTicker(1_000);
   const received = feed.receivedMs.value;
-  const ageS = received === null ? null : Math.max(0, Math.round((nowMs() - received) / 1000));
-  const stale = ageS !== null && ageS * 1000 >= STALE_MS;
+  return received === null ? null : Math.max(0, Math.round((nowMs() - received) / 1000));
+}
+
+/** The link as the operator should read it: a stream that went quiet is as good as lost. */
+function shownLink(feed: LiveFeed, ageS: number | null): Link {
+  return ageS !== null && ageS * 1000 >= STALE_MS ? 'down' : feed.link.value;
+}
+
+function LinkState({ feed }: { feed: LiveFeed }) {
+  const w = t().live;
+  const ageS = useAge(feed);
+  const link = shownLink(feed, ageS);
   const at = feed.latest.value?.at;
   return (
-    <p class={`link ${stale || feed.link.value === 'down' ? 'link-bad' : ''}`} data-testid="link">
-      <span aria-hidden="true">{stale || feed.link.value === 'down' ? '⚠ ' : '● '}</span>
-      {w.links[feed.link.value]}
+    <p class={`link ${link === 'down' ? 'link-bad' : ''}`} data-testid="link">
+      <span aria-hidden="true">{link === 'down' ? '⚠ ' : '● '}</span>
+      {w.links[link]}
       {at && <> · {w.updatedAt(koreaTime(at))}</>}
-      {stale && ageS !== null && <> · <strong>{w.stale(ageS)}</strong></>}
+      {link === 'down' && ageS !== null && <> · <strong>{w.stale(ageS)}</strong></>}
     </p>
   );
 }
@@ -90,13 +100,16 @@ function Announcer({ feed }: { feed: LiveFeed }) {
   const said = useSignal('');
   const w = t().live;
   const paused = feed.latest.value?.queue.paused;
-  const link = feed.link.value;
+  const link = shownLink(feed, useAge(feed));
+  const lost = useRef(false);
   // State changes are said at once; the figures every ANNOUNCE_MS.
   useEffect(() => {
     if (paused !== undefined) said.value = paused ? w.announcePaused : w.announceRunning;
   }, [paused]);
   useEffect(() => {
     if (link === 'down') said.value = w.links.down;
+    else if (lost.current) said.value = w.reconnected;
+    lost.current = link === 'down';
   }, [link]);
   useEffect(() => {
     const timer = setInterval(() => {

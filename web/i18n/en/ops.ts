@@ -91,6 +91,7 @@ export const ops: Shape<typeof ko> = {
       `Admission ${f.state}. ${f.waiting} waiting, ${f.admissions} admitted per second, passes ${f.passes}, ${f.bookings} bookings per second.`,
     announcePaused: 'Admission is paused.',
     announceRunning: 'Admission is running.',
+    reconnected: 'Live figures are coming in again.',
     lightsHeading: 'Identity verification methods',
     lightsHint: 'Fine (●) · a little slow (▲) · congested (■) · unavailable (○). Citizens are offered another method when one is congested or unavailable.',
     methods: { phone: 'Mobile phone (SMS)', naver: 'Naver certificate', kakao: 'Kakao certificate', pass: 'PASS', certificate: 'Joint certificate' },

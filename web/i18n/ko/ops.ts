@@ -89,6 +89,7 @@ export const ops = {
       `입장 ${f.state}. 대기 ${f.waiting}명, 초당 입장 ${f.admissions}, 입장권 ${f.passes}, 초당 예약 ${f.bookings}.`,
     announcePaused: '입장이 일시 정지되었습니다.',
     announceRunning: '입장이 진행 중입니다.',
+    reconnected: '실시간 자료가 다시 들어옵니다.',
     lightsHeading: '본인인증 방법 상태',
     lightsHint: '원활(●) · 조금 느림(▲) · 혼잡(■) · 사용할 수 없음(○). 혼잡하거나 쓸 수 없는 방법은 시민 화면에서 다른 방법을 권합니다.',
     methods: { phone: '휴대폰 본인인증', naver: '네이버 인증서', kakao: '카카오 인증서', pass: 'PASS 인증서', certificate: '공동인증서' },
