@@ -42,7 +42,14 @@ export async function openDb(opts: OpenDbOptions): Promise<Db> {
   return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts) : openPglite(opts.dataDir);
 }
 
-export async function openPglite(dataDir: string): Promise<Db> {
+/** An embedded store; `dumpDataDir` copies its data directory as a tarball (tests start from one). */
+export interface PgliteDb extends Db {
+  readonly kind: 'pglite';
+  dumpDataDir(): Promise<Blob>;
+}
+
+/** `loadDataDir`: a tarball from `dumpDataDir` to start from instead of an empty database (initdb). */
+export async function openPglite(dataDir: string, opts: { loadDataDir?: Blob } = {}): Promise<PgliteDb> {
   let location: string;
   if (dataDir === 'memory:' || dataDir === 'memory://') {
     location = 'memory://';
@@ -52,6 +59,7 @@ export async function openPglite(dataDir: string): Promise<Db> {
   }
   const lite = await PGlite.create(location === 'memory://' ? undefined : location, {
     parsers: { [OID_INT8]: parseInt8, [OID_DATE]: keepDate },
+    ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
   });
   const description = location === 'memory://' ? 'PGlite (in memory)' : `PGlite (${location})`;
   return {
@@ -83,6 +91,7 @@ export async function openPglite(dataDir: string): Promise<Db> {
     close: () => lite.close(),
     describe: () => description,
     poolWaiting: () => 0,
+    dumpDataDir: () => lite.dumpDataDir('none'),
   };
 }
 

@@ -7,6 +7,7 @@ import { seedScenario } from '../../src/scenarios/seed.ts';
 import { loadCampaigns } from '../../src/campaigns/store.ts';
 import { AvailabilityView } from '../../src/availability/view.ts';
 import { createTestDatabase } from '../helpers/pg.ts';
+import { openEmptyPglite } from '../helpers/pglite-copies.ts';
 
 const clock = new FakeClock('2026-11-26T12:00:00+09:00');
 
@@ -23,7 +24,7 @@ describe('availability view on PGlite', () => {
   let view: AvailabilityView;
   let monotonic = 0;
   beforeAll(async () => {
-    db = await openDb({ databaseUrl: null, dataDir: 'memory:' });
+    db = await openEmptyPglite();
     await migrate(db);
     await seedScenario(db, { scenario: 'demo', clock, seed: 3, clinics: 20 });
     view = new AvailabilityView(db, { refreshMs: 500, overlapMs: 6_000, monotonicMs: () => monotonic });
@@ -55,7 +56,7 @@ describe('availability view on PGlite', () => {
 
 describe('availability view feed pruning', () => {
   it('deletes only rows far behind the newest, and keeps following changes after', async () => {
-    const db = await openDb({ databaseUrl: null, dataDir: 'memory:' });
+    const db = await openEmptyPglite();
     try {
       await migrate(db);
       await seedScenario(db, { scenario: 'demo', clock, seed: 3, clinics: 5 });

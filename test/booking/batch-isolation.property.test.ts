@@ -13,6 +13,7 @@ import { openDb, type Db } from '../../src/core/db.ts';
 import { migrate } from '../../src/core/migrate.ts';
 import { bookBatch, type BookingOutcome, type BookingRow } from '../../src/booking/sql.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';
+import { openEmptyPglite } from '../helpers/pglite-copies.ts';
 
 const NOW = new Date('2026-11-26T03:00:00Z');
 const D1 = '2026-12-01';
@@ -268,7 +269,7 @@ function suite(name: string, open: () => Promise<{ db: Db; close: () => Promise<
 suite(
   'book_batch answers each request as alone (PGlite)',
   async () => {
-    const db = await openDb({ databaseUrl: null, dataDir: 'memory:' });
+    const db = await openEmptyPglite();
     return { db, close: () => db.close() };
   },
   60,

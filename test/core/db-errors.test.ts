@@ -5,10 +5,11 @@
  */
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPglite, openPostgres, type Db } from '../../src/core/db.ts';
+import { openPostgres, type Db } from '../../src/core/db.ts';
 import { DbError, serializeError, statementLabel, toDbError } from '../../src/core/db-errors.ts';
 import { createTestApp, syntheticRrn, type TestApp } from '../helpers/app.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';
+import { openEmptyPglite } from '../helpers/pglite-copies.ts';
 
 const MARKER = 'MARKER7Q홍길동';
 
@@ -28,7 +29,7 @@ describe('statementLabel: the verb and the first relation, never a value', () =>
 
 /** The engines a DbError is made on: PGlite always, PostgreSQL when DATABASE_URL is set. */
 const engines: { name: string; skip: boolean; open: () => Promise<{ db: Db; drop: () => Promise<void> }> }[] = [
-  { name: 'PGlite', skip: false, open: async () => ({ db: await openPglite('memory:'), drop: async () => undefined }) },
+  { name: 'PGlite', skip: false, open: async () => ({ db: await openEmptyPglite(), drop: async () => undefined }) },
   {
     name: 'PostgreSQL',
     skip: !process.env.DATABASE_URL,

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../src/core/db.ts';
 import { migrate, migrationsDir, MigrationError } from '../../src/core/migrate.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';
+import { openEmptyPglite } from '../helpers/pglite-copies.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -30,7 +31,7 @@ async function rows(db: Db): Promise<{ name: string; sha256: string | null }[]> 
 
 describe('migrations are history (PGlite)', () => {
   it('every applied file is recorded with its sha256; a second run applies nothing', async () => {
-    const db = await openDb({ databaseUrl: null, dataDir: 'memory:' });
+    const db = await openEmptyPglite();
     try {
       const first = await migrate(db);
       expect(first).toEqual(readdirSync(migrationsDir).filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f)).sort());
@@ -43,7 +44,7 @@ describe('migrations are history (PGlite)', () => {
 
   it('an applied file that changed since → refused, naming the file and what to do', async () => {
     const dir = copyOfMigrations();
-    const db = await openDb({ databaseUrl: null, dataDir: 'memory:' });
+    const db = await openEmptyPglite();
     try {
       await migrate(db, dir);
       appendFileSync(join(dir, '002_booking_functions.sql'), '\n-- an edit after the fact\n');
@@ -56,7 +57,7 @@ describe('migrations are history (PGlite)', () => {
 
   it('a new numbered file is applied; a store that has a file this build lacks (a newer build) is refused', async () => {
     const dir = copyOfMigrations();
-    const db = await openDb({ databaseUrl: null, dataDir: 'memory:' });
+    const db = await openEmptyPglite();
     try {
       await migrate(db, dir);
       writeFileSync(join(dir, '900_later_change.sql'), 'CREATE TABLE later_change (id int);');
@@ -69,7 +70,7 @@ describe('migrations are history (PGlite)', () => {
   });
 
   it('a row from before checksums (sha256 NULL) takes the file checksum on its next run', async () => {
-    const db = await openDb({ databaseUrl: null, dataDir: 'memory:' });
+    const db = await openEmptyPglite();
     try {
       await migrate(db);
       await db.query("UPDATE schema_migration SET sha256 = NULL WHERE name = '001_schema.sql'");

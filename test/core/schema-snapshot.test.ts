@@ -7,7 +7,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDb, type Db } from '../../src/core/db.ts';
+import { type Db } from '../../src/core/db.ts';
+import { openEmptyPglite } from '../helpers/pglite-copies.ts';
 import { migrate } from '../../src/core/migrate.ts';
 
 const SNAPSHOT = join(import.meta.dirname, '..', 'snapshots', 'schema.txt');
@@ -37,7 +38,7 @@ async function dumpSchema(db: Db): Promise<string> {
 
 describe('the migrated schema', () => {
   it('matches test/snapshots/schema.txt (a schema change is a reviewed diff)', async () => {
-    const db = await openDb({ databaseUrl: null, dataDir: 'memory:' });
+    const db = await openEmptyPglite();
     try {
       await migrate(db);
       const dump = await dumpSchema(db);

@@ -6,6 +6,7 @@ import { FakeClock } from '../../src/core/clock.ts';
 import { openDb, type Db } from '../../src/core/db.ts';
 import { migrate } from '../../src/core/migrate.ts';
 import { seedScenario } from '../../src/scenarios/seed.ts';
+import { openPgliteCopy } from './pglite-copies.ts';
 import type { QueueStore } from '../../src/waiting-room/store.ts';
 
 export interface TestApp {
@@ -76,10 +77,16 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   // identity 'sandbox' chosen: on PostgreSQL it is not the default (src/core/config.ts). The keys
   // are fixed so that several test nodes on one store agree (unset, each node's would be random).
   const config = loadConfig({ dataDir: 'memory:', databaseUrl: opts.databaseUrl ?? null, identity: 'sandbox', ...TEST_KEYS, ...opts.config }, {});
-  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 20 });
-  await migrate(db);
-  if (opts.seed !== false) {
-    await seedScenario(db, { scenario: opts.scenario ?? 'demo', clock, seed: 7, ...(opts.clinics ? { clinics: opts.clinics } : {}) });
+  const seed = opts.seed === false ? null : { scenario: opts.scenario ?? 'demo', clock, seed: 7, ...(opts.clinics ? { clinics: opts.clinics } : {}) };
+  let db: Db;
+  if (!config.databaseUrl && config.dataDir === 'memory:') {
+    // From a copy of a store migrated and seeded the same way (test/helpers/pglite-copies.ts).
+    db = await openPgliteCopy(seed);
+    await migrate(db); // applies nothing: the copy is of this build's migrations
+  } else {
+    db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 20 });
+    await migrate(db);
+    if (seed) await seedScenario(db, seed);
   }
   await opts.beforeBuild?.(db);
   const queueStore = typeof opts.queueStore === 'function' ? await opts.queueStore(db, clock) : opts.queueStore;

@@ -3,7 +3,7 @@
  * never reseeded — reservations and past days stay, new days get slots backed by supply.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPglite, openPostgres, type Db } from '../../src/core/db.ts';
+import { openPostgres, type Db } from '../../src/core/db.ts';
 import { migrate } from '../../src/core/migrate.ts';
 import { FakeClock } from '../../src/core/clock.ts';
 import { seedScenario } from '../../src/scenarios/seed.ts';
@@ -11,12 +11,13 @@ import { rollDemoForward } from '../../src/scenarios/demo-refresh.ts';
 import { loadCampaign } from '../../src/campaigns/store.ts';
 import { createTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';
+import { openEmptyPglite } from '../helpers/pglite-copies.ts';
 
 const SEEDED = '2024-03-10T10:00:00+09:00';
 const CLINICS = 12;
 
 async function seededDemo(): Promise<Db> {
-  const db = await openPglite('memory:');
+  const db = await openEmptyPglite();
   await migrate(db);
   await seedScenario(db, { scenario: 'demo', clinics: CLINICS, clock: new FakeClock(SEEDED) });
   return db;

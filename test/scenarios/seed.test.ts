@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPglite, openPostgres, type Db } from '../../src/core/db.ts';
+import { openPostgres, type Db } from '../../src/core/db.ts';
 import { migrate } from '../../src/core/migrate.ts';
 import { FakeClock } from '../../src/core/clock.ts';
 import { generateClinics } from '../../src/scenarios/clinics.ts';
@@ -9,13 +9,14 @@ import { loadCampaign, loadCampaigns } from '../../src/campaigns/store.ts';
 import { korea202108Campaign } from '../../src/rules/korea-2021-08.ts';
 import { dose2Day } from '../../src/rules/dose-dates.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';
+import { openEmptyPglite } from '../helpers/pglite-copies.ts';
 
 // 00:30 in Seoul is still the previous day in UTC: the demo's days must follow Seoul.
 const DEMO_NOW = '2024-03-10T00:30:00+09:00';
 const KOREA_CLINICS = 200;
 
 async function freshPglite(): Promise<Db> {
-  const db = await openPglite('memory:');
+  const db = await openEmptyPglite();
   await migrate(db);
   return db;
 }

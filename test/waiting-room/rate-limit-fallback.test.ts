@@ -9,12 +9,13 @@ import { Redis } from 'ioredis';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { FakeClock } from '../../src/core/clock.ts';
-import { openDb, type Db } from '../../src/core/db.ts';
+import { type Db } from '../../src/core/db.ts';
 import { migrate } from '../../src/core/migrate.ts';
 import { rateLimitOptions } from '../../src/waiting-room/factory.ts';
 import { LocalWindows } from '../../src/waiting-room/rate-limit-store.ts';
 import { phoneOf, syntheticRrn, TEST_KEYS } from '../helpers/app.ts';
 import { deleteKeys, redisTestUrl, uniquePrefix } from '../helpers/redis.ts';
+import { openEmptyPglite } from '../helpers/pglite-copies.ts';
 
 const API = '/api/v1';
 const PER_IP = 3;
@@ -32,7 +33,7 @@ afterEach(async () => {
 /** An app whose rate limits use `redis` the way a Redis node's do (factory.ts). */
 async function appWith(redis: Redis, nameSpace?: string) {
   const config = loadConfig({ dataDir: 'memory:', databaseUrl: null, identity: 'sandbox', ...TEST_KEYS, challengesPerIpPerMin: PER_IP }, {});
-  const db = await openDb({ databaseUrl: null, dataDir: 'memory:' });
+  const db = await openEmptyPglite();
   await migrate(db);
   const { rateLimitStore, rateLimitMetrics } = rateLimitOptions(redis, undefined, nameSpace);
   const app = await buildApp(config, { db, clock: new FakeClock('2026-11-26T12:00:00+09:00'), logger: false, startController: false, rateLimitStore, rateLimitMetrics });
