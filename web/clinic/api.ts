@@ -1,19 +1,11 @@
 /**
- * The clinic portal's calls (docs: /docs, the "Clinic portal" and staff-session routes). The staff
+ * The clinic portal's calls (docs: /docs, the "Clinic portal" routes; sign-in is web/shared/staff.ts). The staff
  * session is the httpOnly `yeyak_staff` cookie; every write sends the `yeyak_staff_csrf` cookie's
  * token as X-CSRF-Token (web/shared/http.ts).
  */
 import { call } from '../shared/http.ts';
 
-export type Role = 'operator' | 'clinic' | 'agent';
 export type Outcome = 'administered' | 'no_show';
-
-export interface StaffSession {
-  role: Role;
-  clinicId: string | null;
-  name: string;
-  expiresAt: string;
-}
 
 export interface Clinic {
   id: string;
@@ -76,9 +68,6 @@ const STAFF = { csrfCookie: 'yeyak_staff_csrf' } as const;
 const clinicPath = (clinicId: string) => `admin/clinics/${encodeURIComponent(clinicId)}`;
 
 export const api = {
-  session: () => call<StaffSession>('staff/session'),
-  signIn: (token: string) => call<StaffSession>('staff/session', { ...STAFF, method: 'POST', body: { token } }),
-  signOut: () => call<null>('staff/session', { ...STAFF, method: 'DELETE' }),
   campaigns: () => call<CampaignSummary[]>('campaigns'),
   clinic: (clinicId: string) => call<Clinic>(clinicPath(clinicId)),
 

@@ -1,54 +1,38 @@
 /**
  * The clinic portal (/clinic/): clinic staff sign in with their token, see their clinic's day —
  * the list of doses to give with administered / no-show, leftover doses released for today, and
- * capacity per date and vaccine within the confirmed supply. Operators may open any clinic.
+ * capacity per date and vaccine within the confirmed supply. Operators may open any clinic. The
+ * frame (top bar, sign-in, sign-out) is the staff pages' own (web/shared/staff-page.tsx).
  */
 import { render } from 'preact';
 import { useEffect } from 'preact/hooks';
 import '../shared/base.css';
 import './clinic.css';
-import { TopBar } from '../shared/ui.tsx';
+import { StaffPage } from '../shared/staff-page.tsx';
+import type { StaffSession } from '../shared/staff.ts';
 import { Portal, PickClinic } from './portal.tsx';
-import { resume, session, shownClinic, signOut } from './session.ts';
-import { SignIn } from './signin.tsx';
-import { t } from './words.ts';
+import { refuseAgent, shownClinic, staff } from './session.ts';
+import { errorText, t } from './words.ts';
 
-function SignedIn() {
-  const s = session.value;
-  if (!s) return null;
-  const w = t();
-  return (
-    <>
-      <span class="who">{w.signedInAs(s.name, w.roles[s.role])}</span>
-      <button type="button" data-testid="signout" onClick={() => void signOut()}>{w.signOut}</button>
-    </>
-  );
+function AgentRefused() {
+  useEffect(() => {
+    void refuseAgent();
+  }, []);
+  return null;
 }
 
-function Body() {
-  const s = session.value;
-  if (s === undefined) return <p role="status">{t().signIn.checking}</p>;
-  if (s === null) return <SignIn />;
+function Body({ s }: { s: StaffSession }) {
+  if (s.role === 'agent') return <AgentRefused />;
   const clinicId = shownClinic(s);
   return clinicId ? <Portal key={clinicId} clinicId={clinicId} /> : <PickClinic />;
 }
 
+// A component, so the words follow the language toggle (t() reads the language signal).
 function App() {
-  useEffect(() => {
-    void resume();
-  }, []);
-  useEffect(() => {
-    document.title = `${t().title} · yeyak`;
-  });
   return (
-    <>
-      <TopBar>
-        <SignedIn />
-      </TopBar>
-      <main id="main" tabIndex={-1}>
-        <Body />
-      </main>
-    </>
+    <StaffPage staff={staff} words={t()} errorText={errorText}>
+      {(s) => <Body s={s} />}
+    </StaffPage>
   );
 }
 

@@ -61,6 +61,3 @@ export function errorText(e: unknown): string {
   return t().unknownError;
 }
 
-export function isUnauthenticated(e: unknown): boolean {
-  return e instanceof ApiError && e.status === 401;
-}

@@ -104,9 +104,13 @@ function Console() {
   );
 }
 
-render(
-  <StaffPage staff={staff} words={t()} errorText={errorText}>
-    {(s) => (s.role === 'operator' ? <Console /> : <NotOperator />)}
-  </StaffPage>,
-  document.getElementById('app')!,
-);
+// A component, so the words follow the language toggle (t() reads the language signal).
+function App() {
+  return (
+    <StaffPage staff={staff} words={t()} errorText={errorText}>
+      {(s) => (s.role === 'operator' ? <Console /> : <NotOperator />)}
+    </StaffPage>
+  );
+}
+
+render(<App />, document.getElementById('app')!);

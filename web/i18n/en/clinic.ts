@@ -7,6 +7,8 @@ export const clinic: Shape<typeof ko> = {
     heading: 'Clinic staff sign-in',
     intro: 'Sign in with the staff token you were given. The token is not kept in this page.',
     tokenLabel: 'Staff token',
+    tokenHint: 'Paste it, then press Sign in. The token is not shown on screen.',
+    tokenMissing: 'Please enter your staff token.',
     submit: 'Sign in',
     checking: 'Checking your sign-in…',
     signingIn: 'Signing in…',

@@ -5,6 +5,8 @@ export const clinic = {
     heading: '접종기관 직원 로그인',
     intro: '발급받은 직원 토큰을 넣어 로그인하세요. 토큰은 이 페이지에 남지 않습니다.',
     tokenLabel: '직원 토큰',
+    tokenHint: '붙여 넣은 뒤 로그인을 누르세요. 토큰은 화면에 보이지 않습니다.',
+    tokenMissing: '직원 토큰을 넣어 주세요.',
     submit: '로그인',
     checking: '로그인 상태를 확인하는 중…',
     signingIn: '로그인하는 중…',
