@@ -1,0 +1,138 @@
+/**
+ * The rehearsal report's charts: SVG written as text on the server, so the report needs no script
+ * and no network. Two generic shapes only — a line chart with axes, ticks and a legend, and a
+ * horizontal bar chart — each sized by its viewBox and scaled by CSS (width: 100 %).
+ */
+
+/** Escapes text for HTML and SVG, attributes included: the summary carries server-provided text. */
+export function escapeHtml(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export interface ChartSeries {
+  name: string;
+  values: readonly number[];
+}
+
+export interface LineChartInput {
+  /** The chart's accessible name (also its <title>). */
+  title: string;
+  xs: readonly number[];
+  series: readonly ChartSeries[];
+  formatX: (x: number) => string;
+  formatY: (y: number) => string;
+}
+
+export interface Bar {
+  label: string;
+  value: number;
+  /** The text after the bar; the value formatted when absent. */
+  text?: string;
+  tone?: 'good' | 'bad' | 'neutral';
+}
+
+// Colour-blind-safe (Okabe–Ito, darkened for contrast on white); the second and third series are
+// also dashed, so a series is told apart without colour.
+const SERIES_COLOURS = ['#0b5fa5', '#b34700', '#1a7a4c'];
+const SERIES_DASHES = ['', '7 4', '2 3'];
+const BAR_COLOURS = { good: '#1a7a4c', bad: '#b3261e', neutral: '#0b5fa5' } as const;
+
+const WIDTH = 480; // viewBox units; the page scales the whole figure to its column
+const HEIGHT = 200;
+const FONT = 13; // viewBox units: ~9 px on a 360 px phone, 13 px at full width
+const CHAR_WIDTH = FONT * 0.6; // a monospace-ish estimate for tick labels (digits and separators)
+
+/** About `count` round tick values from 0 to at least `max` (1, 2, 2.5 or 5 × 10ⁿ steps). */
+export function niceTicks(max: number, count = 4): number[] {
+  if (!(max > 0) || !Number.isFinite(max)) return [0, 1];
+  const rough = max / count;
+  const power = 10 ** Math.floor(Math.log10(rough));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= rough) ?? 10 * power;
+  const ticks: number[] = [];
+  for (let v = 0; v < max + step * 0.999; v += step) ticks.push(Number(v.toPrecision(12)));
+  return ticks;
+}
+
+/** Round steps for a time axis in seconds (1 s … 6 h). */
+export function timeTicks(maxSeconds: number, count = 5): number[] {
+  const steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600];
+  const step = steps.find((s) => s >= maxSeconds / count) ?? Math.ceil(maxSeconds / count / 3600) * 3600;
+  const ticks: number[] = [];
+  for (let v = 0; v <= maxSeconds; v += step) ticks.push(v);
+  return ticks;
+}
+
+function finite(values: readonly number[]): number[] {
+  return values.filter((v) => Number.isFinite(v));
+}
+
+export function lineChart(input: LineChartInput): string {
+  const { xs, series, formatX, formatY } = input;
+  const yMax = Math.max(0, ...series.flatMap((s) => finite(s.values)));
+  const yTicks = niceTicks(yMax);
+  const yTop = yTicks[yTicks.length - 1] ?? 1;
+  const xMin = Math.min(...finite(xs), 0);
+  const xMaxRaw = Math.max(...finite(xs), xMin + 1);
+  const xTicks = timeTicks(xMaxRaw - xMin).map((t) => t + xMin);
+  const left = Math.ceil(Math.max(...yTicks.map((t) => formatY(t).length)) * CHAR_WIDTH) + 10;
+  const plot = { left, top: 10, right: WIDTH - 12, bottom: HEIGHT - 26 };
+  const x = (v: number) => plot.left + ((v - xMin) / (xMaxRaw - xMin)) * (plot.right - plot.left);
+  const y = (v: number) => plot.bottom - (v / yTop) * (plot.bottom - plot.top);
+  const grid = yTicks
+    .map((t) => `<line x1="${plot.left}" x2="${plot.right}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" class="grid"/>` +
+      `<text x="${plot.left - 6}" y="${(y(t) + FONT * 0.35).toFixed(1)}" text-anchor="end">${escapeHtml(formatY(t))}</text>`)
+    .join('');
+  const xAxis = xTicks
+    .map((t) => `<line x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="${plot.bottom}" y2="${plot.bottom + 4}" class="axis"/>` +
+      `<text x="${x(t).toFixed(1)}" y="${plot.bottom + FONT + 5}" text-anchor="middle">${escapeHtml(formatX(t))}</text>`)
+    .join('');
+  const lines = series
+    .map((s, i) => {
+      const points = xs
+        .map((xv, j) => [xv, s.values[j]] as const)
+        .filter((p): p is readonly [number, number] => Number.isFinite(p[0]) && Number.isFinite(p[1]))
+        .map(([xv, yv]) => `${x(xv).toFixed(1)},${y(yv).toFixed(1)}`)
+        .join(' ');
+      const dash = SERIES_DASHES[i % SERIES_DASHES.length] ? ` stroke-dasharray="${SERIES_DASHES[i % SERIES_DASHES.length]}"` : '';
+      return `<polyline points="${points}" fill="none" stroke="${SERIES_COLOURS[i % SERIES_COLOURS.length]}" stroke-width="2"${dash} stroke-linejoin="round"/>`;
+    })
+    .join('');
+  const axes = `<line x1="${plot.left}" x2="${plot.right}" y1="${plot.bottom}" y2="${plot.bottom}" class="axis"/>` +
+    `<line x1="${plot.left}" x2="${plot.left}" y1="${plot.top}" y2="${plot.bottom}" class="axis"/>`;
+  return `<svg class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escapeHtml(input.title)}" font-size="${FONT}">` +
+    `<title>${escapeHtml(input.title)}</title>${grid}${axes}${xAxis}${lines}</svg>` + legend(series);
+}
+
+/** The legend in HTML under the chart: it wraps on a phone, and its text reads at the page's size. */
+function legend(series: readonly ChartSeries[]): string {
+  if (series.length < 2) return '';
+  const items = series.map((s, i) => {
+    const dash = SERIES_DASHES[i % SERIES_DASHES.length] ? ` stroke-dasharray="${SERIES_DASHES[i % SERIES_DASHES.length]}"` : '';
+    return `<li><svg width="28" height="10" aria-hidden="true"><line x1="0" x2="28" y1="5" y2="5" stroke="${SERIES_COLOURS[i % SERIES_COLOURS.length]}" stroke-width="3"${dash}/></svg>${s.name}</li>`;
+  });
+  return `<ul class="legend">${items.join('')}</ul>`;
+}
+
+/**
+ * Horizontal bars, each label on its own line above its bar (long error codes fit a phone).
+ */
+export function barChart(title: string, bars: readonly Bar[], formatValue: (v: number) => string, max?: number): string {
+  const rowHeight = 40;
+  const height = Math.max(rowHeight, bars.length * rowHeight);
+  const top = Math.max(max ?? 0, ...bars.map((b) => (Number.isFinite(b.value) ? b.value : 0)), 1e-9);
+  const barRight = WIDTH - 90;
+  const rows = bars
+    .map((b, i) => {
+      const y0 = i * rowHeight;
+      const value = Number.isFinite(b.value) ? Math.max(0, b.value) : 0;
+      const width = Math.max(value > 0 ? 2 : 0, (value / top) * barRight);
+      const text = b.text ?? formatValue(b.value);
+      return `<text x="0" y="${y0 + FONT + 1}">${escapeHtml(b.label)}</text>` +
+        `<rect x="0" y="${y0 + FONT + 6}" width="${barRight}" height="14" class="track"/>` +
+        `<rect x="0" y="${y0 + FONT + 6}" width="${width.toFixed(1)}" height="14" fill="${BAR_COLOURS[b.tone ?? 'neutral']}"/>` +
+        `<text x="${barRight + 6}" y="${y0 + FONT + 18}">${escapeHtml(text)}</text>`;
+    })
+    .join('');
+  return `<svg class="chart bars" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${escapeHtml(title)}" font-size="${FONT}">` +
+    `<title>${escapeHtml(title)}</title>${rows}</svg>`;
+}

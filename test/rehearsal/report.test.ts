@@ -1,0 +1,151 @@
+/**
+ * The rehearsal's HTML report (issue #10): rendered from a hand-written summary with a broken
+ * invariant, a bot that got through and HTML in server-provided text. The document must need no
+ * network (checked in the markup and again in Chromium from file://, every request recorded),
+ * escape what the server said, show every endpoint and the broken invariant, and pass axe-core.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { renderReport } from '../../src/rehearsal/report.ts';
+import type { RehearsalSummary } from '../../src/rehearsal/summary.ts';
+import { axe, browserAvailable, launch, phone, shot, SCREENSHOTS } from '../browser/harness.ts';
+
+const summary = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures/summary.json'), 'utf8')) as RehearsalSummary;
+const ATTACK = Object.keys(summary.errorsByCode).find((code) => code.includes('<script>'))!;
+
+describe('renderReport', () => {
+  const html = renderReport(summary);
+
+  it('is one HTML document in Korean', () => {
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html.match(/<html[\s>]/g)).toHaveLength(1);
+    expect(html).toMatch(/<html lang="ko">/);
+    expect(html.match(/<\/html>/g)).toHaveLength(1);
+    expect(html.match(/<body[\s>]/g)).toHaveLength(1);
+  });
+
+  it('loads nothing from anywhere: no script, link, external src or href', () => {
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/<link/i);
+    expect(html).not.toMatch(/<(img|iframe|object|embed|audio|video|source)\b/i);
+    // Attributes inside real tags only: escaped text shows "src=https://…" as words, not as a tag.
+    expect(html).not.toMatch(/<[a-z][^>]*\s(src|href|xlink:href|action|srcset)\s*=/i);
+    expect(html).not.toMatch(/url\(/i);
+    expect(html).not.toMatch(/@import/i);
+  });
+
+  it('escapes the text the server sent', () => {
+    expect(ATTACK).toBeDefined();
+    expect(html).not.toContain(ATTACK);
+    expect(html).toContain('500 &#60;script&#62;alert(&#39;x&#39;)&#60;/script&#62;&#60;img src=https://evil.example/x.png onerror=alert(1)&#62;');
+    expect(html).toContain('201 &#34;&#62;&#60;img src=x onerror=alert(2)&#62;'); // a bot's answer
+    expect(html).toContain('&#60;b&#62;bold?&#60;/b&#62;'); // an invariant's detail
+    expect(html).not.toContain('<b>');
+  });
+
+  it('has a row for each endpoint with its percentiles', () => {
+    for (const endpoint of summary.endpoints) {
+      const row = html.split('<tr>').find((r) => r.includes(`<code>${endpoint.endpoint}</code>`));
+      expect(row, endpoint.endpoint).toBeDefined();
+      expect(row).toContain(`${new Intl.NumberFormat('ko-KR').format(endpoint.count)}</td>`);
+    }
+    expect(html).toContain('3,012,884'); // the status poll's count, ko-KR grouping
+    expect(html).toContain('143 ms ▲'); // the booking's p99, over the 50 ms aim
+  });
+
+  it('shows the broken invariant as broken, in words and in its tile', () => {
+    const broken = summary.invariants.find((i) => !i.ok)!;
+    const item = html.split('<li').find((li) => li.includes(broken.name))!;
+    expect(item).toContain('class="broken"');
+    expect(item).toContain('✘ BROKEN');
+    for (const ok of summary.invariants.filter((i) => i.ok)) {
+      expect(html.split('<li').find((li) => li.includes(ok.name))).toContain('✔ OK');
+    }
+    const tile = html.split('<div class="tile').find((t) => t.includes('Invariants'))!;
+    expect(tile).toMatch(/^ bad"/);
+    expect(tile).toContain('1 <span class="ko">위반</span><span class="sep"> / </span><span lang="en">broken</span>');
+    expect(html).toContain('Failed: an invariant broke or a bot got through');
+  });
+
+  it("shows each bot's result, the one that got through as FAIL", () => {
+    const rows = html.split('<tr>');
+    for (const bot of summary.bots) {
+      const row = rows.find((r) => r.includes(`<code>${bot.kind}</code>`));
+      expect(row, bot.kind).toContain(bot.passed ? '✔ PASS' : '✘ FAIL');
+    }
+  });
+
+  it('draws the charts as inline SVG, each with a table alternative', () => {
+    const svgs = html.match(/<svg class="chart/g) ?? [];
+    // 5 time series, citizens, errors by code, ETA within ±20 %, CPU.
+    expect(svgs.length).toBe(9);
+    for (const id of ['waiting', 'admitted', 'requests', 'p99', 'errors']) {
+      const figure = html.split('<figure').find((f) => f.includes(`id="chart-${id}"`))!;
+      expect(figure, id).toContain('<polyline points="');
+      expect(figure).toMatch(/<details><summary>[^]*<table/);
+    }
+  });
+
+  it('renders the fairness record with its seed and inversions', () => {
+    const fairness = html.slice(html.indexOf('id="fairness"'));
+    expect(fairness).toContain('9f2c1e0b7a5d4c3b2a1908f7e6d5c4b3a29180f7e6d5c4b3a2918070f6e5d4c3');
+    expect(fairness).toContain('3141592653');
+    expect(fairness).toContain('No inversions beyond the shuffle (0 expected)');
+  });
+
+  it('renders a summary with no timeline, no fairness record and no bots', () => {
+    const bare = renderReport({ ...summary, timeline: [], fairness: null, bots: [], errorsByCode: {}, invariants: [{ name: 'x', ok: true, detail: '' }] });
+    expect(bare).toContain('No timeline was recorded.');
+    expect(bare).toContain('The server sent no fairness record.');
+    expect(bare).toContain('Passed: every invariant held, every bot was refused');
+  });
+});
+
+describe.runIf(browserAvailable())('the report in Chromium from file://', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('opens with zero network requests, reads at 360 px and passes axe-core', async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    const file = join(SCREENSHOTS, 'rehearsal-report.html');
+    writeFileSync(file, renderReport(summary));
+    const context = await phone(browser);
+    const requests: string[] = [];
+    // Every request is recorded and blocked; the document itself is the only file:// load allowed.
+    await context.route('**/*', async (route) => {
+      const url = route.request().url();
+      if (url === pathToFileURL(file).href) return route.continue();
+      requests.push(url);
+      return route.abort();
+    });
+    context.on('request', (request) => {
+      if (request.url() !== pathToFileURL(file).href) requests.push(request.url());
+    });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('dialog', (d) => {
+      errors.push(`dialog: ${d.message()}`);
+      void d.dismiss();
+    });
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    await page.locator('#fairness').waitFor();
+    expect(requests).toEqual([]);
+    expect(errors).toEqual([]);
+    // Nothing wider than the phone but the scroll boxes of wide tables.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(overflow).toBeLessThanOrEqual(360);
+    await shot(page, 'rehearsal-report');
+    expect(await axe(page, 'rehearsal-report')).toEqual([]);
+    expect(requests).toEqual([]); // axe-core injected itself as a script, not by a request
+    await context.close();
+  });
+});
