@@ -3,6 +3,7 @@
  * runs and plain-text tables. No database code here; each bench owns its setup.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import os from 'node:os';
 import { machineMonotonicMs } from '../src/core/clock.ts';
 
@@ -116,22 +117,125 @@ export function loadAverage(): string {
 }
 
 /**
- * Starts `node bin/run-ts.js <args>` as a child that prints `READY <port>` once listening; the
- * bench then drives it from this process, so server and load generator each get a core.
+ * Starts `node [nodeArgs] bin/run-ts.js <args>` as a child that prints `READY <port>` once
+ * listening; the bench then drives it from this process, so server and load generator each get a
+ * core. With `logFile`, the child's stdout (its log) goes to that file, as to a log collector,
+ * and READY comes over IPC (`process.send({ ready: port })`); otherwise its later stdout is read
+ * and dropped.
  */
-export function spawnReadyServer(args: readonly string[], startMs = 180_000): Promise<{ child: ChildProcess; port: number }> {
+export function spawnReadyServer(
+  args: readonly string[],
+  startMs = 180_000,
+  opts: { nodeArgs?: readonly string[]; logFile?: string } = {},
+): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/run-ts.js', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const logFd = opts.logFile ? openSync(opts.logFile, 'w') : null;
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), 'bin/run-ts.js', ...args], {
+      stdio: logFd === null ? ['ignore', 'pipe', 'inherit'] : ['ignore', logFd, 'inherit', 'ipc'],
+    });
+    if (logFd !== null) closeSync(logFd);
     let out = '';
+    let ready = false;
     const timer = setTimeout(() => reject(new Error(`server ${args.join(' ')} did not start in ${startMs / 1000} s`)), startMs);
+    const started = (port: number) => {
+      ready = true;
+      out = '';
+      clearTimeout(timer);
+      resolve({ child, port });
+    };
+    child.on('message', (m: { ready?: number }) => {
+      if (!ready && typeof m?.ready === 'number') started(m.ready);
+    });
     child.stdout?.on('data', (d: Buffer) => {
+      if (ready) return;
       out += d.toString();
       const m = /READY (\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(m[1]) });
-      }
+      if (m) started(Number(m[1]));
     });
     child.on('exit', (code) => reject(new Error(`server ${args.join(' ')} exited with ${code}`)));
   });
+}
+
+/** Sends SIGTERM and waits for the exit (a --cpu-prof child writes its profile on the way out). */
+export function stopChild(child: ChildProcess, waitMs = 20_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, waitMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/**
+ * One figure of a bench, as `--json FILE` writes it ({ figures: [...] }) for bench/all.ts:
+ * the median of the rounds, the baseline's median measured in the same run, their ratio, the aim
+ * (e.g. '≥ 0.9×') and where the time goes.
+ */
+export interface BenchFigure {
+  name: string;
+  unit: string;
+  median: number;
+  baselineMedian: number | null;
+  ratio: number | null;
+  aim: string;
+  rounds: number[];
+  notes: string;
+}
+
+/**
+ * A V8 CPU profile (node --cpu-prof) summarised: self time per function and per bucket (package
+ * or source directory), as shares of the busy time (idle excluded), largest first.
+ */
+export function summarizeCpuProfile(profile: CpuProfile, top = 8): { busyMs: number; functions: [string, number][]; buckets: [string, number][] } {
+  const selfUs = new Map<number, number>();
+  const dt = profile.timeDeltas;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i] as number;
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (dt[i + 1] ?? 0));
+  }
+  const fn = new Map<string, number>();
+  const bucket = new Map<string, number>();
+  let busy = 0;
+  for (const node of profile.nodes) {
+    const us = selfUs.get(node.id) ?? 0;
+    const { functionName, url } = node.callFrame;
+    if (us === 0 || functionName === '(idle)') continue;
+    busy += us;
+    const file = url.replace(/^file:\/\//, '').split('/').slice(-1)[0] ?? '';
+    const name = `${functionName || '(anonymous)'}${file ? ` ${file}` : ''}`;
+    fn.set(name, (fn.get(name) ?? 0) + us);
+    bucket.set(bucketOf(functionName, url), (bucket.get(bucketOf(functionName, url)) ?? 0) + us);
+  }
+  const shares = (m: Map<string, number>): [string, number][] =>
+    [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, v]) => [k, busy > 0 ? v / busy : 0]);
+  return { busyMs: busy / 1000, functions: shares(fn), buckets: shares(bucket) };
+}
+
+function bucketOf(functionName: string, url: string): string {
+  if (functionName.startsWith('(')) return functionName; // (garbage collector), (program)
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (pkg) return pkg[1] as string;
+  if (url.startsWith('wasm://')) return '@electric-sql/pglite'; // the embedded PostgreSQL's WebAssembly
+  const src = /\/(src|bench)\/([^/]+)\//.exec(url);
+  if (src) return `${src[1]}/${src[2]}`;
+  if (url.startsWith('node:') || url === '') return functionName === 'writev' || functionName === 'writeBuffer' || functionName === 'writeUtf8String' ? 'node: socket write' : 'node internals';
+  return 'other';
+}
+
+/** '(garbage collector) 9 %, fastify 21 %, …' */
+export function formatShares(shares: readonly [string, number][]): string {
+  return shares.map(([k, v]) => `${k} ${Math.round(v * 100)} %`).join(', ');
+}
+
+/** The parts of a .cpuprofile file that summarizeCpuProfile reads. */
+export interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string } }[];
+  samples: number[];
+  timeDeltas: number[];
 }
