@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import { isLoopbackHost, type Config } from './core/config.ts';
 import { createServer } from 'node:net';
-import { StartableClock, systemClock, type Clock } from './core/clock.ts';
+import { offsetClock, StartableClock, systemClock, type Clock } from './core/clock.ts';
 import { openDb, type Db } from './core/db.ts';
 import { ensureDatabase } from './core/ensure-database.ts';
 import { migrate } from './core/migrate.ts';
@@ -69,6 +69,48 @@ export interface ServeOptions {
   onSeedProgress?: (step: SeedStep, done: number, total: number) => void;
   /** The clock YEYAK_NOW runs on (tests); default the system clock. */
   baseClock?: Clock;
+  /**
+   * This process is one worker of `serve --workers` (src/cli/workers.ts): the primary checked the
+   * port (which it holds for every worker) and prepared the store, and with YEYAK_NOW every worker,
+   * a restarted one too, runs one clock: it read YEYAK_NOW at `clockAnchorMs` of the base clock.
+   */
+  worker?: { clockAnchorMs: number };
+}
+
+/** The response header naming the node (and worker) that answered: `<host>:<pid>:<random>`. */
+export const NODE_HEADER = 'yeyak-node';
+
+/** The configured keys, or the data directory's (src/core/secrets.ts); a shared store without them is refused. */
+function resolveKeys(given: Config, log: (line: string) => void): Config {
+  const keys = resolveSecrets(given);
+  if (keys.created) log(`Generated this store's keys in ${keys.file} (mode 0600; back it up with the store: without it nobody stored can be found again).`);
+  if (keys.warning) log(`WARNING: ${keys.warning}`);
+  return keys.config;
+}
+
+function serveClock(config: Config, opts: ServeOptions): Clock {
+  const anchorMs = opts.worker?.clockAnchorMs;
+  if (!config.now || anchorMs === undefined) return clockFor(config, opts.baseClock);
+  const base = opts.baseClock ?? systemClock;
+  return offsetClock(new Date(Date.parse(config.now) + (base.nowMs() - anchorMs)), base);
+}
+
+/**
+ * What `serve --workers` does once, in the primary, before it forks: the keys, the store (opened,
+ * migrated, seeded or checked, rolled forward), the port, the pages. The store is closed again.
+ */
+export async function prepareToServe(given: Config, opts: ServeOptions = {}): Promise<{ config: Config; store: string }> {
+  const log = opts.log ?? console.log;
+  const config = resolveKeys(given, log);
+  const db = await openStore(config, log);
+  try {
+    await assertPortFree(config.host, config.port);
+    await prepareStore(db, config, clockFor(config, opts.baseClock), opts, log);
+    await ensureWebBuilt({ log });
+    return { config, store: db.describe() };
+  } finally {
+    await db.close();
+  }
 }
 
 /**
@@ -79,16 +121,13 @@ export interface ServeOptions {
 export async function serve(given: Config, opts: ServeOptions = {}): Promise<FastifyInstance> {
   const log = opts.log ?? console.log;
   // Keys: set, or kept in the data directory; a shared store without them is refused here.
-  const keys = resolveSecrets(given);
-  const config = keys.config;
-  if (keys.created) log(`Generated this store's keys in ${keys.file} (mode 0600; back it up with the store: without it nobody stored can be found again).`);
-  if (keys.warning) log(`WARNING: ${keys.warning}`);
-  const clock = clockFor(config, opts.baseClock);
+  const config = resolveKeys(given, log);
+  const clock = serveClock(config, opts);
   // The store's lock first (a second process on it is the likelier mistake, and names the other
   // process), then the port — both before any seeding.
   const db = await openStore(config, log);
   try {
-    await assertPortFree(config.host, config.port);
+    if (!opts.worker) await assertPortFree(config.host, config.port);
     await prepareStore(db, config, clock, opts, log);
     // The pages come with the package (npm's prepare step); rebuilt here only when missing or stale.
     await ensureWebBuilt({ log });
@@ -113,6 +152,10 @@ export async function serve(given: Config, opts: ServeOptions = {}): Promise<Fas
     throw e;
   }
   storeLog = (msg, fields) => app.log.warn(fields, msg);
+  // Which node answered, on every response (behind a balancer: logs, test/scaling). Set on the raw
+  // response before Fastify sees the request: no hook runs for it.
+  const nodeId = app.yeyak.waitingRoom.nodeId;
+  app.server.prependListener('request', (_request, response) => response.setHeader(NODE_HEADER, nodeId));
   const retention = new RetentionJob(db, clock, config);
   let closing = false;
   const shutdown = (signal: string) => {
@@ -156,13 +199,20 @@ async function prepareStore(db: Db, config: Config, clock: Clock, opts: ServeOpt
   let held = await campaignIds(db);
   if (held.length === 0) {
     log(`Empty store: seeding scenario "${scenario}"…`);
-    const summary = await seedScenario(db, {
-      scenario,
-      clock,
-      ...(opts.seedClinics !== undefined ? { clinics: opts.seedClinics } : {}),
-      ...(opts.onSeedProgress ? { onProgress: opts.onSeedProgress } : {}),
-    });
-    log(`Seeded ${summary.campaignId}: ${summary.clinics} clinics, ${summary.slots} slots.`);
+    try {
+      const summary = await seedScenario(db, {
+        scenario,
+        clock,
+        ...(opts.seedClinics !== undefined ? { clinics: opts.seedClinics } : {}),
+        ...(opts.onSeedProgress ? { onProgress: opts.onSeedProgress } : {}),
+      });
+      log(`Seeded ${summary.campaignId}: ${summary.clinics} clinics, ${summary.slots} slots.`);
+    } catch (e) {
+      // Nodes started together on one empty database: the seeding transactions wait on each
+      // other's rows, one commits and the others fail on its unique keys — and serve what it seeded.
+      if ((await campaignIds(db)).length === 0) throw e;
+      log('Another node seeded the store meanwhile.');
+    }
     held = await campaignIds(db);
   }
   log(`Store ${db.describe()} holds: ${held.join(', ')}`);

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, scenarioNames, type ConfigInput } from '../core/config.ts';
-import { clockFor, openStore, serve, StartError } from '../server.ts';
+import { clockFor, openStore, StartError } from '../server.ts';
+import { serveWorkers } from './workers.ts';
 import { seedScenario } from '../scenarios/seed.ts';
 import { seedProgressBar } from './progress.ts';
 import { addStaff, staffRoles, type StaffRole } from '../staff/staff.ts';
@@ -43,13 +44,14 @@ storeOptions(
     .addOption(new Option('--scenario <name>', 'scenario to seed when the store is empty; a store without it is refused (env YEYAK_SCENARIO)').choices(scenarioNames))
     .option('--clinics <n>', 'clinics to seed into an empty store (env YEYAK_SEED_CLINICS; default: the scenario’s)', positiveInt)
     .option('--port <port>', 'HTTP port (env PORT)', positiveInt)
-    .option('--trust-proxy <list>', 'addresses whose X-Forwarded-For is believed (env YEYAK_TRUST_PROXY)'),
+    .option('--trust-proxy <list>', 'addresses whose X-Forwarded-For is believed (env YEYAK_TRUST_PROXY)')
+    .option('--workers <n>', 'processes serving the port (node:cluster); above 1 needs DATABASE_URL, REDIS_URL and the keys set', positiveInt, 1),
 ).action(async (opts: Record<string, unknown>) => {
   const config = loadConfig(flagsToConfig(opts));
   const progress = seedProgressBar();
   const seedClinics = config.seedClinics;
   try {
-    await serve(config, { scenarioExplicit: config.scenarioChosen, onSeedProgress: progress.onProgress, ...(seedClinics !== null ? { seedClinics } : {}) });
+    await serveWorkers(config, opts.workers as number, { scenarioExplicit: config.scenarioChosen, onSeedProgress: progress.onProgress, ...(seedClinics !== null ? { seedClinics } : {}) });
   } finally {
     progress.stop();
   }
