@@ -37,10 +37,9 @@ const SERIES_COLOURS = ['#0b5fa5', '#b34700', '#1a7a4c'];
 const SERIES_DASHES = ['', '7 4', '2 3'];
 const BAR_COLOURS = { good: '#1a7a4c', bad: '#b3261e', neutral: '#0b5fa5' } as const;
 
-const WIDTH = 480; // viewBox units; the page scales the whole figure to its column
+const WIDTH = 400; // viewBox units; the page scales the whole figure to its column
 const HEIGHT = 200;
-const FONT = 13; // viewBox units: ~9 px on a 360 px phone, 13 px at full width
-const CHAR_WIDTH = FONT * 0.6; // a monospace-ish estimate for tick labels (digits and separators)
+const FONT = 13; // viewBox units: ~10 px on a 360 px phone, ~16 px in a desktop column
 
 /** About `count` round tick values from 0 to at least `max` (1, 2, 2.5 or 5 × 10ⁿ steps). */
 export function niceTicks(max: number, count = 4): number[] {
@@ -58,8 +57,8 @@ export function timeTicks(maxSeconds: number, count = 5): number[] {
   const steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600];
   const step = steps.find((s) => s >= maxSeconds / count) ?? Math.ceil(maxSeconds / count / 3600) * 3600;
   const ticks: number[] = [];
-  for (let v = 0; v <= maxSeconds; v += step) ticks.push(v);
-  return ticks;
+  for (let v = 0; v < maxSeconds + step; v += step) ticks.push(v);
+  return ticks; // the last tick is at or past the end: the axis ends on a round time
 }
 
 function finite(values: readonly number[]): number[] {
@@ -74,9 +73,10 @@ export function lineChart(input: LineChartInput): string {
   const xMin = Math.min(...finite(xs), 0);
   const xMaxRaw = Math.max(...finite(xs), xMin + 1);
   const xTicks = timeTicks(xMaxRaw - xMin).map((t) => t + xMin);
-  const left = Math.ceil(Math.max(...yTicks.map((t) => formatY(t).length)) * CHAR_WIDTH) + 10;
-  const plot = { left, top: 10, right: WIDTH - 12, bottom: HEIGHT - 26 };
-  const x = (v: number) => plot.left + ((v - xMin) / (xMaxRaw - xMin)) * (plot.right - plot.left);
+  const xMax = xTicks[xTicks.length - 1] ?? xMaxRaw;
+  const left = Math.ceil(Math.max(...yTicks.map((t) => textWidth(formatY(t), FONT)))) + 10;
+  const plot = { left, top: 10, right: WIDTH - 22, bottom: HEIGHT - 26 }; // room for the last time label
+  const x = (v: number) => plot.left + ((v - xMin) / (xMax - xMin)) * (plot.right - plot.left);
   const y = (v: number) => plot.bottom - (v / yTop) * (plot.bottom - plot.top);
   const grid = yTicks
     .map((t) => `<line x1="${plot.left}" x2="${plot.right}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" class="grid"/>` +
@@ -113,26 +113,51 @@ function legend(series: readonly ChartSeries[]): string {
   return `<ul class="legend">${items.join('')}</ul>`;
 }
 
+/** Estimated text width in viewBox units: Hangul and other wide characters take a full em. */
+function textWidth(text: string, font: number): number {
+  let width = 0;
+  for (const ch of text) width += /[\u1100-\u11ff\u2e80-\ua4cf\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]/.test(ch) ? font : font * 0.6;
+  return width;
+}
+
+/** `text` cut to fit `width` (an ellipsis at the end); the whole text stays in the row's <title>. */
+function fitText(text: string, width: number, font: number): string {
+  if (textWidth(text, font) <= width) return text;
+  let out = '';
+  for (const ch of text) {
+    if (textWidth(`${out}${ch}…`, font) > width) break;
+    out += ch;
+  }
+  return `${out}…`;
+}
+
+const BAR_WIDTH = 360; // viewBox units; CSS caps a bar chart at 480 px, so text stays 12–17 px
+const BAR_FONT = 13;
+const BAR_ROW = 36;
+
 /**
- * Horizontal bars, each label on its own line above its bar (long error codes fit a phone).
+ * Horizontal bars, each label on its own line above its bar (long error codes fit a phone), the
+ * value right of the bar; the bars leave room for the longest value.
  */
 export function barChart(title: string, bars: readonly Bar[], formatValue: (v: number) => string, max?: number): string {
-  const rowHeight = 40;
-  const height = Math.max(rowHeight, bars.length * rowHeight);
+  const height = Math.max(BAR_ROW, bars.length * BAR_ROW);
   const top = Math.max(max ?? 0, ...bars.map((b) => (Number.isFinite(b.value) ? b.value : 0)), 1e-9);
-  const barRight = WIDTH - 90;
+  const texts = bars.map((b) => b.text ?? formatValue(b.value));
+  const valueWidth = Math.min(BAR_WIDTH / 2, Math.max(...texts.map((t) => textWidth(t, BAR_FONT))));
+  const barRight = BAR_WIDTH - valueWidth - 8;
   const rows = bars
     .map((b, i) => {
-      const y0 = i * rowHeight;
+      const y0 = i * BAR_ROW;
       const value = Number.isFinite(b.value) ? Math.max(0, b.value) : 0;
       const width = Math.max(value > 0 ? 2 : 0, (value / top) * barRight);
-      const text = b.text ?? formatValue(b.value);
-      return `<text x="0" y="${y0 + FONT + 1}">${escapeHtml(b.label)}</text>` +
-        `<rect x="0" y="${y0 + FONT + 6}" width="${barRight}" height="14" class="track"/>` +
-        `<rect x="0" y="${y0 + FONT + 6}" width="${width.toFixed(1)}" height="14" fill="${BAR_COLOURS[b.tone ?? 'neutral']}"/>` +
-        `<text x="${barRight + 6}" y="${y0 + FONT + 18}">${escapeHtml(text)}</text>`;
+      const label = fitText(b.label, BAR_WIDTH, BAR_FONT);
+      return `<g><title>${escapeHtml(`${b.label}: ${texts[i]}`)}</title>` +
+        `<text x="0" y="${y0 + BAR_FONT}">${escapeHtml(label)}</text>` +
+        `<rect x="0" y="${y0 + BAR_FONT + 4}" width="${barRight.toFixed(1)}" height="12" class="track"/>` +
+        `<rect x="0" y="${y0 + BAR_FONT + 4}" width="${width.toFixed(1)}" height="12" fill="${BAR_COLOURS[b.tone ?? 'neutral']}"/>` +
+        `<text x="${BAR_WIDTH}" y="${y0 + BAR_FONT + 14}" text-anchor="end">${escapeHtml(fitText(texts[i]!, valueWidth, BAR_FONT))}</text></g>`;
     })
     .join('');
-  return `<svg class="chart bars" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${escapeHtml(title)}" font-size="${FONT}">` +
+  return `<svg class="chart bars" viewBox="0 0 ${BAR_WIDTH} ${height}" role="img" aria-label="${escapeHtml(title)}" font-size="${BAR_FONT}">` +
     `<title>${escapeHtml(title)}</title>${rows}</svg>`;
 }

@@ -37,7 +37,13 @@ export function formatMs(v: number): string {
 }
 
 export function formatShare(v: number): string {
-  return Number.isFinite(v) ? shares.format(v) : DASH;
+  if (!Number.isFinite(v)) return DASH;
+  return v > 0 && v < 0.0005 ? `< ${shares.format(0.001)}` : shares.format(v); // 3 of 40,000 is not "0 %"
+}
+
+/** Code-like text (routes, error codes) escaped, with break chances after "/", "_" and "." only. */
+export function breakable(text: string): string {
+  return `<code class="breakable">${esc(text).replace(/([/_.])/g, '$1<wbr>')}</code>`;
 }
 
 export function formatSignedShare(v: number): string {
@@ -73,6 +79,8 @@ export interface TableOptions {
   captionHtml?: string;
   /** The scroll box's accessible name when there is no caption. */
   label?: string;
+  /** A few short columns: kept to a readable width instead of the page's. */
+  narrow?: boolean;
 }
 
 /** A table in a focusable scroll box (a phone scrolls wide tables sideways, keyboard too). */
@@ -81,7 +89,7 @@ export function table(headHtml: readonly string[], rowsHtml: readonly (readonly 
   const rows = rowsHtml.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('\n');
   const caption = options.captionHtml ? `<caption>${options.captionHtml}</caption>` : '';
   const label = options.captionHtml ? '' : ` aria-label="${esc(options.label ?? 'table')}"`;
-  return `<div class="scroll" tabindex="0" role="region"${label}><table${options.numeric ? ' class="numeric"' : ''}>${caption}<thead><tr>${head}</tr></thead><tbody>\n${rows}\n</tbody></table></div>`;
+  return `<div class="scroll${options.narrow ? ' narrow' : ''}" tabindex="0" role="region"${label}><table${options.numeric ? ' class="numeric"' : ''}>${caption}<thead><tr>${head}</tr></thead><tbody>\n${rows}\n</tbody></table></div>`;
 }
 
 export type Tone = 'good' | 'bad' | 'warn' | 'neutral';

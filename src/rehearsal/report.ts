@@ -7,7 +7,7 @@
 import { barChart, escapeHtml as esc, lineChart, type Bar, type ChartSeries } from './report-charts.ts';
 import type { RehearsalSummary, TimelinePoint } from './summary.ts';
 import { renderFairness } from './report-fairness.ts';
-import { bi, formatCount, formatDuration, formatInstant, formatMs, formatNumber, formatRate, formatShare, formatSignedShare, section, table, tile } from './report-html.ts';
+import { bi, breakable, formatCount, formatDuration, formatInstant, formatMs, formatNumber, formatRate, formatShare, formatSignedShare, section, table, tile } from './report-html.ts';
 
 /** The issue's aims for one 2-core machine (issue #10's benchmark table). */
 const AIM_BOOKED_PER_HOUR = 10_000_000;
@@ -30,7 +30,7 @@ export function renderReport(summary: RehearsalSummary): string {
     etaSection(summary),
     botsSection(summary),
     invariantsSection(summary),
-    renderFairness(summary.fairness),
+    renderFairness(summary.fairness, summary),
     settingsSection(summary),
   ].join('\n');
   return `<!doctype html>
@@ -78,7 +78,7 @@ function tiles(s: RehearsalSummary, broken: number): string {
   const c = s.citizens;
   return `<section aria-labelledby="h-headline"><h2 id="h-headline" class="visually-hidden">${bi('핵심 수치', 'Headline figures')}</h2><div class="tiles">
 ${tile(bi('모의 시민', 'Citizens simulated'), formatCount(c.simulated))}
-${tile(bi('본인인증 완료', 'Verified'), formatCount(c.verified), `${formatShare(c.verified / c.simulated)}`)}
+${tile(bi('본인인증 완료', 'Verified'), formatCount(c.verified), `${formatShare(c.verified / c.simulated)} ${bi('모의 시민 대비', 'of simulated')}`)}
 ${tile(bi('예약 완료', 'Booked'), formatCount(c.booked), `${formatShare(c.booked / c.verified)} ${bi('인증 대비', 'of verified')}`)}
 ${tile(bi('시간당 예약', 'Booked per hour'), formatCount(s.bookedPerHour), `${bi('목표', 'aim')} ≥ ${formatCount(AIM_BOOKED_PER_HOUR)}`, s.bookedPerHour >= AIM_BOOKED_PER_HOUR ? 'good' : 'warn')}
 ${tile(bi('최대 대기 인원', 'Peak waiting'), formatCount(s.peakWaiting))}
@@ -180,7 +180,7 @@ function statusList(statuses: Record<string, number>): string {
 function endpointsSection(s: RehearsalSummary): string {
   const head = [bi('엔드포인트', 'Endpoint'), bi('요청 수', 'Requests'), 'p50', 'p90', 'p99', 'p99.9', 'max', bi('응답 상태', 'Statuses')];
   const rows = s.endpoints.map((e) => [
-    `<code>${esc(e.endpoint)}</code>`,
+    breakable(e.endpoint),
     formatCount(e.count),
     formatMs(e.p50),
     formatMs(e.p90),
@@ -190,7 +190,7 @@ function endpointsSection(s: RehearsalSummary): string {
     statusList(e.statuses),
   ]);
   const intro = `<p class="note">${bi(`지연은 계획된 시작 시각부터 잰 ms (개방형 모델). ▲ = 목표 ${AIM_P99_MS} ms 이상.`, `Latency in ms from each request's planned start (open model). ▲ = at or above the ${AIM_P99_MS} ms aim.`)}</p>`;
-  return section('endpoints', bi('엔드포인트별 지연', 'Latency per endpoint'), intro + table(head, rows, { numeric: true, captionHtml: bi('엔드포인트별 지연 백분위수', 'Latency percentiles per endpoint') }));
+  return section('endpoints', bi('엔드포인트별 지연', 'Latency per endpoint'), intro + table(head, rows, { numeric: true, label: 'Latency percentiles per endpoint' }));
 }
 
 function errorsSection(errors: Record<string, number>): string {
@@ -198,7 +198,7 @@ function errorsSection(errors: Record<string, number>): string {
   if (entries.length === 0) return section('errors', bi('코드별 오류', 'Errors by code'), `<p class="good-text">✔ ${bi('오류 응답 없음', 'No error answers')}</p>`);
   const total = entries.reduce((sum, [, n]) => sum + n, 0);
   const chart = barChart('코드별 오류 / Errors by code', entries.map(([code, n]) => ({ label: code, value: n, tone: /^(5|error)/.test(code) ? 'bad' : 'neutral' })), formatCount);
-  const rows = entries.map(([code, n]) => [`<code>${esc(code)}</code>`, formatCount(n), formatShare(n / total)]);
+  const rows = entries.map(([code, n]) => [breakable(code), formatCount(n), formatShare(n / total)]);
   return section('errors', bi('코드별 오류', 'Errors by code'), `<figure>${chart}
 <details open><summary>${bi('표', 'Table')}</summary>${table([bi('상태·코드', 'Status and code'), bi('횟수', 'Count'), bi('비율', 'Share')], rows, { numeric: true })}</details></figure>`);
 }
@@ -217,25 +217,29 @@ function etaSection(s: RehearsalSummary): string {
   const fifo = s.fifoInversions === 0
     ? `<p class="good-text">✔ ${bi('FIFO 역전 0건 (기대값 0)', 'FIFO inversions: 0 (0 expected)')}</p>`
     : `<p class="bad-text">✘ ${bi(`FIFO 역전 ${formatCount(s.fifoInversions)}건 (기대값 0)`, `FIFO inversions: ${formatCount(s.fifoInversions)} (0 expected)`)}</p>`;
-  return section('eta', bi('표시된 ETA 대 실제 대기', 'ETA shown vs actual wait'), `${table([bi('항목', 'Figure'), bi('값', 'Value')], rows, { numeric: true })}
+  return section('eta', bi('표시된 ETA 대 실제 대기', 'ETA shown vs actual wait'), `${table([bi('항목', 'Figure'), bi('값', 'Value')], rows, { numeric: true, label: 'ETA accuracy', narrow: true })}
 <figure class="small">${within}</figure>
 <h3>${bi('선착순(FIFO) 역전', 'FIFO inversions')}</h3>
 <p class="note">${bi('개장 후 먼저 참가한 사람보다 먼저 입장한 시민 수.', 'Citizens admitted before someone who joined (after the opening) earlier than them.')}</p>
 ${fifo}`);
 }
 
+/** One card per bot kind (a table of sentences does not fit a phone). */
 function botsSection(s: RehearsalSummary): string {
   if (s.bots.length === 0) return section('bots', bi('봇', 'Bots'), `<p>${bi('봇을 보내지 않았습니다.', 'No bots were sent.')}</p>`);
-  const rows = s.bots.map((b) => [
-    `<code>${esc(b.kind)}</code>`,
-    esc(b.tries),
-    formatCount(b.attempts),
-    Object.entries(b.answers).map(([answer, n]) => `<span class="status">${esc(answer)} × ${formatCount(n)}</span>`).join(' '),
-    formatCount(b.succeeded),
-    b.passed ? `<span class="badge good">✔ PASS</span>` : `<span class="badge bad">✘ FAIL</span>`,
-  ]);
+  const cards = s.bots.map((b) => {
+    const answers = Object.entries(b.answers).map(([answer, n]) => `<li><span class="status${/^2/.test(answer) ? ' bad' : ''}">${esc(answer)} × ${formatCount(n)}</span></li>`);
+    return `<li class="${b.passed ? 'ok' : 'broken'}">${b.passed ? '<span class="badge good">✔ PASS</span>' : '<span class="badge bad">✘ FAIL</span>'} <code class="kind">${esc(b.kind)}</code>
+<p class="tries">${esc(b.tries)}</p>
+<dl class="figures"><div><dt>${bi('시도', 'Attempts')}</dt><dd>${formatCount(b.attempts)}</dd></div><div><dt>${bi('성공 (0이어야 함)', 'Succeeded (must be 0)')}</dt><dd${b.succeeded > 0 ? ' class="bad-text"' : ''}>${formatCount(b.succeeded)}</dd></div></dl>
+<p class="answers-label">${bi('받은 응답', 'What it got')}</p><ul class="answers">${answers.join('')}</ul></li>`;
+  });
+  const failed = s.bots.filter((b) => !b.passed).length;
+  const line = failed === 0
+    ? `<p class="good-text">✔ ${bi(`봇 ${formatCount(s.bots.length)}종 모두 차단`, `All ${formatCount(s.bots.length)} kinds of bot were refused`)}</p>`
+    : `<p class="bad-text">✘ ${bi(`봇 ${formatCount(s.bots.length)}종 중 ${formatCount(failed)}종이 통과함`, `${formatCount(failed)} of ${formatCount(s.bots.length)} kinds of bot got through`)}</p>`;
   const intro = `<p class="note">${bi('봇은 우회를 시도하며, 모든 시도가 거절되어야 통과입니다.', 'Bots try the bypasses; a bot passes when every attempt was refused.')}</p>`;
-  return section('bots', bi('봇', 'Bots'), intro + table([bi('종류', 'Kind'), bi('시도 내용', 'What it tried'), bi('시도', 'Attempts'), bi('받은 응답', 'What it got'), bi('성공(허용 안 됨)', 'Succeeded (must be 0)'), bi('결과', 'Result')], rows));
+  return section('bots', bi('봇', 'Bots'), `${intro}${line}<ul class="cards">${cards.join('\n')}</ul>`);
 }
 
 function invariantsSection(s: RehearsalSummary): string {
@@ -245,7 +249,7 @@ function invariantsSection(s: RehearsalSummary): string {
   const summaryLine = broken === 0
     ? `<p class="good-text">✔ ${bi(`${formatCount(s.invariants.length)}개 모두 정상`, `All ${formatCount(s.invariants.length)} held`)}</p>`
     : `<p class="bad-text">✘ ${bi(`${formatCount(broken)}개 위반 — 명령은 0이 아닌 코드로 종료`, `${formatCount(broken)} broken — the command exits non-zero`)}</p>`;
-  return section('invariants', bi('불변식', 'Invariants'), `${summaryLine}<ul class="invariants">${items.join('')}</ul>`);
+  return section('invariants', bi('불변식', 'Invariants'), `${summaryLine}<ul class="cards">${items.join('')}</ul>`);
 }
 
 function settingsSection(s: RehearsalSummary): string {
@@ -263,11 +267,11 @@ function settingsSection(s: RehearsalSummary): string {
   const wall = s.cpu.wallSeconds;
   const cores = (cpu: number | null) => (cpu === null || !(wall > 0) ? NaN : cpu / wall);
   const cpuBars: Bar[] = [
-    { label: '리허설 / rehearsal', value: cores(s.cpu.rehearsalSeconds), text: `${formatRate(s.cpu.rehearsalSeconds)} s · ${formatRate(cores(s.cpu.rehearsalSeconds))} cores` },
+    { label: '리허설 / rehearsal', value: cores(s.cpu.rehearsalSeconds), text: `${formatRate(s.cpu.rehearsalSeconds)} s · ${formatRate(cores(s.cpu.rehearsalSeconds))} 코어 / cores` },
     {
       label: '서버 / server',
       value: cores(s.cpu.serverSeconds),
-      text: s.cpu.serverSeconds === null ? '측정 불가 / not read' : `${formatRate(s.cpu.serverSeconds)} s · ${formatRate(cores(s.cpu.serverSeconds))} cores`,
+      text: s.cpu.serverSeconds === null ? '측정 불가 / not read' : `${formatRate(s.cpu.serverSeconds)} s · ${formatRate(cores(s.cpu.serverSeconds))} 코어 / cores`,
     },
   ];
   const cpuRows = [
@@ -275,10 +279,10 @@ function settingsSection(s: RehearsalSummary): string {
     [bi('리허설 CPU', 'Rehearsal CPU'), cpuBars[0]!.text!],
     [bi('서버 CPU', 'Server CPU'), cpuBars[1]!.text!],
   ];
-  return section('settings', bi('설정·기계·CPU', 'Settings, machine and CPU'), `${table([bi('설정', 'Setting'), bi('값', 'Value')], rows)}
+  return section('settings', bi('설정·기계·CPU', 'Settings, machine and CPU'), `${table([bi('설정', 'Setting'), bi('값', 'Value')], rows, { label: 'settings', narrow: true })}
 <h3>${bi('CPU: 리허설 대 서버', 'CPU: the rehearsal vs the server')}</h3>
 <figure class="small">${barChart('CPU 코어 사용 / CPU cores used', cpuBars, formatRate)}
-<details><summary>${bi('표로 보기', 'Show as a table')}</summary>${table([bi('항목', 'Figure'), bi('값', 'Value')], cpuRows, { numeric: true })}</details></figure>`);
+<details><summary>${bi('표로 보기', 'Show as a table')}</summary>${table([bi('항목', 'Figure'), bi('값', 'Value')], cpuRows, { numeric: true, label: 'CPU', narrow: true })}</details></figure>`);
 }
 
 const STYLE = `
@@ -293,6 +297,8 @@ h3{font-size:1.05rem;margin:18px 0 6px}
 h1 [lang=en],h2 [lang=en],h3 [lang=en]{font-weight:500}
 .sep{color:var(--muted)}
 code{font:0.9em ui-monospace,"DejaVu Sans Mono",monospace;overflow-wrap:anywhere}
+code.breakable{overflow-wrap:break-word;font-size:.85em}
+table.numeric td:first-child{min-width:9em}
 .verdict{font-size:1.1rem;font-weight:700;padding:10px 12px;border-radius:6px;border:2px solid}
 .verdict.good,.tile.good{background:var(--good-bg);border-color:var(--good);color:var(--good)}
 .verdict.bad,.tile.bad{background:var(--bad-bg);border-color:var(--bad);color:var(--bad)}
@@ -310,18 +316,20 @@ figure{margin:0 0 14px;padding:10px;border:1px solid var(--line);border-radius:8
 figure.small{max-width:560px}
 figcaption{font-weight:700;margin-bottom:4px}
 svg.chart{display:block;width:100%;height:auto}
+svg.bars{max-width:480px}
 svg.chart text{fill:var(--fg);font-family:inherit}
 svg.chart .grid{stroke:#e3e7ec}svg.chart .axis{stroke:#5b6472}svg.chart .track{fill:#eef1f4}
 .legend{display:flex;flex-wrap:wrap;gap:4px 16px;list-style:none;padding:0;margin:6px 0 0;font-size:.9rem}
 .legend li{display:flex;align-items:center;gap:6px}
 details{margin-top:8px}summary{cursor:pointer;color:var(--accent)}
-.scroll{overflow-x:auto;max-width:100%}
+.scroll{overflow-x:auto;max-width:100%}.scroll.narrow{max-width:720px}
+pre.raw{overflow:auto;max-height:28em;background:var(--panel);padding:8px;border-radius:6px;font-size:.8rem;white-space:pre-wrap;overflow-wrap:anywhere}
 table{border-collapse:collapse;width:100%;font-size:.9rem}
 caption{text-align:left;font-weight:700;padding:4px 0}
 th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
 th{background:var(--panel);font-weight:700}
 table.numeric td:not(:first-child){text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-table.numeric td:last-child{white-space:normal}
+#endpoints table.numeric td:last-child{white-space:normal;text-align:left}
 .status{display:inline-block;padding:0 6px;margin:1px 0;border-radius:4px;background:var(--panel);border:1px solid var(--line);white-space:nowrap;font-size:.85rem}
 .status.bad{background:var(--bad-bg);border-color:var(--bad);color:var(--bad)}
 .status.warn{background:var(--warn-bg);border-color:var(--warn);color:var(--warn)}
@@ -330,11 +338,17 @@ table.numeric td:last-child{white-space:normal}
 .over{color:var(--bad)}
 .good-text{color:var(--good);font-weight:700}.bad-text{color:var(--bad);font-weight:700}
 .note{color:var(--muted);font-size:.9rem}
-.invariants{list-style:none;padding:0}
-.invariants li{padding:8px 10px;border:1px solid var(--line);border-radius:6px;margin:6px 0}
-.invariants li.broken{border:2px solid var(--bad);background:var(--bad-bg)}
-.invariants .detail{color:var(--muted);font-size:.9rem;overflow-wrap:anywhere}
-.invariants li.broken .detail{color:var(--bad)}
+.cards{list-style:none;padding:0}
+.cards>li{padding:8px 10px;border:1px solid var(--line);border-radius:6px;margin:6px 0}
+.cards>li.broken{border:2px solid var(--bad);background:var(--bad-bg)}
+.cards .detail{color:var(--muted);font-size:.9rem;overflow-wrap:anywhere}
+.cards>li.broken .detail{color:var(--bad)}
+.cards .kind{font-weight:700;font-size:1rem}
+.cards .tries{margin:4px 0}
+.figures{display:flex;flex-wrap:wrap;gap:2px 20px;margin:4px 0}.figures dt{font-size:.85rem;color:var(--muted)}.figures dd{margin:0;font-weight:700;font-variant-numeric:tabular-nums}
+.answers-label{margin:4px 0 0;font-size:.85rem;color:var(--muted)}
+.answers{list-style:none;padding:0;margin:2px 0;display:flex;flex-wrap:wrap;gap:4px}
+.answers .status{white-space:normal;overflow-wrap:anywhere}
 .kv{display:grid;grid-template-columns:minmax(120px,max-content) 1fr;gap:2px 12px;margin:4px 0}
 .kv dt{color:var(--muted)}.kv dd{margin:0;overflow-wrap:anywhere}
 .kv .kv{grid-column:1/-1;margin-left:12px}

@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { renderReport } from '../../src/rehearsal/report.ts';
+import { escapeHtml } from '../../src/rehearsal/report-charts.ts';
 import type { RehearsalSummary } from '../../src/rehearsal/summary.ts';
 import { axe, browserAvailable, launch, phone, shot, SCREENSHOTS } from '../browser/harness.ts';
 
@@ -48,7 +49,7 @@ describe('renderReport', () => {
 
   it('has a row for each endpoint with its percentiles', () => {
     for (const endpoint of summary.endpoints) {
-      const row = html.split('<tr>').find((r) => r.includes(`<code>${endpoint.endpoint}</code>`));
+      const row = html.split('<tr>').map((r) => r.replaceAll('<wbr>', '')).find((r) => r.includes(`<code class="breakable">${endpoint.endpoint}</code>`));
       expect(row, endpoint.endpoint).toBeDefined();
       expect(row).toContain(`${new Intl.NumberFormat('ko-KR').format(endpoint.count)}</td>`);
     }
@@ -71,17 +72,19 @@ describe('renderReport', () => {
   });
 
   it("shows each bot's result, the one that got through as FAIL", () => {
-    const rows = html.split('<tr>');
+    const cards = html.slice(html.indexOf('id="bots"'), html.indexOf('id="invariants"')).split('<li class=');
     for (const bot of summary.bots) {
-      const row = rows.find((r) => r.includes(`<code>${bot.kind}</code>`));
-      expect(row, bot.kind).toContain(bot.passed ? '✔ PASS' : '✘ FAIL');
+      const card = cards.find((c) => c.includes(`<code class="kind">${bot.kind}</code>`));
+      expect(card, bot.kind).toContain(bot.passed ? '"ok"><span class="badge good">✔ PASS' : '"broken"><span class="badge bad">✘ FAIL');
+      expect(card).toContain(escapeHtml(bot.tries));
     }
+    expect(html).toContain('1 of 5 kinds of bot got through');
   });
 
   it('draws the charts as inline SVG, each with a table alternative', () => {
     const svgs = html.match(/<svg class="chart/g) ?? [];
-    // 5 time series, citizens, errors by code, ETA within ±20 %, CPU.
-    expect(svgs.length).toBe(9);
+    // 5 time series, citizens, errors by code, ETA within ±20 % (rehearsal; server beside it), CPU.
+    expect(svgs.length).toBe(10);
     for (const id of ['waiting', 'admitted', 'requests', 'p99', 'errors']) {
       const figure = html.split('<figure').find((f) => f.includes(`id="chart-${id}"`))!;
       expect(figure, id).toContain('<polyline points="');
@@ -89,11 +92,24 @@ describe('renderReport', () => {
     }
   });
 
-  it('renders the fairness record with its seed and inversions', () => {
-    const fairness = html.slice(html.indexOf('id="fairness"'));
-    expect(fairness).toContain('9f2c1e0b7a5d4c3b2a1908f7e6d5c4b3a29180f7e6d5c4b3a2918070f6e5d4c3');
-    expect(fairness).toContain('3141592653');
-    expect(fairness).toContain('No inversions beyond the shuffle (0 expected)');
+  it("renders the server's fairness record: seed, order, ETA beside the rehearsal's", () => {
+    const fairness = html.slice(html.indexOf('id="fairness"'), html.indexOf('id="settings"'));
+    expect(fairness).toContain('<code>9f2c1e0b7a5d4c3b2a1908f7e6d5c4b3a29180f7e6d5c4b3a2918070f6e5d4c3</code>');
+    expect(fairness).toContain('<code>yeyak-shuffle-v1:demo:3141592653:5be1c0ffee0ddba11f00dfacadedbeef</code>');
+    expect(fairness).toContain('<code>3141592653</code>'); // the seed's digits as hashed, not grouped
+    expect(fairness).toContain('Inversions beyond the shuffle: 0 (0 expected)');
+    expect(fairness).toContain('<td>7,311</td>'); // shuffledPosition(1, P, seed) in the sample
+    expect(fairness).toMatch(/Within ±20 %[^]*?<td>90.8%<\/td><td>91.3%<\/td>/); // server, then rehearsal
+    expect(fairness).toContain('<td>+34s</td>'); // errorP90Seconds, signed
+    expect(fairness).toContain('&#34;algorithm&#34;: &#34;yeyak-feistel-v1&#34;'); // the raw record, escaped
+  });
+
+  it('reads a fairness record of another shape without failing, escaped', () => {
+    const odd = renderReport({ ...summary, fairness: { seed: 'x', admissionOrder: { inversionsBeyondShuffle: 2 }, eta: [1], note: '<i>hi</i>' } });
+    expect(odd).toContain('Inversions beyond the shuffle: 2 (0 expected)');
+    expect(odd).toContain('&#60;i&#62;hi&#60;/i&#62;');
+    expect(odd).not.toContain('<i>hi</i>');
+    expect(renderReport({ ...summary, fairness: '<b>' })).toContain('A record of an unknown shape');
   });
 
   it('renders a summary with no timeline, no fairness record and no bots', () => {
