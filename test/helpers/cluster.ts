@@ -260,7 +260,10 @@ export function nginxBinary(): string | null {
 export interface NginxValues {
   /** What `listen` takes: `127.0.0.1:8080`, `80`. */
   listen: string;
-  /** The nodes: `127.0.0.1:8081` or `http://127.0.0.1:8081`. */
+  /**
+   * The nodes: `127.0.0.1:8081` or `http://127.0.0.1:8081` (each gets `max_fails=1
+   * fail_timeout=5s`), or a whole server line's parameters: `127.0.0.1:8081 max_fails=0`.
+   */
   upstreams: readonly string[];
   /** The built pages (dist/web), absolute. */
   webRoot: string;
@@ -270,19 +273,26 @@ export interface NginxValues {
 
 /** deploy/nginx.conf with its @PLACEHOLDERS@ filled in (the file's header says which there are). */
 export function renderNginxConf(template: string, v: NginxValues): string {
-  const servers = v.upstreams.map((u) => `server ${u.replace(/^https?:\/\//, '').replace(/\/$/, '')} max_fails=1 fail_timeout=5s;`);
+  const servers = v.upstreams.map((u) => {
+    const address = u.trim().replace(/^https?:\/\//, '').replace(/\/(?=\s|$)/, '');
+    return `server ${/\s/.test(address) ? address : `${address} max_fails=1 fail_timeout=5s`};`;
+  });
   const values: Record<string, string> = {
     LISTEN: v.listen,
     UPSTREAM_SERVERS: servers.join('\n    '),
     WEB_ROOT: v.webRoot.replace(/\/$/, ''),
     STATE_DIR: v.stateDir.replace(/\/$/, ''),
   };
-  const out = template.replace(/@([A-Z_]+)@/g, (whole, name: string) => {
-    const value = values[name];
-    if (value === undefined) throw new Error(`deploy/nginx.conf: unknown placeholder ${whole}`);
-    return value;
-  });
-  return out;
+  // Comment lines name the placeholders: left as they are.
+  const fill = (line: string) =>
+    line.trimStart().startsWith('#')
+      ? line
+      : line.replace(/@([A-Z_]+)@/g, (whole, name: string) => {
+          const value = values[name];
+          if (value === undefined) throw new Error(`deploy/nginx.conf: unknown placeholder ${whole}`);
+          return value;
+        });
+  return template.split('\n').map(fill).join('\n');
 }
 
 export interface StartNginxOptions {
