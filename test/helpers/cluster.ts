@@ -135,6 +135,8 @@ export interface YeyakNodes {
   readonly adminToken: string;
   /** Node i's output since its last (re)start. */
   output(i: number): string;
+  /** Waits until node i prints `pattern` (fails if it exits first, or after 120 s). */
+  waitFor(i: number, pattern: RegExp): Promise<RegExpExecArray>;
   /** Sends `signal` (default SIGKILL: a crash) to node i and waits for it to exit. */
   kill(i: number, signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Starts node i again on its port (after kill) and waits until it serves. */
@@ -193,6 +195,7 @@ export async function startNodes(opts: StartNodesOptions): Promise<YeyakNodes> {
     env,
     adminToken: env.YEYAK_ADMIN_TOKEN as string,
     output: (i) => at(i).output(),
+    waitFor: (i, pattern) => waitForOutput(at(i), pattern),
     kill: (i, signal = 'SIGKILL') => stopProcess(at(i), signal),
     restart: async (i) => {
       const p = at(i);
