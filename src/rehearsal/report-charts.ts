@@ -75,7 +75,8 @@ export function lineChart(input: LineChartInput): string {
   const xTicks = timeTicks(xMaxRaw - xMin).map((t) => t + xMin);
   const xMax = xTicks[xTicks.length - 1] ?? xMaxRaw;
   const left = Math.ceil(Math.max(...yTicks.map((t) => textWidth(formatY(t), FONT)))) + 10;
-  const plot = { left, top: 10, right: WIDTH - 22, bottom: HEIGHT - 26 }; // room for the last time label
+  const right = WIDTH - Math.ceil(textWidth(formatX(xMax), FONT) / 2) - 2; // the last time label, centred on the end, fits
+  const plot = { left, top: 10, right, bottom: HEIGHT - 26 };
   const x = (v: number) => plot.left + ((v - xMin) / (xMax - xMin)) * (plot.right - plot.left);
   const y = (v: number) => plot.bottom - (v / yTop) * (plot.bottom - plot.top);
   const grid = yTicks

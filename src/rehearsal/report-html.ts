@@ -96,5 +96,6 @@ export type Tone = 'good' | 'bad' | 'warn' | 'neutral';
 
 /** A headline figure; the tone colours it, and its words say the same for those who cannot see colour. */
 export function tile(labelHtml: string, valueHtml: string, subHtml = '', tone: Tone = 'neutral'): string {
-  return `<div class="tile ${tone}"><div class="label">${labelHtml}</div><div class="value">${valueHtml}</div>${subHtml ? `<div class="sub">${subHtml}</div>` : ''}</div>`;
+  const long = valueHtml.replace(/<[^>]*>/g, '').length > 9; // 12,345,678 on one line of a phone's tile
+  return `<div class="tile ${tone}"><div class="label">${labelHtml}</div><div class="value${long ? ' long' : ''}">${valueHtml}</div>${subHtml ? `<div class="sub">${subHtml}</div>` : ''}</div>`;
 }

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { renderReport } from '../../src/rehearsal/report.ts';
+import { bucketTimeline, renderReport } from '../../src/rehearsal/report.ts';
 import { escapeHtml } from '../../src/rehearsal/report-charts.ts';
-import type { RehearsalSummary } from '../../src/rehearsal/summary.ts';
+import type { RehearsalSummary, TimelinePoint } from '../../src/rehearsal/summary.ts';
 import { axe, browserAvailable, launch, phone, shot, SCREENSHOTS } from '../browser/harness.ts';
 
 const summary = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures/summary.json'), 'utf8')) as RehearsalSummary;
@@ -110,6 +110,29 @@ describe('renderReport', () => {
     expect(odd).toContain('&#60;i&#62;hi&#60;/i&#62;');
     expect(odd).not.toContain('<i>hi</i>');
     expect(renderReport({ ...summary, fairness: '<b>' })).toContain('A record of an unknown shape');
+  });
+
+  it('draws a long rehearsal in bounded charts: an hour of seconds in at most 360 points, peaks kept', () => {
+    const hour: TimelinePoint[] = Array.from({ length: 3600 }, (_, i) => ({
+      t: i + 1, waiting: i === 1234 ? 999_999 : 10, admittedPerSecond: i % 2 ? 100 : 300, bookingsPerSecond: 50, requestsPerSecond: 1000, p99: i === 2345 ? 777 : 20, errors: 0,
+    }));
+    const points = bucketTimeline(hour, 360);
+    expect(points).toHaveLength(360);
+    expect(Math.max(...points.map((p) => p.waiting))).toBe(999_999);
+    expect(Math.max(...points.map((p) => p.p99))).toBe(777);
+    expect(new Set(points.map((p) => p.admittedPerSecond))).toEqual(new Set([200])); // rates averaged
+    const long = renderReport({ ...summary, timeline: hour });
+    expect(long.length).toBeLessThan(html.length * 2);
+    expect(long).toContain('1:00:00'); // the time axis ends on the hour
+  });
+
+  it('draws the 12 most frequent error codes and the rest as one bar; the table lists every code', () => {
+    const many = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`4${String(i).padStart(2, '0')} YEYAK_E_CODE_${i}`, 100 - i]));
+    const out = renderReport({ ...summary, errorsByCode: many });
+    const errors = out.slice(out.indexOf('id="errors"'), out.indexOf('id="eta"'));
+    expect(errors.match(/<rect [^>]*fill=/g)).toHaveLength(13);
+    expect(errors).toContain('18 other codes');
+    expect(errors.match(/<tr><td><code class="breakable">/g)).toHaveLength(30);
   });
 
   it('renders a summary with no timeline, no fairness record and no bots', () => {
