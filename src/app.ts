@@ -16,6 +16,7 @@ import { bookingRoutes } from './booking/routes.ts';
 import { identityRoutes } from './identity/routes.ts';
 import { adminRoutes, operationsRoutes } from './operations/routes.ts';
 import { queueAdminRoutes, queueRoutes } from './waiting-room/routes.ts';
+import { fairnessRoutes } from './waiting-room/fairness-routes.ts';
 import { staffRoutes } from './staff/routes.ts';
 import { staffSessionRoutes } from './staff/session-routes.ts';
 import { liveRoutes } from './operations/live-routes.ts';
@@ -119,6 +120,7 @@ async function registerCapabilities(app: FastifyInstance, s: Services): Promise<
         secureCookies,
       });
       await api.register(queueAdminRoutes, { room: s.waitingRoom.room, campaigns, clock });
+      await api.register(fairnessRoutes, { records: s.waitingRoom.fairness, campaigns });
       await api.register(campaignAdminRoutes, campaignAdminDeps(s));
       await api.register(staffRoutes, { db: s.db, clock, booking, metrics });
       await api.register(staffSessionRoutes, { sessions: s.staffSessions, secureCookies });

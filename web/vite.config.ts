@@ -28,6 +28,7 @@ export default defineConfig({
         wait: resolve(here, 'wait/index.html'),
         ops: resolve(here, 'ops/index.html'),
         clinic: resolve(here, 'clinic/index.html'),
+        fairness: resolve(here, 'fairness/index.html'),
       },
     },
   },

@@ -140,6 +140,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     async stop() {
       try {
         await waitingRoom.controller.stop();
+        await waitingRoom.admissions.stop(); // the fairness record's last admitted places
         await revocations.stop();
         await booking.drain();
         await availability.stop();

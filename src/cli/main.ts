@@ -8,6 +8,7 @@ import { addStaff, staffRoles, type StaffRole } from '../staff/staff.ts';
 import { addStaffThroughServer, shellQuote, type AddedStaff, type NewStaff } from '../staff/client.ts';
 import { DataDirBusyError } from '../core/data-dir-lock.ts';
 import { isPlainText } from '../core/schemas.ts';
+import { formatChecks, verifyFairness } from '../waiting-room/fairness-verify.ts';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -93,6 +94,20 @@ storeOptions(program.command('migrate').description('apply the SQL migrations to
     await db.close();
   },
 );
+
+program
+  .command('fairness')
+  .description("the public fairness record of an opening (GET /api/v1/campaigns/{id}/fairness)")
+  .command('verify')
+  .description('fetch the record and check it: the commitment against the revealed seed, the shuffle recomputed, inversions; exit 1 when a check fails')
+  .requiredOption('--target <url>', 'the server, e.g. http://localhost:8080')
+  .requiredOption('--campaign <id>', 'the campaign')
+  .option('--ticket <ticket>', 'your ticket: check that the server gives it the place the published seed gives it (this polls your status once)')
+  .action(async (opts: { target: string; campaign: string; ticket?: string }) => {
+    const { checks } = await verifyFairness({ target: opts.target, campaignId: opts.campaign, ...(opts.ticket !== undefined ? { ticket: opts.ticket } : {}) });
+    console.log(formatChecks(checks));
+    process.exitCode = checks.some((c) => c.ok === false) ? 1 : 0;
+  });
 
 function printStaff(added: AddedStaff): void {
   console.log(JSON.stringify({ id: added.id, role: added.role, clinicId: added.clinicId, name: added.name }));

@@ -41,7 +41,7 @@ const snapshotSchema = {
           type: 'object',
           properties: {
             enabled: { type: 'boolean' },
-            seedCommitment: { type: 'string', nullable: true, description: 'SHA-256 of campaignId:seed, once the seed is recorded at the opening' },
+            seedCommitment: { type: 'string', nullable: true, description: "the shuffle seed's commitment, as GET /campaigns/{id}/fairness publishes it, from its draw before the opening" },
             doneAt: { type: 'string', nullable: true, format: 'date-time' },
           },
         },

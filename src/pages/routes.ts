@@ -1,6 +1,6 @@
 /**
  * The pages (built by ./build.ts into dist/web): `/` citizens, `/wait/` the waiting room,
- * `/ops/` operators, `/clinic/` clinic staff. One route per built file (no wildcard: a path
+ * `/ops/` operators, `/clinic/` clinic staff, `/fairness/` the public fairness record. One route per built file (no wildcard: a path
  * that is not a page still reaches the not-found handler and the admin-path check), Brotli or
  * gzip copies chosen by Accept-Encoding, hashed assets cached for a year as immutable, HTML
  * revalidated every time. No page holds per-person data, so a CDN may cache all of it.
@@ -42,4 +42,4 @@ export async function pagesRoutes(app: FastifyInstance, deps: PagesDeps): Promis
 }
 
 /** The page groups besides the citizens' `/` (web/vite.config.ts has one entry each). */
-export const PAGE_GROUPS = ['wait', 'ops', 'clinic'] as const;
+export const PAGE_GROUPS = ['wait', 'ops', 'clinic', 'fairness'] as const;

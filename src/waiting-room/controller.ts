@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import type { Queryable } from '../core/db.ts';
 import type { Campaign } from '../rules/campaign.ts';
@@ -8,6 +7,7 @@ import type { QueueState, QueueStore } from './store.ts';
 import { openingOf } from './line.ts';
 import { auditShuffle, writeCheckpoint } from './sql.ts';
 import { assert } from '../core/errors.ts';
+import { SeedCommitments } from './fairness-seed.ts';
 
 /**
  * Admission control. One node per campaign holds the lead (a lease in the store) and, every tick,
@@ -37,6 +37,8 @@ export interface ControllerOptions {
   health: () => HealthSample;
   log: (msg: string, fields: Record<string, unknown>) => void;
   onAdmit?: (campaignId: string, n: number) => void;
+  /** The shuffle seeds committed before the opening (default: this controller's own, on `db`). */
+  seeds?: SeedCommitments;
 }
 
 const NO_SHOW_MAX = 0.8; // compensation never more than 5× the target rate
@@ -62,6 +64,7 @@ export class AdmissionController {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private readonly tracking = new Map<string, Tracking>();
+  private readonly seeds: SeedCommitments;
 
   constructor(
     private readonly store: QueueStore,
@@ -69,7 +72,9 @@ export class AdmissionController {
     private readonly clock: Clock,
     private readonly campaigns: () => readonly Campaign[],
     private readonly opts: ControllerOptions,
-  ) {}
+  ) {
+    this.seeds = opts.seeds ?? new SeedCommitments(db, () => clock.nowMs());
+  }
 
   start(): void {
     if (this.timer) return;
@@ -103,6 +108,9 @@ export class AdmissionController {
     const tr = this.track(c.id, now, state);
     const opening = openingOf(c);
     if (opening === null || now < opening.getTime()) {
+      // The seed is committed (published) well before the opening: at the first tick, which comes
+      // before the pre-queue opens on a node already running (a first pre-queue join commits it too).
+      if (c.queue.shuffleAtOpening && opening !== null) await this.seeds.commit(c.id);
       await this.checkpoint(c.id, state, tr, state.admittedUpTo, now);
       tr.lastTickMs = now;
       tr.allowance = state.ratePerS; // the opening starts with one second's worth banked
@@ -168,13 +176,20 @@ export class AdmissionController {
     tr.sampleClaimed = state.claimedTotal;
   }
 
-  /** Freezes the pre-queue and draws the seed — once; the seed is logged and audited. */
+  /**
+   * Freezes the pre-queue with the committed seed — once; the seed is logged and audited. The
+   * commitment was drawn before the opening (or is drawn now, should nothing have drawn it yet).
+   */
   private async shuffle(c: Campaign, now: number): Promise<QueueState> {
+    const committed = await this.seeds.commit(c.id);
     // The seed is written to the database before the store freezes with it, so a store that
     // crashes mid-opening is restored with the same order, never a second shuffle.
-    const drawn = await writeCheckpoint(this.db, c.id, { shuffleSeed: randomInt(1, 2 ** 31) }, now);
+    const drawn = await writeCheckpoint(this.db, c.id, { shuffleSeed: committed.seed }, now);
     const seed = drawn.shuffleSeed;
     assert(seed !== null, 'no shuffle seed recorded');
+    // Only a line shuffled before its commitment existed (an older build) can differ: the public
+    // record then shows a commitment that does not match, as it should.
+    if (seed !== committed.seed) this.opts.log('pre-queue seed differs from its commitment', { campaignId: c.id, seed, committedSeed: committed.seed });
     const r = await this.store.freezePreQueue(c.id, seed);
     // The frozen count goes to the checkpoint at once: the write-ahead checkpoint may not be due
     // for many ticks, and a store restored with a seed but no count would strand the pre-queue.

@@ -15,6 +15,9 @@ import type { QueueSettings, QueueStore } from './store.ts';
 import { parseKeys, TokenSigner } from './tokens.ts';
 import { LineViews } from './live-view.ts';
 import { WaitRecorder } from './waits.ts';
+import { SeedCommitments } from './fairness-seed.ts';
+import { AdmissionRecorder } from './fairness-recorder.ts';
+import { FairnessRecords } from './fairness-record.ts';
 
 export interface WaitingRoomParts {
   room: WaitingRoom;
@@ -24,6 +27,9 @@ export interface WaitingRoomParts {
   nodeId: string;
   /** The lines as the operator's live feed shows them, with the waits this node recorded. */
   lines: LineViews;
+  /** The public fairness record (fairness-record.ts), and the admitted places this node writes to it. */
+  fairness: FairnessRecords;
+  admissions: AdmissionRecorder;
 }
 
 /**
@@ -83,6 +89,8 @@ export async function createWaitingRoom(config: Config, deps: WaitingRoomDeps): 
   // finds its state lost (the init marker), and only then.
   if (deps.store.kind === 'memory') await restoreFromCheckpoints(deps.store, deps.db, deps.campaigns);
   const waits = new WaitRecorder();
+  const seeds = new SeedCommitments(deps.db, () => deps.clock.nowMs());
+  const admissions = new AdmissionRecorder(deps.db, deps.log);
   const room = new WaitingRoom(deps.store, deps.clock, deps.campaigns, {
     tickets: new TokenSigner(keys, 'ticket'),
     passes: new TokenSigner(keys, 'pass'),
@@ -95,6 +103,8 @@ export async function createWaitingRoom(config: Config, deps: WaitingRoomDeps): 
       deps.metrics.queueEtaError.observe(wait.waitedSeconds - wait.promisedSeconds);
       waits.record(wait, deps.clock.nowMs());
     },
+    onFirstClaim: (admitted) => admissions.record(admitted),
+    seeds,
   });
   const controller = new AdmissionController(deps.store, deps.db, deps.clock, () => deps.campaigns.list(), {
     nodeId,
@@ -104,10 +114,12 @@ export async function createWaitingRoom(config: Config, deps: WaitingRoomDeps): 
     health: deps.health,
     log: deps.log,
     onAdmit: (campaign, n) => deps.metrics.queueAdmissions.inc({ campaign }, n),
+    seeds,
   });
   registerQueueGauges(deps.metrics, room, deps.campaigns, deps.clock);
-  const lines = new LineViews(deps.store, deps.db, deps.campaigns, deps.clock, waits);
-  return { room, controller, store: deps.store, powSigner: new TokenSigner(keys, 'pow'), nodeId, lines };
+  const lines = new LineViews(deps.store, deps.db, deps.campaigns, deps.clock, waits, seeds);
+  const fairness = new FairnessRecords(deps.db, deps.clock, seeds, admissions, { joinLeadMs: config.queueJoinLeadMs });
+  return { room, controller, store: deps.store, powSigner: new TokenSigner(keys, 'pow'), nodeId, lines, fairness, admissions };
 }
 
 function registerQueueGauges(metrics: Metrics, room: WaitingRoom, campaigns: CampaignLookup, clock: Clock): void {

@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import type { Queryable } from '../core/db.ts';
 import type { CampaignLookup } from '../rules/campaign.ts';
 import { readShuffledAt } from './sql.ts';
 import type { QueueState, QueueStore } from './store.ts';
 import type { RecentWaits, WaitRecorder } from './waits.ts';
+import { commitmentOf } from './fairness.ts';
+import type { SeedCommitments } from './fairness-seed.ts';
 
 /**
  * A line as the operator's live feed shows it (operations/live.ts declares what it needs; the app
@@ -26,8 +27,8 @@ export interface LineView {
   shuffle: {
     enabled: boolean;
     /**
-     * SHA-256 (hex) of `campaignId:seed`, the seed as the checkpoint recorded it at the opening
-     * (the audit log's queue.shuffled row holds the seed, so anyone can check it); null before.
+     * The shuffle seed's commitment as the public fairness record shows it (fairness.ts
+     * commitmentOf), from its draw before the opening; null until drawn.
      */
     seedCommitment: string | null;
     doneAt: string | null;
@@ -49,6 +50,7 @@ export class LineViews {
     private readonly campaigns: CampaignLookup,
     private readonly clock: Clock,
     private readonly waits: WaitRecorder,
+    private readonly seeds: Pick<SeedCommitments, 'find'>,
   ) {}
 
   async line(campaignId: string): Promise<LineView> {
@@ -68,7 +70,7 @@ export class LineViews {
       admittedTotal: state.admittedUpTo,
       shuffle: {
         enabled: c?.queue.shuffleAtOpening ?? false,
-        seedCommitment: state.shuffleSeed === null ? null : createHash('sha256').update(`${campaignId}:${state.shuffleSeed}`).digest('hex'),
+        seedCommitment: await this.commitment(campaignId, c?.queue.shuffleAtOpening ?? false),
         doneAt: state.shuffleSeed === null ? null : await this.doneAt(campaignId),
       },
     };
@@ -77,6 +79,11 @@ export class LineViews {
   /** The ETA shown vs the wait had, of the places this node saw admitted recently. */
   waitsOf(campaignId: string): RecentWaits {
     return this.waits.recent(campaignId, this.clock.nowMs());
+  }
+
+  private async commitment(campaignId: string, enabled: boolean): Promise<string | null> {
+    const found = enabled ? await this.seeds.find(campaignId) : null;
+    return found ? commitmentOf(campaignId, found.seed, found.nonce) : null;
   }
 
   private async doneAt(campaignId: string): Promise<string | null> {

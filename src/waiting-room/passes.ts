@@ -12,6 +12,7 @@ import type { PlaceAnswer, StatusAnswer } from './line.ts';
 import type { QueueStore } from './store.ts';
 import { passClaims, passOf, type Pass, type Ticket, type TokenSigner } from './tokens.ts';
 import type { AdmittedWait } from './waits.ts';
+import type { AdmissionRecord } from './fairness-sql.ts';
 
 export interface Holder {
   /** The device id the request carries (cookie or Yeyak-Device header). */
@@ -42,6 +43,8 @@ export interface PassOptions {
   claimWindowMs: number;
   /** Called when a ticket is first seen admitted: how long it waited, and the wait promised at join. */
   onAdmittedClaim?: (wait: AdmittedWait) => void;
+  /** Called at each position's first claim, with what the fairness record keeps of it (fairness-recorder.ts). */
+  onFirstClaim?: (admitted: AdmissionRecord) => void;
 }
 
 const NO_WAIT = { etaSeconds: 0, etaLowSeconds: 0, etaHighSeconds: 0 };
@@ -67,6 +70,10 @@ export class Passes {
     // The passes in use are at the cap: the pass comes when one frees (expiry or a booking).
     if (claim.outcome === 'full') return { ...a, ...NO_WAIT, pollAfterMs: POLL_NEAR_MS, passPending: true };
     const expiresAtMs = claim.expMs;
+    if (claim.outcome === 'claimed') {
+      const shownEtaSeconds = t.promisedEtaSeconds ?? null;
+      this.opts.onFirstClaim?.({ campaignId: c.id, position: a.position, pre: t.preQueue, seq: t.seq, joinedAtMs: t.issuedAtMs, shownEtaSeconds, claimedAtMs: now });
+    }
     if (claim.outcome === 'claimed' && t.promisedEtaSeconds !== undefined) {
       this.opts.onAdmittedClaim?.({ campaignId: c.id, waitedSeconds: (now - t.issuedAtMs) / 1000, promisedSeconds: t.promisedEtaSeconds });
     }

@@ -11,6 +11,8 @@ import type { SaveQueueSettings } from './ports.ts';
 import type { JoinResult, QueueSettings, QueueState, QueueStore } from './store.ts';
 import { ticketClaims, ticketOf, type Pass, type Ticket, type TokenSigner } from './tokens.ts';
 import type { AdmittedWait } from './waits.ts';
+import type { AdmissionRecord } from './fairness-sql.ts';
+import type { SeedCommitments } from './fairness-seed.ts';
 
 /**
  * The waiting room as citizens see it: join, status, and the pass gate (passes.ts). A node keeps
@@ -42,6 +44,13 @@ export interface WaitingRoomOptions {
   saveSettings?: SaveQueueSettings;
   /** Called when a ticket is first seen admitted: how long it waited, and the wait promised at join. */
   onAdmittedClaim?: (wait: AdmittedWait) => void;
+  /** Called at each position's first claim: the fairness record's row (fairness-recorder.ts). */
+  onFirstClaim?: (admitted: AdmissionRecord) => void;
+  /**
+   * The shuffle's seed is committed before the first pre-queue number is issued (fairness-seed.ts;
+   * once per campaign and node, then free).
+   */
+  seeds?: Pick<SeedCommitments, 'commit'>;
 }
 
 export interface JoinAnswer extends StatusAnswer {
@@ -75,6 +84,7 @@ export class WaitingRoom {
       ttlMs: opts.passTtlMs,
       claimWindowMs: opts.claimWindowMs,
       ...(opts.onAdmittedClaim ? { onAdmittedClaim: opts.onAdmittedClaim } : {}),
+      ...(opts.onFirstClaim ? { onFirstClaim: opts.onFirstClaim } : {}),
     });
   }
 
@@ -112,7 +122,8 @@ export class WaitingRoom {
   }
 
   /** Issues the next number of the line (a join's number): reserved in the checkpoint first. */
-  issue(campaignId: string, pre: boolean): Promise<JoinResult> {
+  async issue(campaignId: string, pre: boolean): Promise<JoinResult> {
+    if (pre) await this.opts.seeds?.commit(campaignId);
     return this.issuer.issue(campaignId, pre);
   }
 

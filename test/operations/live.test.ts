@@ -97,10 +97,13 @@ describe('GET /api/v1/admin/live/{campaignId}', () => {
     expect(after.queue.joinsPerS).toBeGreaterThan(0);
     expect(after.queue.admissionsPerS).toBeGreaterThan(0);
     // The opening had passed: the first tick drew the seed (nobody was in the pre-queue).
+    // The commitment of the fairness record: SHA-256 of yeyak-shuffle-v1:<campaign>:<seed>:<nonce> (migrations/015).
+    const drawn = (await t.db.query<{ seed: string; nonce: string }>('SELECT seed, nonce FROM queue_shuffle_commitment WHERE campaign_id = $1', [CAMPAIGN])).rows[0];
     const seed = (await t.db.query<{ shuffle_seed: string }>('SELECT shuffle_seed FROM queue_checkpoint WHERE campaign_id = $1', [CAMPAIGN])).rows[0]?.shuffle_seed;
+    expect(Number(seed)).toBe(Number(drawn?.seed)); // the shuffle took the committed seed
     expect(after.queue.shuffle).toEqual({
       enabled: true,
-      seedCommitment: createHash('sha256').update(`${CAMPAIGN}:${Number(seed)}`).digest('hex'),
+      seedCommitment: createHash('sha256').update(`yeyak-shuffle-v1:${CAMPAIGN}:${Number(drawn?.seed)}:${drawn?.nonce}`).digest('hex'),
       doneAt: t.clock.now().toISOString(), // the clock has not moved since the tick
     });
     const shown = people.map((p) => p.etaSeconds).sort((a, b) => a - b)[1];

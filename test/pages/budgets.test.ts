@@ -55,6 +55,16 @@ describe('page budgets (gzip)', () => {
     expect(total).toBeLessThan(15 * 1024);
   });
 
+  it('fairness record page: HTML + CSS + JS < 15 KB in total, no framework (plain TypeScript, like the waiting page)', () => {
+    const w = pageWeight('fairness');
+    const total = w.html + w.css + w.js;
+    console.log(`fairness: html ${w.html} + css ${w.css} + js ${w.js} = ${total} bytes gzip (${w.files.join(', ')})`);
+    expect(w.js).toBeGreaterThan(0);
+    expect(total).toBeLessThan(15 * 1024);
+    const code = w.files.filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(WEB_ROOT, f), 'utf8')).join('\n');
+    expect(code).not.toMatch(/__PREACT_DEVTOOLS__|preact|w3\.org\/2000\/svg/i);
+  });
+
   it('waiting page loads no framework (plain TypeScript)', () => {
     const code = pageWeight('wait').files.filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(WEB_ROOT, f), 'utf8')).join('\n');
     // Markers that survive minification: Preact's devtools hook name and its SVG namespace, both
