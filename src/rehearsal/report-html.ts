@@ -8,7 +8,8 @@ import { escapeHtml as esc } from './report-charts.ts';
 const counts = new Intl.NumberFormat('ko-KR', { maximumFractionDigits: 0 });
 const shares = new Intl.NumberFormat('ko-KR', { style: 'percent', maximumFractionDigits: 1 });
 const signedShares = new Intl.NumberFormat('ko-KR', { style: 'percent', maximumFractionDigits: 1, signDisplay: 'exceptZero' });
-const instants = new Intl.DateTimeFormat('ko-KR', { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'Asia/Seoul' });
+// 24-hour clock: no 오전/오후 (or AM/PM, as some ICU builds say in ko-KR) to misread.
+const instants = new Intl.DateTimeFormat('ko-KR', { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone: 'Asia/Seoul' });
 const DASH = '—';
 
 /** "한국어 / English": Korean first, the English marked as such for screen readers. */

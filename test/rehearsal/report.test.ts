@@ -4,7 +4,9 @@
  * network (checked in the markup and again in Chromium from file://, every request recorded),
  * escape what the server said, show every endpoint and the broken invariant, and pass axe-core.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -140,6 +142,27 @@ describe('renderReport', () => {
     expect(bare).toContain('No timeline was recorded.');
     expect(bare).toContain('The server sent no fairness record.');
     expect(bare).toContain('Passed: every invariant held, every bot was refused');
+  });
+});
+
+describe('report-cli', () => {
+  const cli = (file: string) =>
+    spawnSync(process.execPath, ['bin/run-ts.js', 'src/rehearsal/report-cli.ts', file], { cwd: join(import.meta.dirname, '../..'), encoding: 'utf8' });
+
+  it('re-renders the report from a saved summary', () => {
+    const run = cli('test/rehearsal/fixtures/summary.json');
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe(renderReport(summary));
+  });
+
+  it('refuses what is not a summary, saying why', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'yeyak-report-')), 'partial.json');
+    writeFileSync(file, JSON.stringify({ version: 1, settings: {} }));
+    const run = cli(file);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('a summary without endpoints, bots, timeline, invariants, cpu');
+    expect(run.stdout).toBe('');
   });
 });
 
