@@ -20,6 +20,7 @@ import { fairnessRoutes } from './waiting-room/fairness-routes.ts';
 import { staffRoutes } from './staff/routes.ts';
 import { staffSessionRoutes } from './staff/session-routes.ts';
 import { liveRoutes } from './operations/live-routes.ts';
+import { auditRoutes } from './operations/audit-routes.ts';
 import { pagesRoutes } from './pages/routes.ts';
 import { WEB_ROOT } from './pages/build.ts';
 
@@ -125,6 +126,7 @@ async function registerCapabilities(app: FastifyInstance, s: Services): Promise<
       await api.register(staffRoutes, { db: s.db, clock, booking, metrics });
       await api.register(staffSessionRoutes, { sessions: s.staffSessions, secureCookies });
       await api.register(liveRoutes, { feed: s.live, campaigns });
+      await api.register(auditRoutes, { audit: s.audit });
     },
     { prefix: API_PREFIX },
   );

@@ -164,8 +164,7 @@ export async function serve(given: Config, opts: ServeOptions = {}): Promise<Fas
     app.log.info({ signal }, 'draining');
     const force = setTimeout(() => process.exit(1), config.shutdownGraceMs);
     force.unref();
-    void retention
-      .stop()
+    void Promise.all([retention.stop(), app.yeyak.audit.stop()])
       .then(() => app.close()) // closes the waiting room's store too
       .then(() => db.close())
       .then(() => process.exit(0), () => process.exit(1));
@@ -183,6 +182,8 @@ export async function serve(given: Config, opts: ServeOptions = {}): Promise<Fas
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   retention.start((e) => app.log.warn({ err: e instanceof Error ? e.name : 'unknown' }, 'retention run failed'));
+  // One node per round audits the store (src/operations/audit-job.ts); YEYAK_AUDIT_INTERVAL_MS=0: none.
+  app.yeyak.audit.start((e) => app.log.warn({ err: e instanceof Error ? e.name : 'unknown' }, 'invariant audit round failed'));
   storeLocks.get(db)?.setUrl(`http://${localHost(config.host)}:${port}`);
   log(identityLine(config));
   log(`yeyak is serving on http://localhost:${port}  (store: ${db.describe()}, waiting room: ${app.yeyak.waitingRoom.store.kind}${config.now ? `, clock started at ${config.now}` : ''})`);

@@ -29,6 +29,9 @@ import type { QueueStoreHandle } from '../waiting-room/factory.ts';
 import { StaffDirectory } from '../staff/staff.ts';
 import { StaffSessions } from '../staff/session.ts';
 import { LiveFeed } from '../operations/live.ts';
+import { AuditJob, type AuditLog } from '../operations/audit-job.ts';
+import type { PassStore } from '../operations/audit.ts';
+import type { RedisQueueStore } from '../waiting-room/redis-store.ts';
 
 export type ServiceLog = (level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>) => void;
 
@@ -70,6 +73,8 @@ export interface Services {
   readonly staffSessions: StaffSessions;
   /** The operator's live feed (operations/live.ts). */
   readonly live: LiveFeed;
+  /** The invariant auditor's rounds (operations/audit-job.ts); server.ts starts its timer. */
+  readonly audit: AuditJob;
   /** Starts the timers (availability refresh, revocations, admission). */
   start(): void;
   /** Stops them, drains booking and closes what the services opened. */
@@ -125,11 +130,12 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const identity = new IdentityService(db, clock, config.rrnHashSecret, config.challengeTtlMs, identityProviders, residents, devices);
   built.booking = booking;
   const staff = new StaffDirectory(db, config.adminToken);
+  const audit = createAudit(config, { db, clock, metrics, log, queueHandle });
 
   return {
     config, db, clock, metrics, campaigns, regionCodes, availability, booking, health, identityProviders, waitingRoom,
     queueHandle, signer, sessionAuth: new SessionAuth(signer, config.nodeEnv === 'production'), revocations, devices, identity,
-    staff,
+    staff, audit,
     staffSessions: new StaffSessions(db, staff, clock, config.sessionSecret),
     live: createLiveFeed({ clock, campaigns, availability, booking, waitingRoom, identityProviders, metrics, log }),
     start() {
@@ -149,6 +155,14 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       }
     },
   };
+}
+
+/** The invariant auditor (its timer is started and stopped by server.ts); Redis: read through the store's own key layout. */
+function createAudit(config: Config, d: { db: Db; clock: Clock; metrics: Metrics; log: ServiceLog; queueHandle: QueueStoreHandle | null }): AuditJob {
+  const log: AuditLog = { error: (fields, msg) => d.log('error', msg, fields), info: (fields, msg) => d.log('info', msg, fields) };
+  const store = d.queueHandle?.store.kind === 'redis' ? (d.queueHandle.store as RedisQueueStore) : null;
+  const passStore: PassStore | null = store ? { redis: store.redis, key: (campaignId, part) => store.key(campaignId, part) } : null;
+  return new AuditJob({ db: d.db, clock: d.clock, metrics: d.metrics, log, passStore }, config);
 }
 
 /** Booking, its batches measured and fed to the health monitor (a failed batch slows admission). */

@@ -8,6 +8,7 @@ import { addStaff, staffRoles, type StaffRole } from '../staff/staff.ts';
 import { addStaffThroughServer, shellQuote, type AddedStaff, type NewStaff } from '../staff/client.ts';
 import { DataDirBusyError } from '../core/data-dir-lock.ts';
 import { isPlainText } from '../core/schemas.ts';
+import { auditCommand } from './audit.ts';
 import { formatChecks, verifyFairness } from '../waiting-room/fairness-verify.ts';
 
 function positiveInt(value: string): number {
@@ -108,6 +109,19 @@ program
     console.log(formatChecks(checks));
     process.exitCode = checks.some((c) => c.ok === false) ? 1 : 0;
   });
+
+storeOptions(
+  program
+    .command('audit')
+    .description('check the store’s invariants (slots, one reservation per person, dose 2, supply, waiting-room places); exit 0 all hold, 1 broken, 2 could not audit')
+    .option('--campaign <id>', 'audit one campaign only')
+    .option('--json', 'print the report as JSON')
+    .option('--redis-url <url>', 'also audit the Redis waiting room (env REDIS_URL)'),
+).action(async (opts: Record<string, unknown>) => {
+  const config = loadConfig({ ...flagsToConfig(opts), redisUrl: opts.redisUrl as string | undefined });
+  const report = await auditCommand(config, { campaign: opts.campaign as string | undefined, json: opts.json === true });
+  process.exitCode = report.ok ? 0 : 1;
+});
 
 function printStaff(added: AddedStaff): void {
   console.log(JSON.stringify({ id: added.id, role: added.role, clinicId: added.clinicId, name: added.name }));

@@ -215,6 +215,13 @@ export const configTable = {
   }),
   retentionIntervalMs: row({ env: null, default: 60_000, parse: int(1_000, HOUR), doc: 'the retention job runs this often (src/operations/retention.ts)' }),
   retentionBatchRows: row({ env: null, default: 1_000, parse: int(1, 100_000), doc: 'rows per DELETE of the retention job: short row locks, bounded WAL per statement' }),
+  auditIntervalMs: row({
+    env: 'YEYAK_AUDIT_INTERVAL_MS',
+    default: MIN, // a broken invariant is seen within a minute; a round over a million reservations takes seconds
+    parse: int(0, DAY),
+    doc: 'the invariant auditor runs a round this often, on one node at a time (src/operations/audit-job.ts); 0 = off',
+    readme: '60000 (1 min)',
+  }),
 } as const;
 
 type Table = typeof configTable;

@@ -56,6 +56,35 @@ export function createMetrics() {
       buckets: [-600, -120, -30, -10, 0, 10, 30, 120, 600, 3600],
       registers: [registry],
     }),
+    ...auditMetrics(registry),
+  };
+}
+
+/** The invariant auditor's (src/operations/audit-job.ts): set from the latest round, whichever node ran it. */
+function auditMetrics(registry: client.Registry) {
+  return {
+    auditViolations: new client.Gauge({
+      name: 'yeyak_audit_violations',
+      help: 'Things breaking each invariant at the latest audit round (0: it holds)',
+      labelNames: ['check'] as const,
+      registers: [registry],
+    }),
+    auditRuns: new client.Counter({
+      name: 'yeyak_audit_runs_total',
+      help: 'Audit rounds on this node by outcome (ok, broken, skipped: another node ran or runs it, error: the round failed)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    auditLastRunSeconds: new client.Gauge({
+      name: 'yeyak_audit_last_run_timestamp_seconds',
+      help: 'When the latest audit round started (Unix time)',
+      registers: [registry],
+    }),
+    auditDurationSeconds: new client.Gauge({
+      name: 'yeyak_audit_duration_seconds',
+      help: 'How long the latest audit round took',
+      registers: [registry],
+    }),
   };
 }
 

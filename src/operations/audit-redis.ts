@@ -19,12 +19,10 @@ export const QUEUE_KEY_PREFIX = 'yeyak:q:';
 
 export interface PassStore {
   redis: Redis;
-  /** The campaign's key for `part` (state, active, spent); default: the layout above. */
+  /** The campaign's key for `part` (state, active, spent); default: the layout above with `prefix`. */
   key?: (campaignId: string, part: string) => string;
-}
-
-function defaultKey(campaignId: string, part: string): string {
-  return `${QUEUE_KEY_PREFIX}{${campaignId}}:${part}`;
+  /** The layout's prefix when no `key` is given (default `yeyak:q:`). */
+  prefix?: string;
 }
 
 /** Positions whose bit is set, from `from` on (SETBIT numbers bits from the first byte's high bit). */
@@ -53,7 +51,8 @@ interface LineSnapshot {
 }
 
 async function snapshot(store: PassStore, campaignId: string): Promise<LineSnapshot | null> {
-  const key = store.key ?? defaultKey;
+  const prefix = store.prefix ?? QUEUE_KEY_PREFIX;
+  const key = store.key ?? ((id: string, part: string) => `${prefix}{${id}}:${part}`);
   const replies = await store.redis
     .multi()
     .hget(key(campaignId, 'state'), 'init')
