@@ -3,7 +3,10 @@
  * first seen admitted (its first status poll after admission, passes.ts), the ETA its ticket was
  * shown at join and the wait it really had, join to that poll (so up to one poll interval more
  * than join to admission). In memory, per node — each node records the polls it served — in a
- * ring per campaign: a bounded, recent sample, not a history.
+ * ring per campaign: a bounded, recent sample, not a history. Per node on purpose: the console
+ * reads it every second, and a shared read would cost the database that often. The shared,
+ * persistent figures over every admitted place are the fairness record's (fairness-record.ts,
+ * queue_admission), written at the same first claim.
  */
 export interface AdmittedWait {
   campaignId: string;
