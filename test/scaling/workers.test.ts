@@ -5,6 +5,11 @@
  * them all.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
+import { loadConfig } from '../../src/core/config.ts';
+import { openStore, serve } from '../../src/server.ts';
+import { deferred } from '../helpers/app.ts';
 import { runCli } from '../helpers/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';
 import { redisTestUrl } from '../helpers/redis.ts';
@@ -40,6 +45,47 @@ describe('serve --workers: refused where the workers could not share', () => {
     const r = await runCli(['serve', '--workers', '0'], { DATABASE_URL: NOWHERE_PG, REDIS_URL: NOWHERE_REDIS, ...KEYS });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--workers must be 1–64, got 0/);
+  });
+});
+
+describe.skipIf(!process.env.DATABASE_URL)('two nodes starting at once on one empty database', () => {
+  it('both decide to seed; one does, the other serves what it seeded', async () => {
+    const db = await createTestDatabase('yeyak_first_start');
+    const config = loadConfig(
+      { databaseUrl: db.url, port: 0, host: '127.0.0.1', logLevel: 'silent', scenario: 'demo', seedClinics: 3 },
+      { YEYAK_RRN_SECRET: KEYS.YEYAK_RRN_SECRET, YEYAK_SESSION_SECRET: KEYS.YEYAK_SESSION_SECRET, YEYAK_QUEUE_KEYS: KEYS.YEYAK_QUEUE_KEYS },
+    );
+    await (await openStore(config, () => undefined)).close(); // migrated: the campaign table exists
+    // Inserts into campaign wait while this transaction holds the lock (reads do not): both nodes
+    // find the store empty before either seeding can commit.
+    const blocker = new pg.Client({ connectionString: db.url });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE campaign IN SHARE ROW EXCLUSIVE MODE');
+    const lines: string[][] = [[], []];
+    const decided = [deferred(), deferred()];
+    const apps: FastifyInstance[] = [];
+    try {
+      const starts = [0, 1].map((i) =>
+        serve(config, {
+          log: (line) => {
+            lines[i]?.push(line);
+            if (line.startsWith('Empty store')) decided[i]?.resolve();
+          },
+        }),
+      );
+      await Promise.all(decided.map((d) => d.promise));
+      await blocker.query('COMMIT');
+      apps.push(...(await Promise.all(starts)));
+      const all = lines.flat();
+      expect(all.filter((l) => l.startsWith('Seeded demo'))).toHaveLength(1);
+      expect(all.filter((l) => l === 'Another node seeded the store meanwhile.')).toHaveLength(1);
+      for (const app of apps) expect((await app.inject({ url: '/api/v1/campaigns' })).json()).toEqual([expect.objectContaining({ id: 'demo' })]);
+    } finally {
+      await blocker.end();
+      for (const app of apps) await app.close();
+      await db.drop();
+    }
   });
 });
 
