@@ -7,30 +7,37 @@
  */
 import { escapeHtml as esc, barChart } from './report-charts.ts';
 import { bi, formatCount, formatDuration, formatInstant, formatShare, formatSignedShare, section, table } from './report-html.ts';
+import type { FairnessRecordJson } from '../waiting-room/fairness-record.ts';
 import type { EtaAccuracy } from './summary.ts';
 
-type Json = Record<string, unknown>;
+/**
+ * A record as read from the wire: any field may be missing or of another type, so each is checked
+ * where it is read. The keys are the server's own (a rename there fails the typecheck here).
+ */
+type Loose<T> = { [K in keyof T]?: unknown };
+type Wire = Loose<FairnessRecordJson>;
+type Element<T> = T extends readonly (infer E)[] ? E : never;
 
 const RAW_CHARS_MAX = 20_000; // the raw record shown; a longer one is cut (examples lists grow)
 
-function isObject(v: unknown): v is Json {
+function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
-function objectAt(v: Json, key: string): Json {
+function objectAt<T, K extends keyof T & string>(v: Loose<T>, key: K): Loose<NonNullable<T[K]>> {
   const at = v[key];
-  return isObject(at) ? at : {};
+  return isObject(at) ? (at as Loose<NonNullable<T[K]>>) : {};
 }
-function numberAt(v: Json, key: string): number | undefined {
+function numberAt<T>(v: Loose<T>, key: keyof T & string): number | undefined {
   const at = v[key];
   return typeof at === 'number' && Number.isFinite(at) ? at : undefined;
 }
-function stringAt(v: Json, key: string): string | undefined {
+function stringAt<T>(v: Loose<T>, key: keyof T & string): string | undefined {
   const at = v[key];
   return typeof at === 'string' ? at : undefined;
 }
-function arrayAt(v: Json, key: string): Json[] {
+function arrayAt<T, K extends keyof T & string>(v: Loose<T>, key: K): Loose<Element<T[K]>>[] {
   const at = v[key];
-  return Array.isArray(at) ? at.filter(isObject) : [];
+  return Array.isArray(at) ? (at.filter(isObject) as Loose<Element<T[K]>>[]) : [];
 }
 
 /** A definition list of the rows whose value is present. */
@@ -49,7 +56,7 @@ const SEED_STATES: Record<string, [string, string]> = {
   revealed: ['공개됨', 'revealed'],
 };
 
-function seedPart(record: Json): string {
+function seedPart(record: Wire): string {
   const seed = objectAt(record, 'seed');
   const shuffle = objectAt(record, 'shuffle');
   const state = stringAt(seed, 'state');
@@ -80,7 +87,7 @@ ${facts([
 )}</p>${sampleTable}`;
 }
 
-function orderPart(record: Json, fifoInversions: number): string {
+function orderPart(record: Wire, fifoInversions: number): string {
   const order = objectAt(record, 'admissionOrder');
   const inversions = numberAt(order, 'inversionsBeyondShuffle');
   const mismatches = numberAt(order, 'positionMismatches');
@@ -109,7 +116,7 @@ const seconds = (v: number | undefined) => (v === undefined ? '—' : formatDura
 const signedSeconds = (v: number | undefined) => (v === undefined ? '—' : `${v > 0 ? '+' : ''}${formatDuration(v)}`);
 const signed = (v: number | undefined) => (v === undefined ? '—' : formatSignedShare(v));
 
-function etaPart(record: Json, rehearsal: EtaAccuracy): string {
+function etaPart(record: Wire, rehearsal: EtaAccuracy): string {
   const eta = objectAt(record, 'eta');
   const within = numberAt(eta, 'withinTwentyPercent');
   const rows = [
@@ -146,11 +153,12 @@ export function renderFairness(fairness: unknown, rehearsal: { eta: EtaAccuracy;
     return section('fairness', title, `${intro}<p>${bi('서버가 공정성 기록을 보내지 않았습니다.', 'The server sent no fairness record.')}</p>`);
   }
   if (!isObject(fairness)) return section('fairness', title, `${intro}<p>${bi('알 수 없는 형식의 기록:', 'A record of an unknown shape:')}</p>${raw(fairness)}`);
+  const record = fairness as Wire;
   const head = facts([
-    [bi('캠페인', 'Campaign'), code(stringAt(fairness, 'campaignId'))],
-    [bi('개장', 'Opening'), instant(stringAt(fairness, 'opening'))],
-    [bi('사전 대기 시작', 'Pre-queue opens'), instant(stringAt(fairness, 'preQueueOpensAt'))],
-    [bi('기록 작성', 'Record built'), instant(stringAt(fairness, 'at'))],
+    [bi('캠페인', 'Campaign'), code(stringAt(record, 'campaignId'))],
+    [bi('개장', 'Opening'), instant(stringAt(record, 'opening'))],
+    [bi('사전 대기 시작', 'Pre-queue opens'), instant(stringAt(record, 'preQueueOpensAt'))],
+    [bi('기록 작성', 'Record built'), instant(stringAt(record, 'at'))],
   ]);
-  return section('fairness', title, `${intro}${head}${orderPart(fairness, rehearsal.fifoInversions)}${seedPart(fairness)}${etaPart(fairness, rehearsal.eta)}${raw(fairness)}`);
+  return section('fairness', title, `${intro}${head}${orderPart(record, rehearsal.fifoInversions)}${seedPart(record)}${etaPart(record, rehearsal.eta)}${raw(fairness)}`);
 }
