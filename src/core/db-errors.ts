@@ -79,6 +79,25 @@ export function toDbError(e: unknown, sql: string): DbError {
   });
 }
 
+// SQLSTATEs of a server that is going away or not yet back: class 08 (connection exception),
+// 57P01 admin_shutdown, 57P02 crash_shutdown, 57P03 cannot_connect_now (starting up or in
+// recovery). Socket codes of a server that cannot be reached.
+const UNAVAILABLE_SQLSTATE = /^(08...|57P0[123])$/;
+const UNAVAILABLE_SOCKET = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+// What pg says, without a code, of a connection that died or could not be had in time.
+const UNAVAILABLE_MESSAGE = /Connection terminated|not queryable|timeout exceeded when trying to connect|Connection ended/;
+
+/**
+ * A query that failed because the database is restarting or out of reach (not because of what it
+ * asked): the request may be sent again once it is back. The HTTP edge answers it 503
+ * YEYAK_E_STORE_UNAVAILABLE instead of a 500.
+ */
+export function isStoreUnavailable(e: unknown): boolean {
+  if (!(e instanceof DbError)) return false;
+  if (e.code !== undefined) return UNAVAILABLE_SQLSTATE.test(e.code) || UNAVAILABLE_SOCKET.has(e.code);
+  return UNAVAILABLE_MESSAGE.test(e.message);
+}
+
 /** Runs one statement; its failure is rethrown as a DbError. */
 export async function sanitized<T>(sql: string, run: () => Promise<T>): Promise<T> {
   try {

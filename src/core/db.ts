@@ -95,6 +95,27 @@ export async function openPglite(dataDir: string, opts: { loadDataDir?: Blob } =
   };
 }
 
+/**
+ * A client checked out of the pool (a transaction, a script). The pool listens for a dropped
+ * connection only while a client is idle or inside pool.query; a checked-out client whose server
+ * goes away (a PostgreSQL restart, 57P01) emits 'error', which with no listener ends the process —
+ * every node with a transaction open would die with the database (the fault suite, test/faults).
+ * Here the query in flight fails with its error as usual, and a client that broke is destroyed on
+ * release instead of going back to the pool.
+ */
+function holdClient(client: pg.PoolClient): { broke: (e: unknown) => void; release: () => void } {
+  let broken: Error | undefined;
+  const onError = (e: Error) => (broken ??= e);
+  client.on('error', onError);
+  return {
+    broke: (e) => (broken ??= e instanceof Error ? e : new Error(String(e))),
+    release: () => {
+      client.removeListener('error', onError);
+      client.release(broken);
+    },
+  };
+}
+
 export async function openPostgres(url: string, opts: Partial<OpenDbOptions> = {}): Promise<Db> {
   const pool = new pg.Pool({
     connectionString: url,
@@ -120,6 +141,7 @@ export async function openPostgres(url: string, opts: Partial<OpenDbOptions> = {
     },
     transaction: async <T>(fn: (tx: Queryable) => Promise<T>) => {
       const client = await sanitized('BEGIN', () => pool.connect());
+      const held = holdClient(client);
       try {
         await sanitized('BEGIN', () => client.query('BEGIN'));
         const result = await fn({
@@ -128,22 +150,23 @@ export async function openPostgres(url: string, opts: Partial<OpenDbOptions> = {
         await sanitized('COMMIT', () => client.query('COMMIT'));
         return result;
       } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined);
+        await client.query('ROLLBACK').catch(held.broke);
         throw e;
       } finally {
-        client.release();
+        held.release();
       }
     },
     exec: async (sql: string) => {
       const client = await pool.connect();
+      const held = holdClient(client);
       try {
         await client.query(sql);
       } catch (e) {
         // A failed script may leave its explicit transaction open; never hand that client back.
-        await client.query('ROLLBACK').catch(() => undefined);
+        await client.query('ROLLBACK').catch(held.broke);
         throw e;
       } finally {
-        client.release();
+        held.release();
       }
     },
     close: () => pool.end(),

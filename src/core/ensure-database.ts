@@ -7,6 +7,10 @@ import pg from 'pg';
 
 const INVALID_CATALOG_NAME = '3D000'; // "database … does not exist"
 const DUPLICATE_DATABASE = '42P04'; // another process created it first: fine
+// Two CREATE DATABASE at the same moment (nodes starting at once): the later one fails on the
+// catalogue's unique index instead of with 42P04 — the database exists all the same.
+const UNIQUE_VIOLATION = '23505';
+const DATABASE_NAME_INDEX = 'pg_database_datname_index';
 const CONNECT_TIMEOUT_MS = 10_000;
 const MAINTENANCE_DB = 'postgres';
 
@@ -60,6 +64,7 @@ export async function ensureDatabase(url: string, log: (line: string) => void): 
     await withClient(admin.toString(), (c) => c.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`));
   } catch (e) {
     if (codeOf(e) === DUPLICATE_DATABASE) return false;
+    if (codeOf(e) === UNIQUE_VIOLATION && (e as { constraint?: unknown }).constraint === DATABASE_NAME_INDEX) return false;
     throw new Error(`database ${describeDatabase(url)} does not exist and could not be created (${e instanceof Error ? e.message : String(e)}); create it with: createdb ${name}`);
   }
   log(`Created database ${describeDatabase(url)} (it did not exist).`);

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isStoreUnavailable } from './db-errors.ts';
 import { errorCatalogue, isYeyakError, YeyakError, type ErrorCode } from './errors.ts';
 import { apiSecurityHeaders } from './security-headers.ts';
 
@@ -90,7 +91,7 @@ function writeClientError(err: Error & { code?: string }, socket: Socket, extraH
 
 export function sendError(reply: FastifyReply, e: YeyakError): FastifyReply {
   const entry = errorCatalogue[e.code];
-  if (e.code === 'YEYAK_E_BUSY' || e.code === 'YEYAK_E_RATE_LIMITED') reply.header('retry-after', '2');
+  if (e.code === 'YEYAK_E_BUSY' || e.code === 'YEYAK_E_RATE_LIMITED' || e.code === 'YEYAK_E_STORE_UNAVAILABLE') reply.header('retry-after', '2');
   return reply.status(e.status).send({
     error: { code: e.code, message: e.message, messageKo: entry.messageKo, ...(e.details ? { details: e.details } : {}) },
   });
@@ -118,6 +119,11 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (mapped) return sendError(reply, new YeyakError(mapped));
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return sendError(reply, new YeyakError(err.statusCode === 413 ? 'YEYAK_E_BODY_TOO_LARGE' : 'YEYAK_E_BAD_REQUEST', err.message));
+    }
+    // The database restarting or out of reach is an outage, not a bug: 503, and the client retries.
+    if (isStoreUnavailable(err)) {
+      request.log.warn({ err }, 'store unavailable');
+      return sendError(reply, new YeyakError('YEYAK_E_STORE_UNAVAILABLE'));
     }
     // Anything else is a bug: log it whole, answer without internals.
     request.log.error({ err }, 'unhandled error');

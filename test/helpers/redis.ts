@@ -81,8 +81,11 @@ export interface PrivateRedis {
   stop(): Promise<void>;
 }
 
-/** A private, memory-only redis-server (`--save "" --appendonly no`) on a free port. */
-export async function startRedisServer(): Promise<PrivateRedis> {
+/**
+ * A private redis-server on a free port: memory-only (`--save "" --appendonly no`) unless
+ * `persistence` gives other arguments (test/helpers/faults.ts: an append-only file).
+ */
+export async function startRedisServer(persistence: string[] = ['--save', '', '--appendonly', 'no']): Promise<PrivateRedis> {
   const port = await freePort();
   let child: ChildProcess | null = null;
   let exited: Promise<void> = Promise.resolve();
@@ -90,7 +93,7 @@ export async function startRedisServer(): Promise<PrivateRedis> {
 
   const start = async () => {
     if (child) throw new Error('redis-server already running');
-    const c = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    const c = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...persistence], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = c;
