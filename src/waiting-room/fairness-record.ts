@@ -9,16 +9,16 @@
 import type { Clock } from '../core/clock.ts';
 import type { Queryable } from '../core/db.ts';
 import type { Campaign } from '../rules/campaign.ts';
-import { COMMITMENT_PREFIX, commitmentInput, commitmentOf, InversionSweep, SHUFFLE_ALGORITHM, type AdmittedPlace } from './fairness.ts';
+import { COMMITMENT_PREFIX, commitmentInput, commitmentOf, EtaAccumulator, InversionSweep, SHUFFLE_ALGORITHM, type EtaFigures } from './fairness.ts';
 import type { AdmissionRecorder } from './fairness-recorder.ts';
 import type { SeedCommitments } from './fairness-seed.ts';
-import { readAdmittedPage, readEtaFigures, readShuffleOutcome, type EtaFigures } from './fairness-sql.ts';
+import { readAdmittedRange, readShuffleOutcome, readTopAdmittedPosition } from './fairness-sql.ts';
 import { openingOf } from './line.ts';
 import { shuffledPosition } from './permutation.ts';
 
 export const FAIRNESS_KEPT_MS = 5_000; // a record is rebuilt at most this often per node (at least)
 const KEPT_PER_BUILD_MS = 10; // … and at least 10× the time its build took (a large record)
-const PAGE_ROWS = 10_000; // admitted places read per statement
+const PAGE_POSITIONS = 10_000; // positions read per statement (at most as many places)
 const SAMPLE_MAX = 10; // pre-queue numbers whose places the record lists
 
 export interface FairnessRecordJson {
@@ -136,22 +136,24 @@ export class FairnessRecords {
         preQueueSize: size,
         sample: size !== null && seed !== null ? sampleOf(size, seed) : [],
       },
-      admissionOrder: await this.admissionOrder(c.id, outcome.preQueueSize ?? 0, seed),
-      eta: await readEtaFigures(this.db, c.id),
+      ...(await this.admitted(c.id, outcome.preQueueSize ?? 0, seed)),
     };
   }
 
-  /** Every recorded place, highest position first, through the sweep (fairness.ts). */
-  private async admissionOrder(campaignId: string, preQueueSize: number, seed: number | null): Promise<FairnessRecordJson['admissionOrder']> {
+  /** Every recorded place, highest position first, through the sweep and the ETA figures (fairness.ts). */
+  private async admitted(campaignId: string, preQueueSize: number, seed: number | null): Promise<Pick<FairnessRecordJson, 'admissionOrder' | 'eta'>> {
     const sweep = new InversionSweep(preQueueSize, seed);
-    let below = Number.MAX_SAFE_INTEGER;
-    for (;;) {
-      const page: AdmittedPlace[] = await readAdmittedPage(this.db, campaignId, below, PAGE_ROWS);
-      for (const place of page) sweep.add(place);
-      if (page.length < PAGE_ROWS) break;
-      below = (page[page.length - 1] as AdmittedPlace).position;
+    const eta = new EtaAccumulator();
+    for (let to = (await readTopAdmittedPosition(this.db, campaignId)) + 1; to > 1; to -= PAGE_POSITIONS) {
+      for (const place of await readAdmittedRange(this.db, campaignId, Math.max(1, to - PAGE_POSITIONS), to)) {
+        sweep.add(place);
+        if (place.shownEtaSeconds !== null) eta.add(place.shownEtaSeconds, place.waitedSeconds);
+      }
     }
-    return { recorded: sweep.recorded, inversionsBeyondShuffle: sweep.inversions, positionMismatches: sweep.positionMismatches, examples: sweep.examples };
+    return {
+      admissionOrder: { recorded: sweep.recorded, inversionsBeyondShuffle: sweep.inversions, positionMismatches: sweep.positionMismatches, examples: sweep.examples },
+      eta: eta.figures(),
+    };
   }
 }
 

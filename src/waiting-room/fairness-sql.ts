@@ -1,6 +1,6 @@
 /**
  * The fairness record's statements (migrations/015_fairness_record.sql): the seed's commitment,
- * drawn once per campaign, and the admitted places, written in batches and read back in pages.
+ * drawn once per campaign, and the admitted places, written in batches and read back in ranges.
  */
 import type { Queryable } from '../core/db.ts';
 import { assert } from '../core/errors.ts';
@@ -96,70 +96,31 @@ export async function insertAdmissions(db: Queryable, rows: readonly AdmissionRe
   );
 }
 
+/** The highest admitted position recorded, 0 when none (an index end: no scan). */
+export async function readTopAdmittedPosition(db: Queryable, campaignId: string): Promise<number> {
+  const r = await db.query<{ top: string | number | null }>('SELECT max(position) AS top FROM queue_admission WHERE campaign_id = $1', [campaignId]);
+  return Number(r.rows[0]?.top ?? 0);
+}
+
 /**
- * A page of admitted places below `belowPosition`, highest first (keyset: the primary key's
- * order, so each page is an index range, however many places there are).
+ * The admitted places with positions in [from, to), highest first. A range of the primary key,
+ * not ORDER BY … LIMIT: on a table growing during an opening the statistics lag, and with them
+ * the planner took a LIMIT page for a sort of every row below it (0.7 s a page at a million rows,
+ * measured); a range is one bounded index read whatever the plan, and sorts here.
  */
-export async function readAdmittedPage(db: Queryable, campaignId: string, belowPosition: number, limit: number): Promise<AdmittedPlace[]> {
-  const r = await db.query<{ position: string | number; pre: boolean; seq: string | number }>(
-    'SELECT position, pre, seq FROM queue_admission WHERE campaign_id = $1 AND position < $2 ORDER BY position DESC LIMIT $3',
-    [campaignId, belowPosition, limit],
+export async function readAdmittedRange(db: Queryable, campaignId: string, from: number, to: number): Promise<AdmittedWaited[]> {
+  const r = await db.query<{ position: string | number; pre: boolean; seq: string | number; shown_eta_s: number | null; waited_ms: string | number }>(
+    `SELECT position, pre, seq, shown_eta_s, (extract(epoch FROM claimed_at - joined_at) * 1000)::bigint AS waited_ms
+       FROM queue_admission WHERE campaign_id = $1 AND position >= $2 AND position < $3`,
+    [campaignId, from, to],
   );
-  return r.rows.map((row) => ({ position: Number(row.position), pre: row.pre, seq: Number(row.seq) }));
+  return r.rows
+    .map((row) => ({ position: Number(row.position), pre: row.pre, seq: Number(row.seq), shownEtaSeconds: row.shown_eta_s, waitedSeconds: Number(row.waited_ms) / 1000 }))
+    .sort((a, b) => b.position - a.position);
 }
 
-/** The ETA shown against the wait had (join → first admitted poll), over every recorded place that was shown one. */
-export interface EtaFigures {
-  samples: number;
-  /** Percentiles of actual − shown, seconds (positive: waited longer than told). */
-  errorP10Seconds: number | null;
-  errorP50Seconds: number | null;
-  errorP90Seconds: number | null;
-  errorP99Seconds: number | null;
-  /** Percentiles of (actual − shown) / shown, over places shown more than 0 s. */
-  errorP50: number | null;
-  errorP90: number | null;
-  /** Share (0–1) whose wait was within ±20 % of the ETA shown: |actual − shown| ≤ 0.2 × shown. */
-  withinTwentyPercent: number | null;
-  waitP50Seconds: number | null;
-  waitP99Seconds: number | null;
-}
-
-/** One aggregate over the campaign's rows, inside the database (percentile_cont sorts there). */
-export async function readEtaFigures(db: Queryable, campaignId: string): Promise<EtaFigures> {
-  const r = await db.query<Record<string, string | number | null>>(
-    `WITH w AS (
-       SELECT extract(epoch FROM claimed_at - joined_at)::float8 AS actual, shown_eta_s::float8 AS shown
-         FROM queue_admission WHERE campaign_id = $1 AND shown_eta_s IS NOT NULL
-     ), e AS (SELECT actual, shown, actual - shown AS err, CASE WHEN shown > 0 THEN (actual - shown) / shown END AS rel FROM w)
-     SELECT count(*) AS samples,
-            percentile_cont(0.1) WITHIN GROUP (ORDER BY err) AS err_p10,
-            percentile_cont(0.5) WITHIN GROUP (ORDER BY err) AS err_p50,
-            percentile_cont(0.9) WITHIN GROUP (ORDER BY err) AS err_p90,
-            percentile_cont(0.99) WITHIN GROUP (ORDER BY err) AS err_p99,
-            percentile_cont(0.5) WITHIN GROUP (ORDER BY rel) AS rel_p50,
-            percentile_cont(0.9) WITHIN GROUP (ORDER BY rel) AS rel_p90,
-            avg(CASE WHEN abs(err) <= 0.2 * shown THEN 1.0 ELSE 0.0 END)::float8 AS within,
-            percentile_cont(0.5) WITHIN GROUP (ORDER BY actual) AS wait_p50,
-            percentile_cont(0.99) WITHIN GROUP (ORDER BY actual) AS wait_p99
-       FROM e`,
-    [campaignId],
-  );
-  const row = r.rows[0] ?? {};
-  const num = (k: string, digits: number) => {
-    const v = row[k];
-    return v === null || v === undefined ? null : Math.round(Number(v) * 10 ** digits) / 10 ** digits;
-  };
-  return {
-    samples: Number(row.samples ?? 0),
-    errorP10Seconds: num('err_p10', 1),
-    errorP50Seconds: num('err_p50', 1),
-    errorP90Seconds: num('err_p90', 1),
-    errorP99Seconds: num('err_p99', 1),
-    errorP50: num('rel_p50', 3),
-    errorP90: num('rel_p90', 3),
-    withinTwentyPercent: num('within', 3),
-    waitP50Seconds: num('wait_p50', 1),
-    waitP99Seconds: num('wait_p99', 1),
-  };
+/** A recorded place with the ETA it was shown and the wait it had (join → first admitted poll), seconds. */
+export interface AdmittedWaited extends AdmittedPlace {
+  shownEtaSeconds: number | null;
+  waitedSeconds: number;
 }

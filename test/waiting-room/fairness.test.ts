@@ -260,7 +260,7 @@ describe('an injected out-of-order admission: a node that shuffles with another 
     expect(r.admissionOrder.inversionsBeyondShuffle).toBeGreaterThan(0);
     expect(r.admissionOrder.positionMismatches).toBeGreaterThan(0);
     expect(r.admissionOrder.examples.length).toBeGreaterThan(0);
-    for (const e of r.admissionOrder.examples) expect(e.expectedPosition).not.toBe(e.position);
+    for (const e of r.admissionOrder.examples) expect(e.position).toBeLessThanOrEqual(RATE); // places the opening admitted
     expect(checkRecord(r).find((c) => c.name === 'inversions beyond the shuffle')?.ok).toBe(false);
     // The tickets it served hold places the published seed does not give them.
     const served = pre.map((token) => ticketOf(payloadOf(token)) as Ticket).filter((tk) => shuffledPosition(tk.seq, PRE, wrong) !== shuffledPosition(tk.seq, PRE, real));
