@@ -182,10 +182,17 @@ function statusList(statuses: Record<string, number>): string {
     .join(' ');
 }
 
+/** "GET /api/v1/queue/status", the API prefix in a span a phone leaves out (the intro says so). */
+function endpointName(endpoint: string): string {
+  const match = /^([A-Z]+ )(\/api\/v\d+)(\/.*)$/.exec(endpoint);
+  if (!match) return breakable(endpoint);
+  return breakable(`${match[1]}\u0000${match[3]}`).replace('\u0000', `<span class="api-prefix">${match[2]}</span>`);
+}
+
 function endpointsSection(s: RehearsalSummary): string {
   const head = [bi('엔드포인트', 'Endpoint'), bi('요청 수', 'Requests'), 'p50', 'p90', 'p99', 'p99.9', 'max', bi('응답 상태', 'Statuses')];
   const rows = s.endpoints.map((e) => [
-    breakable(e.endpoint),
+    endpointName(e.endpoint),
     formatCount(e.count),
     formatMs(e.p50),
     formatMs(e.p90),
@@ -194,7 +201,7 @@ function endpointsSection(s: RehearsalSummary): string {
     formatMs(e.max),
     statusList(e.statuses),
   ]);
-  const intro = `<p class="note">${bi(`지연은 계획된 시작 시각부터 잰 ms (개방형 모델). ▲ = 목표 ${AIM_P99_MS} ms 이상.`, `Latency in ms from each request's planned start (open model). ▲ = at or above the ${AIM_P99_MS} ms aim.`)}</p>`;
+  const intro = `<p class="note">${bi(`지연은 계획된 시작 시각부터 잰 ms (개방형 모델). ▲ = 목표 ${AIM_P99_MS} ms 이상. 좁은 화면에서는 /api/v1 생략.`, `Latency in ms from each request's planned start (open model). ▲ = at or above the ${AIM_P99_MS} ms aim. A narrow screen leaves out /api/v1.`)}</p>`;
   return section('endpoints', bi('엔드포인트별 지연', 'Latency per endpoint'), intro + table(head, rows, { numeric: true, label: 'Latency percentiles per endpoint' }));
 }
 
@@ -338,7 +345,9 @@ caption{text-align:left;font-weight:700;padding:4px 0}
 th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
 th{background:var(--panel);font-weight:700}
 table.numeric td:not(:first-child){text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-#endpoints table.numeric td:last-child{white-space:normal;text-align:left}
+#endpoints table.numeric td:last-child{white-space:normal;text-align:left;min-width:15em}
+#endpoints td:first-child,#endpoints th:first-child{min-width:11.5em;position:sticky;left:0;background:var(--bg);box-shadow:1px 0 0 var(--line)}
+#endpoints th:first-child{background:var(--panel)}
 .status{display:inline-block;padding:0 6px;margin:1px 0;border-radius:4px;background:var(--panel);border:1px solid var(--line);white-space:nowrap;font-size:.85rem}
 .status.bad{background:var(--bad-bg);border-color:var(--bad);color:var(--bad)}
 .status.warn{background:var(--warn-bg);border-color:var(--warn);color:var(--warn)}
@@ -363,6 +372,6 @@ table.numeric td:not(:first-child){text-align:right;font-variant-numeric:tabular
 .kv .kv{grid-column:1/-1;margin-left:12px}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 footer{color:var(--muted);font-size:.85rem;margin-top:24px;padding-bottom:24px}
-@media (max-width:480px){body{font-size:14px}.tile .value{font-size:1.4rem}.tile .value.long{font-size:1.15rem}.tiles{grid-template-columns:1fr 1fr}}
+@media (max-width:480px){body{font-size:14px}.api-prefix{display:none}.tile .value{font-size:1.4rem}.tile .value.long{font-size:1.15rem}.tiles{grid-template-columns:1fr 1fr}}
 @media print{body{font-size:10pt}.tiles{grid-template-columns:repeat(4,1fr)}.tile .value{font-size:16pt}.charts{grid-template-columns:1fr 1fr}main,footer{max-width:none;padding:0}figure,.tile,tr,li{break-inside:avoid}h2{break-after:avoid}.scroll{overflow:visible}a{color:inherit}}
 `;

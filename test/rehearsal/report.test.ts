@@ -51,7 +51,7 @@ describe('renderReport', () => {
 
   it('has a row for each endpoint with its percentiles', () => {
     for (const endpoint of summary.endpoints) {
-      const row = html.split('<tr>').map((r) => r.replaceAll('<wbr>', '')).find((r) => r.includes(`<code class="breakable">${endpoint.endpoint}</code>`));
+      const row = html.split('<tr>').find((r) => r.replace(/<(wbr|span class="api-prefix"|\/span)>/g, '').includes(`<code class="breakable">${endpoint.endpoint}</code>`));
       expect(row, endpoint.endpoint).toBeDefined();
       expect(row).toContain(`${new Intl.NumberFormat('ko-KR').format(endpoint.count)}</td>`);
     }
