@@ -23,8 +23,7 @@ const WORKER_STABLE_MS = 60_000;
 /** After the workers' own drain time (shutdownGraceMs): what is left is killed. */
 const DRAIN_MARGIN_MS = 5_000;
 
-/** The primary tells each worker, in its environment, which one it is and when the clock read YEYAK_NOW. */
-const WORKER_ENV = 'YEYAK_CLUSTER_WORKER';
+/** The primary tells each worker, in its environment, when the cluster's clock read YEYAK_NOW. */
 const CLOCK_ANCHOR_ENV = 'YEYAK_CLUSTER_CLOCK_ANCHOR_MS';
 
 type WorkerMessage = { type: 'yeyak-log'; line: string } | { type: 'yeyak-serving'; port: number; waitingRoom: string };
@@ -125,7 +124,7 @@ class Primary {
 
   private fork(i: number): Promise<{ port: number; waitingRoom: string }> {
     const slot = this.slots[i] as Slot;
-    const worker = cluster.fork({ ...this.env, [WORKER_ENV]: String(i + 1) });
+    const worker = cluster.fork(this.env);
     slot.worker = worker;
     slot.startedAtMs = machineMonotonicMs();
     return new Promise((resolve, reject) => {

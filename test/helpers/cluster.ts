@@ -29,15 +29,27 @@ const STOP_GRACE_MS = 15_000; // SIGTERM drains; after this SIGKILL
 const OUTPUT_MAX_CHARS = 200_000;
 const SERVING = /yeyak is serving on http:\/\/localhost:(\d+)/;
 
+/**
+ * A free loopback port below Linux's ephemeral range (32768–60999): a node listens seconds after
+ * the port was picked (tsx, seeding), and a port from the ephemeral range may meanwhile become the
+ * local end of some process's outgoing connection (a PostgreSQL client's), failing the listen.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = PORT_LOW + Math.floor(Math.random() * (PORT_HIGH - PORT_LOW));
+    if (await listenable(port)) return port;
+  }
+  throw new Error(`freePort: no free port in ${PORT_LOW}–${PORT_HIGH} after 100 tries`);
+}
+
+const PORT_LOW = 20_000;
+const PORT_HIGH = 32_000;
+
+function listenable(port: number): Promise<boolean> {
+  return new Promise((resolveProbe) => {
     const probe = createServer();
-    probe.once('error', reject);
-    probe.listen({ port: 0, host: '127.0.0.1' }, () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolvePort(port));
-    });
+    probe.once('error', () => resolveProbe(false));
+    probe.listen({ port, host: '127.0.0.1', exclusive: true }, () => probe.close(() => resolveProbe(true)));
   });
 }
 
