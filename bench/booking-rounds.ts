@@ -178,6 +178,9 @@ export interface CaseSummary {
   oversell: string;
   /** Rounds without a long transaction elsewhere on the server (PostgreSQL), e.g. '3/3'. */
   cleanRounds: string;
+  /** Each round's bookings/s and baseline UPDATE/s, in order (--json). */
+  bookingRounds: number[];
+  baselineRounds: number[];
 }
 
 function describeErrors(s: RunSettings, where: string, errors: readonly unknown[]): void {
@@ -270,6 +273,8 @@ export async function runCase(
     avgBatch: mean(bookings.flatMap((b) => b.batchSizes)),
     oversell: oversellText,
     cleanRounds: `${bookings.length - disturbed}/${bookings.length}`,
+    bookingRounds: bookings.map((b) => b.rate),
+    baselineRounds: baselines.map((b) => b.rate),
   };
 }
 

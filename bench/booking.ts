@@ -22,18 +22,22 @@
  *
  *   npm run bench:booking -- [--duration-s 5] [--rounds 3] [--clients 64]
  *                            [--engine pglite|postgres|both] [--pg postgres://…] [--batch-max 256]
- *                            [--in-flight-max 1]
+ *                            [--in-flight-max 1] [--hot-only] [--json FILE]
+ *
+ * --json FILE writes the figures for bench/all.ts ({ figures: [...] }, bench/lib.ts BenchFigure);
+ * --hot-only skips the spread case and the sell-out check (the runner's budget).
  *
  * --in-flight-max is for experiments: BookingService runs the Batcher with 1 (one batch per node
  * in the database at a time), and that is what the default measures.
  */
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { machineMonotonicMs } from '../src/core/clock.ts';
 import { defaults } from '../src/core/config.ts';
 import { openPgliteEngine, openPostgresEngine } from './booking-engines.ts';
 import { CAPACITY_BOOST, CLINICS, NOW, PersonPool, SCENARIO, setUp, SPREAD_CLINIC_DAYS } from './booking-fixture.ts';
 import { BASELINE_SQL, runCase, selloutCheck, WARMUP_MS, type CaseSummary, type RunSettings } from './booking-rounds.ts';
-import { fmtMs, fmtRate, fmtRatio, formatTable, loadAverage, machineDescription } from './lib.ts';
+import { type BenchFigure, fmtMs, fmtRate, fmtRatio, formatTable, loadAverage, machineDescription } from './lib.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -49,6 +53,8 @@ const { values: flags } = parseArgs({
     pg: { type: 'string' },
     'batch-max': { type: 'string', default: String(defaults.bookingBatchMax) },
     'in-flight-max': { type: 'string', default: '1' },
+    'hot-only': { type: 'boolean', default: false },
+    json: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -137,8 +143,8 @@ async function benchEngine(kind: 'pglite' | 'postgres'): Promise<EngineReport | 
     const okSoFar = { n: 0 };
     const cases: CaseSummary[] = [];
     cases.push(await runCase(settings, engine, fx, persons, 'hot', [fx.hot], [1], okSoFar));
-    if (!interrupted) cases.push(await runCase(settings, engine, fx, persons, 'spread', fx.spread, counterIds, okSoFar));
-    const sellout = interrupted ? 'skipped (interrupted)' : await selloutCheck(settings, engine, fx, persons, okSoFar);
+    if (!interrupted && !flags['hot-only']) cases.push(await runCase(settings, engine, fx, persons, 'spread', fx.spread, counterIds, okSoFar));
+    const sellout = interrupted || flags['hot-only'] ? 'skipped' : await selloutCheck(settings, engine, fx, persons, okSoFar);
     console.log(`  sell-out check: ${sellout}`);
     console.log(`  (${engine.label}: ${((machineMonotonicMs() - t0) / 1000).toFixed(0)} s)`);
     return { label: engine.label, version: engine.version, cases, sellout };
@@ -163,6 +169,22 @@ function reportTable(r: EngineReport): string {
       c.cleanRounds,
     ]),
   );
+}
+
+/** The report's figures for bench/all.ts: bookings/s against the bare UPDATE loop, per case. */
+function figuresOf(r: EngineReport): BenchFigure[] {
+  return r.cases.map((c) => ({
+    name: `${c.name === 'hot' ? 'hot clinic-day booking' : `bookings spread over ${SPREAD_CLINIC_DAYS} clinic-days`} on ${r.label.startsWith('PostgreSQL') ? 'PostgreSQL' : 'PGlite (in memory)'}`,
+    unit: 'bookings/s',
+    median: c.bookingRate,
+    baselineMedian: c.baselineRate,
+    ratio: c.bookingRate / c.baselineRate,
+    aim: c.name === 'hot' ? '≥ 3×' : '',
+    rounds: c.bookingRounds,
+    notes:
+      `${r.version}; ${clients} clients; baseline rounds ${c.baselineRounds.map(fmtRate).join(', ')} UPDATE/s; round ratios ${fmtRatio(c.ratioMin)}–${fmtRatio(c.ratioMax)};` +
+      ` p99 ${fmtMs(c.p99)} ms, avg batch ${c.avgBatch.toFixed(1)}; oversell ${c.oversell}; undisturbed rounds ${c.cleanRounds}`,
+  }));
 }
 
 async function main(): Promise<void> {
@@ -206,6 +228,7 @@ async function main(): Promise<void> {
     console.log(`sell-out: ${r.sellout}`);
   }
   console.log(`\ntotal time ${((machineMonotonicMs() - started) / 1000).toFixed(0)} s`);
+  if (flags.json) writeFileSync(flags.json, `${JSON.stringify({ figures: reports.flatMap(figuresOf) }, null, 2)}\n`);
   if (problems.length > 0 || interrupted) {
     console.error(`\nbench:booking FAILED${interrupted ? ' (interrupted)' : ''}:`);
     for (const p of problems) console.error(`  - ${p}`);

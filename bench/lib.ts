@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import { machineMonotonicMs } from '../src/core/clock.ts';
 
@@ -156,6 +157,18 @@ export function spawnReadyServer(
   });
 }
 
+/** A TCP port free on 127.0.0.1 right now (for a child told which port to take). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
 /** Sends SIGTERM and waits for the exit (a --cpu-prof child writes its profile on the way out). */
 export function stopChild(child: ChildProcess, waitMs = 20_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
@@ -192,10 +205,18 @@ export interface BenchFigure {
  * A V8 CPU profile (node --cpu-prof) summarised: self time per function and per bucket (package
  * or source directory), as shares of the busy time (idle excluded), largest first.
  */
-export function summarizeCpuProfile(profile: CpuProfile, top = 8): { busyMs: number; functions: [string, number][]; buckets: [string, number][] } {
+export function summarizeCpuProfile(
+  profile: CpuProfile,
+  top = 8,
+  /** Only samples from this instant (µs, the monotonic clock of process.hrtime): a whole-life --cpu-prof without its start-up. */
+  fromUs = 0,
+): { busyMs: number; functions: [string, number][]; buckets: [string, number][] } {
   const selfUs = new Map<number, number>();
   const dt = profile.timeDeltas;
+  let at = profile.startTime ?? 0;
   for (let i = 0; i < profile.samples.length; i++) {
+    at += dt[i] ?? 0;
+    if (at < fromUs) continue;
     const id = profile.samples[i] as number;
     selfUs.set(id, (selfUs.get(id) ?? 0) + (dt[i + 1] ?? 0));
   }
@@ -238,4 +259,5 @@ export interface CpuProfile {
   nodes: { id: number; callFrame: { functionName: string; url: string } }[];
   samples: number[];
   timeDeltas: number[];
+  startTime?: number;
 }
