@@ -153,6 +153,10 @@ export function renderFairness(fairness: unknown, rehearsal: { eta: EtaAccuracy;
     return section('fairness', title, `${intro}<p>${bi('서버가 공정성 기록을 보내지 않았습니다.', 'The server sent no fairness record.')}</p>`);
   }
   if (!isObject(fairness)) return section('fairness', title, `${intro}<p>${bi('알 수 없는 형식의 기록:', 'A record of an unknown shape:')}</p>${raw(fairness)}`);
+  if (!isObject(fairness.seed) && !isObject(fairness.admissionOrder) && !isObject(fairness.eta)) {
+    // e.g. {"error":{"code":"YEYAK_E_CAMPAIGN_NOT_FOUND",…}}: an answer, not a record
+    return section('fairness', title, `${intro}<p>${bi('서버가 공정성 기록 대신 다른 답을 보냈습니다:', 'The server answered with something other than a fairness record:')}</p>${raw(fairness)}`);
+  }
   const record = fairness as Wire;
   const head = facts([
     [bi('캠페인', 'Campaign'), code(stringAt(record, 'campaignId'))],

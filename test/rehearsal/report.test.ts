@@ -112,6 +112,10 @@ describe('renderReport', () => {
     expect(odd).toContain('&#60;i&#62;hi&#60;/i&#62;');
     expect(odd).not.toContain('<i>hi</i>');
     expect(renderReport({ ...summary, fairness: '<b>' })).toContain('A record of an unknown shape');
+    const refused = renderReport({ ...summary, fairness: { error: { code: 'YEYAK_E_CAMPAIGN_NOT_FOUND', message: '<x>' } } });
+    expect(refused).toContain('The server answered with something other than a fairness record');
+    expect(refused).toContain('&#34;YEYAK_E_CAMPAIGN_NOT_FOUND&#34;');
+    expect(refused).not.toContain('<x>');
   });
 
   it('draws a long rehearsal in bounded charts: an hour of seconds in at most 360 points, peaks kept', () => {
