@@ -25,6 +25,7 @@ import { RedisQueueStore } from '../../src/waiting-room/redis-store.ts';
 import { AUDIT_CHECKS, auditIn, runAudit, type AuditOptions, type AuditReport } from '../../src/operations/audit.ts';
 import { AuditJob, type AuditLog } from '../../src/operations/audit-job.ts';
 import { AUDIT_LOCK_KEY } from '../../src/operations/audit-sql.ts';
+import { AUDIT_RUNS_PER_MIN } from '../../src/operations/audit-routes.ts';
 import { bookBulk } from './audit-bulk.ts';
 
 const API = '/api/v1';
@@ -315,6 +316,11 @@ describe.each(engines)('the invariant auditor on $name', ({ postgres }) => {
       expect(last.report.checks.map((c) => c.check)).toEqual(AUDIT_CHECKS.filter((c) => c !== 'pass_spent'));
       const read = await t.app.inject({ method: 'GET', url: `${API}/admin/audit`, headers });
       expect(read.json()).toEqual(ran.json());
+      // At most AUDIT_RUNS_PER_MIN runs a minute per address (this was the first).
+      for (let i = 1; i < AUDIT_RUNS_PER_MIN; i++) expect((await t.app.inject({ method: 'POST', url: `${API}/admin/audit`, headers })).statusCode).toBe(200);
+      const limited = await t.app.inject({ method: 'POST', url: `${API}/admin/audit`, headers });
+      expect(limited.statusCode).toBe(429);
+      expect((limited.json() as { error: { code: string } }).error.code).toBe('YEYAK_E_RATE_LIMITED');
     });
   });
 
