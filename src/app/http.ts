@@ -5,7 +5,7 @@
  * matched route, CSRF for cookie writes, per-address limits and the OpenAPI document. Capability
  * plugins are registered after it (src/app.ts).
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -47,6 +47,8 @@ export function createHttp(config: Config, logger: FastifyServerOptions['logger'
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy ?? false,
     return503OnClosing: true,
+    // One line per request, at its end, sampled on the routes that ask for it (EdgeLogController).
+    logController: new EdgeLogController(),
     // Fastify's own routing errors (a broken percent-escape) answer with a catalogue code too.
     frameworkErrors: (error, request, reply) => {
       if (sandbox) reply.header(SANDBOX_HEADER, 'identity'); // this reply skips the onSend hooks
@@ -72,13 +74,43 @@ export interface EdgeDeps {
   rateLimitStore?: Record<string, unknown> | undefined;
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Log 1 in this many of the route's successful answers (default 1: all). For the paths a
+     * million phones poll; every answer ≥ 400 is logged whatever this says.
+     */
+    logEvery?: number;
+  }
+}
+
+/**
+ * A request's one log line, at its end ('request completed', with the request and the answer),
+ * not Fastify's two: every answer ≥ 400 (5xx and reply errors at error level), and of a route
+ * with `config.logEvery` only 1 in that many successful answers (the line says `sampled`).
+ */
+export class EdgeLogController extends LogController {
+  private answered = 0;
+
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const status = reply.statusCode;
+    const every = request.routeOptions.config?.logEvery ?? 1;
+    const sampled = !error && status < 400 && every > 1;
+    if (sampled && this.answered++ % every !== 0) return;
+    const fields = { req: request, res: reply, responseTime: reply.elapsedTime, ...(error ? { err: error } : {}), ...(sampled ? { sampled: `1/${every}` } : {}) };
+    if (error || status >= 500) reply.log.error(fields, error ? 'request errored' : 'request completed');
+    else reply.log.info(fields, 'request completed');
+  }
+}
+
 /** Installs the shared edge on the root instance (hooks here apply to every route, by design). */
 export async function installEdge(app: FastifyInstance, deps: EdgeDeps): Promise<void> {
   const { config, metrics } = deps;
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  app.addHook('onResponse', (request, reply, done) => {
+    metrics.http.record(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
   if (sandboxInUse(config)) {
     app.addHook('onSend', async (_request, reply, payload) => {

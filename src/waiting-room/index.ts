@@ -12,7 +12,7 @@ import { MemoryQueueStore } from './memory-store.ts';
 import type { SaveQueueSettings } from './ports.ts';
 import { readCheckpoint } from './sql.ts';
 import type { QueueSettings, QueueStore } from './store.ts';
-import { parseKeys, TokenSigner } from './tokens.ts';
+import { parseKeys, TICKET_CACHE_SIZE, TokenSigner } from './tokens.ts';
 import { LineViews } from './live-view.ts';
 import { WaitRecorder } from './waits.ts';
 import { SeedCommitments } from './fairness-seed.ts';
@@ -92,7 +92,7 @@ export async function createWaitingRoom(config: Config, deps: WaitingRoomDeps): 
   const seeds = new SeedCommitments(deps.db, () => deps.clock.nowMs());
   const admissions = new AdmissionRecorder(deps.db, deps.log);
   const room = new WaitingRoom(deps.store, deps.clock, deps.campaigns, {
-    tickets: new TokenSigner(keys, 'ticket'),
+    tickets: new TokenSigner(keys, 'ticket', { cacheSize: TICKET_CACHE_SIZE }),
     passes: new TokenSigner(keys, 'pass'),
     passTtlMs: config.passTtlMs,
     claimWindowMs: config.queueClaimWindowMs,

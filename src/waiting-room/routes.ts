@@ -14,6 +14,8 @@ import type { WaitingRoom } from './service.ts';
 import type { Metrics } from '../core/metrics.ts';
 
 export const TICKET_COOKIE = 'yeyak_ticket';
+/** Status polls logged: 1 in this many successful ones (src/app/http.ts EdgeLogController). */
+export const STATUS_LOG_EVERY = 100;
 
 /**
  * What the waiting room needs of identity, which owns sessions and devices (the app wires it:
@@ -146,7 +148,8 @@ export async function queueRoutes(app: FastifyInstance, deps: QueueRouteDeps): P
     },
   );
 
-  app.get('/queue/status', { schema: statusSchema }, async (request) => {
+  // The path a million phones poll: 1 in STATUS_LOG_EVERY answers is logged (every refusal is).
+  app.get('/queue/status', { schema: statusSchema, config: { logEvery: STATUS_LOG_EVERY } }, async (request) => {
     const ticket = bearerToken(request) ?? request.cookies?.[TICKET_COOKIE];
     if (!ticket) throw new YeyakError('YEYAK_E_TICKET_INVALID');
     // A poll needs the person only (a pass is bound to the ticket's device): no device is read

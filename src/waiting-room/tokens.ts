@@ -65,15 +65,66 @@ export interface PassClaims {
 }
 
 const TOKEN_LENGTH_MAX = 600; // bytes: ours are ~150; anything longer is refused unparsed
+/**
+ * Tickets verified lately, per node (~450 bytes each: ~7 MB). A poll's ticket is found again when
+ * its holder polls within about TICKET_CACHE_SIZE ÷ (this node's polls per second) seconds: the
+ * near-front pollers (every 1–2 s) and retry storms; far-back ones (every 30 s) mostly miss.
+ */
+export const TICKET_CACHE_SIZE = 16_384;
+
+/**
+ * Tokens this signer verified lately, by their exact string → their frozen payload: a status poll
+ * is a ticket presented again and again, and its HMAC was ~14 % of a poll's CPU. Safe because a
+ * token is immutable (the same string is the same verified bytes) and only verified tokens
+ * enter; a forged or altered token is another string and is verified in full. Bounded: the oldest
+ * entry goes when a new one would pass `max` (a hit does not move its entry: a lookup is one
+ * Map.get, and a ticket still polled is verified again once per turn of the cache). Whatever a token's claims say about
+ * time (a pass's expiry, a ticket's claim window) is still checked by the caller on every use.
+ */
+export class VerifiedTokens {
+  private readonly entries = new Map<string, object>();
+  hits = 0;
+  misses = 0;
+
+  constructor(readonly max: number) {
+    if (!(max >= 1)) throw new Error('VerifiedTokens needs max ≥ 1');
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(token: string): object | undefined {
+    const payload = this.entries.get(token);
+    if (payload === undefined) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    return payload;
+  }
+
+  add(token: string, payload: object): void {
+    // Map keeps insertion order: its first key is the oldest.
+    if (this.entries.size >= this.max) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
+    this.entries.set(token, payload);
+  }
+}
 
 export class TokenSigner {
   private readonly byKid: Map<string, string>;
   private readonly active: SigningKey;
+  /** Recently verified tokens (opts.cacheSize), or null: every verify computes the MAC. */
+  readonly verified: VerifiedTokens | null;
 
-  constructor(keys: readonly SigningKey[], private readonly purpose: 'ticket' | 'pass' | 'pow') {
+  constructor(keys: readonly SigningKey[], private readonly purpose: 'ticket' | 'pass' | 'pow', opts: { cacheSize?: number } = {}) {
     if (keys.length === 0) throw new Error('TokenSigner needs at least one key');
     this.active = keys[0] as SigningKey;
     this.byKid = new Map(keys.map((k) => [k.kid, k.secret]));
+    this.verified = opts.cacheSize ? new VerifiedTokens(opts.cacheSize) : null;
   }
 
   sign(payload: object): string {
@@ -81,9 +132,20 @@ export class TokenSigner {
     return `${this.active.kid}.${body}.${this.mac(this.active.secret, this.active.kid, body)}`;
   }
 
-  /** The payload, or null when the token is malformed, signed by an unknown key, or forged. */
+  /**
+   * The payload, or null when the token is malformed, signed by an unknown key, or forged. With a
+   * cache, the payload is frozen (shared by every later verify of the same token).
+   */
   verify<T>(token: string): T | null {
     if (token.length > TOKEN_LENGTH_MAX) return null;
+    const known = this.verified?.get(token);
+    if (known !== undefined) return known as T;
+    const payload = this.verifyMac(token);
+    if (this.verified && payload !== null && typeof payload === 'object') this.verified.add(token, Object.freeze(payload));
+    return payload as T | null;
+  }
+
+  private verifyMac(token: string): unknown {
     const [kid, body, sig, extra] = token.split('.');
     if (!kid || !body || !sig || extra !== undefined) return null;
     const secret = this.byKid.get(kid);
@@ -92,7 +154,7 @@ export class TokenSigner {
     const expected = Buffer.from(this.mac(secret, kid, body), 'base64url');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
     try {
-      return JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as T;
+      return JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as unknown;
     } catch {
       return null;
     }
