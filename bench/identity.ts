@@ -8,33 +8,48 @@
  * 2. HTTP, each server in its own child process (autocannon drives it from this one), rounds
  *    alternating so a noisy machine hurts all alike, medians reported:
  *      bare     POST / on a Fastify app that parses a small JSON body and answers (the baseline)
- *      verify   POST /api/v1/identity/challenges then POST …/{id}/verify (000000): one citizen's
- *               whole verification, sandbox providers at zero latency, on in-memory PGlite and,
- *               with --pg URL or DATABASE_URL, on PostgreSQL (a fresh database, dropped after)
+ *      verify   POST /api/v1/identity/challenges then POST …/{id}/verify (000000): one new
+ *               person's whole verification, sandbox providers at zero latency, on in-memory
+ *               PGlite and, with --pg URL or DATABASE_URL, on PostgreSQL (a fresh database,
+ *               dropped after). Counted: 2xx answers only (start and verify each one request);
+ *               the per-address start limit is raised (one load generator is one address), the
+ *               limiter still counts every start. On PostgreSQL, the rows written and the
+ *               transactions committed per verification are read from pg_stat_database.
  *      methods  GET /api/v1/identity/methods (the lights every landing page polls)
+ *    The yeyak servers log as `yeyak serve` does (--log-level, default info). With --profile DIR
+ *    (or --json), a fresh server (PostgreSQL when given) is profiled under the verify load and
+ *    the profile summarised (self time by package and by function).
  * 3. One provider made slow, in process: every method under a closed-loop load; then kakao's
  *    sandbox latency goes far past its timeout. Its light and breaker are sampled over time, and
  *    the other methods' throughput is compared before and after; then kakao recovers.
  *
  *   npm run bench:identity -- [--duration-s 5] [--rounds 3] [--connections 50] [--clients 20]
- *                             [--slow-ms 10000] [--skip-http] [--pg postgres://…]
+ *                             [--slow-ms 10000] [--skip-http] [--http-only] [--pg postgres://…]
+ *                             [--json FILE] [--profile DIR] [--log-level info]
  *
- * The same file is the HTTP server child: `--serve bare|yeyak [--db URL]` (prints READY <port>).
+ * The same file is the HTTP server child: `--serve bare|yeyak [--db URL] [--redis URL]` (prints READY <port>;
+ * bench/identity-http.ts).
  */
-import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import { machineMonotonicMs, systemClock } from '../src/core/clock.ts';
+import { machineMonotonicMs } from '../src/core/clock.ts';
 import type { IdentityMethod } from '../src/identity/providers/types.ts';
-import { fmtMs, fmtRate, fmtRatio, formatTable, loadAverage, machineDescription, median, runClosedLoop, spawnReadyServer } from './lib.ts';
+import { http, serve, writeFigures } from './identity-http.ts';
+import { fmtMs, fmtRate, fmtRatio, formatTable, loadAverage, machineDescription, median, runClosedLoop } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
     serve: { type: 'string' },
     db: { type: 'string' },
+    redis: { type: 'string', default: '' },
     pg: { type: 'string', default: process.env.DATABASE_URL ?? '' },
+    json: { type: 'string' },
+    profile: { type: 'string' },
+    'log-level': { type: 'string', default: 'info' },
+    'http-only': { type: 'boolean', default: false },
     'duration-s': { type: 'string', default: '5' },
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
@@ -43,35 +58,6 @@ const { values } = parseArgs({
     'skip-http': { type: 'boolean', default: false },
   },
 });
-
-// ---------------------------------------------------------------------------------------------
-// Server child
-
-async function serve(mode: string): Promise<void> {
-  const Fastify = (await import('fastify')).default;
-  let app;
-  if (mode === 'bare') {
-    app = Fastify({ logger: false });
-    app.post('/', async (request) => ({ challengeId: 'x'.repeat(22), expiresAt: systemClock.now().toISOString(), n: Object.keys(request.body as object).length }));
-  } else {
-    const { loadConfig } = await import('../src/core/config.ts');
-    const { openDb } = await import('../src/core/db.ts');
-    const { migrate } = await import('../src/core/migrate.ts');
-    const { seedScenario } = await import('../src/scenarios/seed.ts');
-    const { buildApp } = await import('../src/app.ts');
-    const databaseUrl = values.db ?? null;
-    // Chosen: on PostgreSQL the sandbox identity is off unless YEYAK_IDENTITY=sandbox (src/core/config.ts).
-    const config = loadConfig({ dataDir: 'memory:', databaseUrl, logLevel: 'warn', identity: 'sandbox' }, {});
-    const db = await openDb({ databaseUrl, dataDir: 'memory:', poolMax: config.dbPoolMax });
-    await migrate(db);
-    await seedScenario(db, { scenario: 'demo', clinics: 20, clock: systemClock });
-    app = await buildApp(config, { db, clock: systemClock, logger: false, startController: false });
-  }
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  console.log(`READY ${typeof address === 'object' && address ? address.port : 0}`);
-  process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
-}
 
 // ---------------------------------------------------------------------------------------------
 // The bench
@@ -83,9 +69,17 @@ async function bench(): Promise<void> {
   console.log(`bench:identity — ${machineDescription()}`);
   console.log(`load average at start: ${loadAverage()}`);
   console.log('');
-  await providerLayer(durationMs, clients);
-  if (!values['skip-http']) await http(durationMs, rounds, Number(values.connections));
-  await slowProvider(durationMs, clients, Number(values['slow-ms']));
+  const httpOnly = values['http-only'];
+  if (!httpOnly) await providerLayer(durationMs, clients);
+  if (!values['skip-http']) {
+    // --json needs the notes' profile: without --profile it goes to a directory of its own.
+    const profileDir = values.profile ?? (values.json ? mkdtempSync(joinPath(tmpdir(), 'yeyak-bench-identity-')) : null);
+    const figures = await http({
+      durationMs, rounds, connections: Number(values.connections), pg: values.pg, redis: values.redis, logLevel: values['log-level'], profileDir,
+    });
+    if (values.json) writeFigures(values.json, figures);
+  }
+  if (!httpOnly) await slowProvider(durationMs, clients, Number(values['slow-ms']));
   console.log(`load average at end: ${loadAverage()}`);
 }
 
@@ -129,140 +123,6 @@ async function providerLayer(durationMs: number, clients: number): Promise<void>
   console.log(`1. provider layer, in process: ${total} closed-loop clients (${clients} per method), zero latency, ${durationMs / 2000} s × 3 rounds, medians`);
   console.log(formatTable(['case', 'verifications/s', 'ratio', 'per verification'], rows));
   console.log('');
-}
-
-// ---------------------------------------------------------------------------------------------
-// HTTP
-
-const startServer = (mode: string, db?: string) =>
-  spawnReadyServer(['bench/identity.ts', '--serve', mode, ...(db ? ['--db', db] : [])]);
-
-interface Ctx {
-  challengeId?: string | undefined;
-}
-
-interface Run {
-  rps: number;
-  p99: number;
-  bad: number;
-}
-
-/** A fresh database on the --pg server, dropped after (WITH (FORCE) ends the server child's connections). */
-async function scratchDatabase(baseUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `yeyak_bench_identity_${randomBytes(4).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const c = new pg.Client({ connectionString: baseUrl });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
-
-type Load = (opts: import('autocannon').Options) => Promise<Run>;
-
-/** One autocannon measurement: `connections` connections for `durationMs`. */
-async function loader(durationMs: number, connections: number): Promise<Load> {
-  const autocannon = (await import('autocannon')).default;
-  return async (opts) => {
-    const r = await autocannon({ connections, duration: durationMs / 1000, ...opts });
-    return { rps: r.requests.average, p99: r.latency.p99, bad: r.non2xx + r.errors + r.timeouts };
-  };
-}
-
-const json = { 'content-type': 'application/json' };
-
-/** One citizen's whole verification per autocannon iteration: start, then verify with 000000. */
-function verifyLoader(load: Load): (port: number) => Promise<Run> {
-  let serial = 0;
-  // One phone per person: the sandbox's identity (CI) is the name + phone (issue #7).
-  const person = () => {
-    const n = String(serial++ % 1_000_000).padStart(6, '0');
-    return { rrn: `900505-1${n}`, phone: `010-00${n.slice(0, 2)}-${n.slice(2)}` };
-  };
-  return (port) =>
-    load({
-      url: `http://127.0.0.1:${port}`,
-      requests: [
-        {
-          method: 'POST',
-          path: '/api/v1/identity/challenges',
-          headers: json,
-          setupRequest: (req) => ({ ...req, body: JSON.stringify({ method: 'phone', name: '벤치', ...person() }) }),
-          onResponse: (status, body, context) => {
-            (context as Ctx).challengeId = status === 201 ? (JSON.parse(body) as { challengeId: string }).challengeId : undefined;
-          },
-        },
-        {
-          method: 'POST',
-          headers: json,
-          body: JSON.stringify({ code: '000000' }),
-          setupRequest: (req, context) => {
-            const id = (context as Ctx).challengeId;
-            return id ? { ...req, path: `/api/v1/identity/challenges/${id}/verify` } : undefined;
-          },
-        },
-      ] as import('autocannon').Request[],
-    });
-}
-
-interface HttpRuns {
-  bare: Run[];
-  lite: Run[];
-  pg: Run[];
-  methods: Run[];
-}
-
-function printHttp(runs: HttpRuns, withPg: boolean, connections: number, durationMs: number, rounds: number): void {
-  const base = median(runs.bare.map((r) => r.rps));
-  const row = (name: string, rs: Run[], perOp: number, unit: string) => {
-    const rps = median(rs.map((r) => r.rps));
-    return [name, fmtRate(rps), fmtRate(rps / perOp), unit, fmtMs(median(rs.map((r) => r.p99))), fmtRatio(rps / base), String(rs.reduce((s, r) => s + r.bad, 0))];
-  };
-  const rows = [row('bare POST (baseline)', runs.bare, 1, 'requests'), row('verify, PGlite: start + verify', runs.lite, 2, 'verifications')];
-  if (withPg) rows.push(row('verify, PostgreSQL: start + verify', runs.pg, 2, 'verifications'));
-  rows.push(row('GET /identity/methods', runs.methods, 1, 'requests'));
-  console.log(`2. HTTP: ${connections} connections, ${durationMs / 1000} s per measurement, ${rounds} rounds (cases alternating), medians${withPg ? '' : ' (no --pg / DATABASE_URL: PGlite only)'}`);
-  console.log(formatTable(['case', 'req/s', 'per s', 'of', 'p99 ms', 'req ratio', 'non-2xx'], rows));
-  console.log('');
-}
-
-async function http(durationMs: number, rounds: number, connections: number): Promise<void> {
-  const load = await loader(durationMs, connections);
-  const verifyLoad = verifyLoader(load);
-  const scratch = values.pg ? await scratchDatabase(values.pg) : null;
-  const servers: { name: string; port: number; child: ChildProcess }[] = [];
-  try {
-    const bare = await startServer('bare');
-    servers.push({ name: 'bare', ...bare });
-    const lite = await startServer('yeyak');
-    servers.push({ name: 'pglite', ...lite });
-    const pgServer = scratch ? await startServer('yeyak', scratch.url) : null;
-    if (pgServer) servers.push({ name: 'postgres', ...pgServer });
-
-    const runs: HttpRuns = { bare: [], lite: [], pg: [], methods: [] };
-    for (let round = 1; round <= rounds; round++) {
-      runs.bare.push(await load({ url: `http://127.0.0.1:${bare.port}/`, method: 'POST', headers: json, body: JSON.stringify({ method: 'phone', name: '벤치', rrn: '900505-1000000', phone: '010-1234-5678' }) }));
-      runs.lite.push(await verifyLoad(lite.port));
-      if (pgServer) runs.pg.push(await verifyLoad(pgServer.port));
-      runs.methods.push(await load({ url: `http://127.0.0.1:${lite.port}/api/v1/identity/methods` }));
-      const last = (rs: Run[]) => Math.round(rs.at(-1)?.rps ?? 0);
-      process.stderr.write(`  round ${round}/${rounds}: bare ${last(runs.bare)}/s, verify pglite ${last(runs.lite)} req/s${pgServer ? `, verify postgres ${last(runs.pg)} req/s` : ''}, methods ${last(runs.methods)}/s\n`);
-    }
-    printHttp(runs, pgServer !== null, connections, durationMs, rounds);
-  } finally {
-    for (const s of servers) s.child.kill('SIGTERM');
-    if (scratch) {
-      await Promise.all(servers.map((s) => new Promise((r) => (s.child.exitCode !== null ? r(null) : s.child.once('exit', r)))));
-      await scratch.drop();
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -383,7 +243,7 @@ function printSlow({ methods, settings, clients, slowMs, backoffMs, timeline, be
 
 // Last, after every module-level const (startServer, json): the top-level await runs the bench.
 if (values.serve) {
-  await serve(values.serve);
+  await serve(values.serve, { db: values.db ?? null, redis: values.redis || null, logLevel: values['log-level'] });
 } else {
   await bench();
 }

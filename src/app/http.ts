@@ -18,6 +18,7 @@ import { serializeError } from '../core/db-errors.ts';
 import { installSecurityHeaders } from '../core/security-headers.ts';
 import type { Metrics } from '../core/metrics.ts';
 import { installCsrfProtection } from '../identity/auth.ts';
+import { CHALLENGE_TOKEN_LENGTH_MAX } from '../identity/challenge-token.ts';
 import type { SessionSigner } from '../identity/session.ts';
 import { SANDBOX_HEADER } from '../operations/routes.ts';
 import { installStaffAuth, looksLikeAdminPath } from '../staff/auth.ts';
@@ -45,6 +46,10 @@ export function createHttp(config: Config, logger: FastifyServerOptions['logger'
     // The HTTP parser's refusals (431, 400, 408) answer with a catalogue body (core/http.ts).
     clientErrorHandler: answerClientErrorWith(sandbox ? { [SANDBOX_HEADER.toLowerCase()]: 'identity' } : {}),
     bodyLimit: config.bodyLimitBytes,
+    // Characters (Fastify's default 100): a challenge id is a sealed token of up to
+    // CHALLENGE_TOKEN_LENGTH_MAX (identity/challenge-token.ts). Above it, so that each route's
+    // schema refuses a longer one (400), not the router (404).
+    routerOptions: { maxParamLength: 2 * CHALLENGE_TOKEN_LENGTH_MAX },
     trustProxy: config.trustProxy ?? false,
     return503OnClosing: true,
     // One line per request, at its end, sampled on the routes that ask for it (EdgeLogController).

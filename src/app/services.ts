@@ -21,6 +21,9 @@ import { SessionSigner } from '../identity/session.ts';
 import { SessionAuth } from '../identity/auth.ts';
 import { DeviceLock } from '../identity/devices.ts';
 import { SessionRevocations } from '../identity/revocations.ts';
+import { ChallengeTokens } from '../identity/challenge-token.ts';
+import { MemoryChallengeAttempts, type ChallengeAttempts } from '../identity/challenge-attempts.ts';
+import { RedisChallengeAttempts } from '../identity/challenge-attempts-redis.ts';
 import { combineHealth, createProviderRegistry, type ProviderRegistry } from '../identity/providers/registry.ts';
 import { createWaitingRoom, memoryStore, type WaitingRoomParts } from '../waiting-room/index.ts';
 import { HealthMonitor } from '../waiting-room/health.ts';
@@ -46,6 +49,8 @@ export interface ServiceDeps {
   queue?: (campaigns: CampaignRegistry) => Promise<QueueStoreHandle>;
   /** Start the admission controller's timer (default true; tests step it by hand). */
   startController?: boolean;
+  /** Identity challenges' attempts; default: in the queue store's Redis when it has one, else in-process. */
+  challengeAttempts?: ChallengeAttempts;
 }
 
 /** Everything a node runs, for the HTTP plugins, the server, tests and rehearsal tools. */
@@ -127,7 +132,12 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const devices = new DeviceLock(db, clock, config.deviceLockMs);
   // Who a person is: the CI a provider vouches for; the registry binds RRNs to CIs (identity/registry.ts).
   const residents = new SyntheticResidentRegistry();
-  const identity = new IdentityService(db, clock, config.rrnHashSecret, config.challengeTtlMs, identityProviders, residents, devices);
+  // A challenge is a sealed token; its attempts count where the line counts (one store for all nodes).
+  const attempts = deps.challengeAttempts ?? (queueHandle?.redis ? new RedisChallengeAttempts(queueHandle.redis) : new MemoryChallengeAttempts(clock));
+  const identity = new IdentityService({
+    db, clock, rrnSecret: config.rrnHashSecret, challengeTtlMs: config.challengeTtlMs, providers: identityProviders, residents,
+    tokens: new ChallengeTokens(config.sessionSecret), attempts, devices,
+  });
   built.booking = booking;
   const staff = new StaffDirectory(db, config.adminToken);
   const audit = createAudit(config, { db, clock, metrics, log, queueHandle });

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import type { Db } from '../core/db.ts';
 import { isYeyakError, YeyakError } from '../core/errors.ts';
@@ -6,19 +5,22 @@ import type { PersonFacts } from '../rules/campaign.ts';
 import { hashRrn, rrnPhoneKey, sexDigitOf } from '../rules/rrn.ts';
 import { checkPersonInput } from '../rules/person-input.ts';
 import type { ProviderRegistry } from './providers/registry.ts';
-import { isIdentityMethod, type CheckOutcome, type IdentityMethod, type VerifiedIdentity } from './providers/types.ts';
-import { confirmPerson, hashCi, type ResidentRegistry } from './registry.ts';
+import type { CheckOutcome, IdentityMethod, VerifiedIdentity } from './providers/types.ts';
+import { hashCi, SyntheticResidentRegistry, type ResidentRegistry } from './registry.ts';
 import type { DeviceLock } from './devices.ts';
+import { ChallengeTokens, type Challenge } from './challenge-token.ts';
+import type { ChallengeAttempts } from './challenge-attempts.ts';
+import { settleOwnVerification, type LockRequest } from './settle.ts';
 
 /** The five methods of August 2021 (defined with the providers; re-exported for old importers). */
 export { identityMethods, SANDBOX_CODE, type IdentityMethod } from './providers/types.ts';
 
 export const CODE_ATTEMPTS_MAX = 5;
 /**
- * identity_challenge.code_hash predates the providers: the code is now judged by the method's
- * provider, never compared here. The column keeps this marker until a migration drops it.
+ * The store keeps a challenge's attempts this long past its expiry: a node whose clock runs a
+ * little behind still finds them (a count that vanished early would give a guesser more tries).
  */
-const CODE_CHECKED_BY_PROVIDER = 'provider';
+const ATTEMPTS_KEPT_AFTER_EXPIRY_MS = 60_000;
 
 export interface ChallengeInput {
   method: IdentityMethod;
@@ -34,142 +36,135 @@ export interface VerifiedPerson {
   facts: PersonFacts;
 }
 
+export interface IdentityServiceDeps {
+  db: Db;
+  clock: Clock;
+  rrnSecret: string;
+  challengeTtlMs: number;
+  providers: ProviderRegistry;
+  /** Confirms that the typed RRN belongs to the verified identity (registry.ts). */
+  residents: ResidentRegistry;
+  /** Seals and opens challenge tokens (challenge-token.ts). */
+  tokens: ChallengeTokens;
+  /** Attempts and the one-time spend of each challenge, shared by the nodes (challenge-attempts.ts). */
+  attempts: ChallengeAttempts;
+  /** One device at a time; absent: no lock (tools, benchmarks). */
+  devices?: DeviceLock;
+}
 
+/**
+ * Verification: start (the provider sends the code; the challenge is a sealed token, nothing is
+ * written), then verify (the attempt counted in the shared store, the provider judges the code,
+ * one claim spends the challenge, one statement settles the person). Per verification: zero
+ * database statements at start, one at verify.
+ */
 export class IdentityService {
-  constructor(
-    private readonly db: Db,
-    private readonly clock: Clock,
-    private readonly rrnSecret: string,
-    private readonly challengeTtlMs: number,
-    private readonly providers: ProviderRegistry,
-    /** Confirms that the typed RRN belongs to the verified identity (registry.ts). */
-    private readonly residents: ResidentRegistry,
-    /** One device at a time; absent: no lock (tools, benchmarks). */
-    private readonly devices?: DeviceLock,
-  ) {}
+  constructor(private readonly deps: IdentityServiceDeps) {}
 
   /**
    * The rate-limit key of an identity start: the RRN and the phone together, keyed-hashed (never
    * the RRN). Not the RRN alone: a stranger must not lock a person out by starting with their RRN.
    */
   personKey(rrn: string, phone: string): string {
-    return rrnPhoneKey(rrn, phone, this.rrnSecret);
+    return rrnPhoneKey(rrn, phone, this.deps.rrnSecret);
   }
 
   /**
-   * Starts a verification: the method's provider sends the code or the push, then the challenge
-   * is stored (one INSERT; the provider call is never inside a transaction). The RRN is parsed and
+   * Starts a verification: the method's provider sends the code or the push (its transaction id
+   * is the challenge's nonce), then the challenge is sealed into its id. The RRN is parsed and
    * hashed here and never leaves this function: the provider gets name, birth date, the sex digit
-   * and phone.
+   * and phone; the token the RRN's keyed hash.
    */
   async start(input: ChallengeInput): Promise<{ challengeId: string; expiresAt: string }> {
-    const provider = this.providers.get(input.method);
+    const { clock, providers, tokens, challengeTtlMs, rrnSecret } = this.deps;
+    const provider = providers.get(input.method);
     if (!provider) throw new YeyakError('YEYAK_E_IDENTITY_METHOD_UNKNOWN', 'No verification provider is configured for this method.');
-    const parsed = checkPersonInput(input, this.clock.now());
-    const challengeId = randomBytes(16).toString('base64url');
+    const parsed = checkPersonInput(input, clock.now());
+    const nonce = ChallengeTokens.nonce();
     const phone = parsed.phone;
-    const sexDigit = sexDigitOf(parsed.facts);
-    await provider.start({ transactionId: challengeId, method: input.method, name: input.name, birthDate: parsed.facts.birthDate, sexDigit, phone });
-    const expiresAt = new Date(this.clock.nowMs() + this.challengeTtlMs);
-    await this.db.query(
-      `INSERT INTO identity_challenge (id, method, rrn_hash, birth_date, sex, foreign_resident, name, phone, code_hash, attempts_max, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [
-        challengeId,
-        input.method,
-        hashRrn(parsed.rrn, this.rrnSecret),
-        parsed.facts.birthDate,
-        parsed.facts.sex,
-        parsed.facts.foreignResident,
-        input.name,
-        phone,
-        CODE_CHECKED_BY_PROVIDER,
-        CODE_ATTEMPTS_MAX,
-        expiresAt.toISOString(),
-      ],
-    );
-    return { challengeId, expiresAt: expiresAt.toISOString() };
+    await provider.start({ transactionId: nonce, method: input.method, name: input.name, birthDate: parsed.facts.birthDate, sexDigit: sexDigitOf(parsed.facts), phone });
+    const expiresAtMs = clock.nowMs() + challengeTtlMs;
+    const challengeId = tokens.seal({ nonce, method: input.method, name: input.name, phone, rrnHash: hashRrn(parsed.rrn, rrnSecret), facts: parsed.facts, expiresAtMs });
+    return { challengeId, expiresAt: new Date(expiresAtMs).toISOString() };
   }
 
   /**
-   * Checks a code with the method's provider. The attempt is counted by one conditional UPDATE
-   * before the provider is asked, so parallel guesses cannot exceed the limit; an attempt the
-   * provider did not judge (unavailable, approval still pending) is given back.
+   * Checks a code with the method's provider. The attempt is counted in the shared store (one
+   * atomic step) before the provider is asked, so parallel guesses cannot exceed the limit, on
+   * any node; an attempt the provider did not judge (unavailable, approval still pending) is
+   * given back. A verified code then claims the challenge (one atomic step): of two verifications
+   * at once, one settles, the other gets NOT_FOUND — one session.
    *
    * The person is who the provider vouches for: its birth date and sex digit must be the typed
    * RRN's, and the registry must confirm the RRN is that identity's (CI); else 403
    * YEYAK_E_IDENTITY_MISMATCH. The person row is keyed by the CI's keyed hash.
    */
   async verify(challengeId: string, code: string, device?: string): Promise<VerifiedPerson> {
-    const now = this.clock.now().toISOString();
-    const claimed = await this.db.query<{
-      method: string; birth_date: string; sex: 'M' | 'F'; foreign_resident: boolean; name: string; phone: string;
-    }>(
-      `UPDATE identity_challenge SET attempts = attempts + 1
-       WHERE id = $1 AND verified_at IS NULL AND expires_at > $2 AND attempts < attempts_max
-       RETURNING method, birth_date, sex, foreign_resident, name, phone`,
-      [challengeId, now],
-    );
-    const row = claimed.rows[0];
-    if (!row) {
-      const exists = await this.db.query<{ attempts: number; attempts_max: number }>(
-        `SELECT attempts, attempts_max FROM identity_challenge WHERE id = $1 AND verified_at IS NULL AND expires_at > $2`,
-        [challengeId, now],
-      );
-      const c = exists.rows[0];
-      if (c && c.attempts >= c.attempts_max) throw new YeyakError('YEYAK_E_CHALLENGE_LOCKED');
-      throw new YeyakError('YEYAK_E_CHALLENGE_NOT_FOUND');
+    const { clock, providers, attempts } = this.deps;
+    const c = this.deps.tokens.open(challengeId);
+    if (!c || c.expiresAtMs <= clock.nowMs()) throw new YeyakError('YEYAK_E_CHALLENGE_NOT_FOUND');
+    const provider = providers.get(c.method);
+    if (!provider) {
+      throw new YeyakError('YEYAK_E_IDENTITY_UNAVAILABLE', 'This verification method is no longer offered; start again with another.', { method: c.method, reason: 'not-configured' });
     }
-    const method: IdentityMethod | null = isIdentityMethod(row.method) ? row.method : null;
-    const provider = method ? this.providers.get(method) : undefined;
-    if (!method || !provider) {
-      await this.giveBackAttempt(challengeId);
-      throw new YeyakError('YEYAK_E_IDENTITY_UNAVAILABLE', 'This verification method is no longer offered; start again with another.', { method: row.method, reason: 'not-configured' });
-    }
-    const facts: PersonFacts = { birthDate: row.birth_date, sex: row.sex, foreignResident: row.foreign_resident };
-    const stated = { name: row.name, phone: row.phone, birthDate: row.birth_date, sexDigit: sexDigitOf(facts) };
+    const keepMs = c.expiresAtMs - clock.nowMs() + ATTEMPTS_KEPT_AFTER_EXPIRY_MS;
+    const counted = await attempts.count(c.nonce, CODE_ATTEMPTS_MAX, keepMs);
+    if (counted === 'spent') throw new YeyakError('YEYAK_E_CHALLENGE_NOT_FOUND');
+    if (counted === 'locked') throw new YeyakError('YEYAK_E_CHALLENGE_LOCKED');
+    const stated = { name: c.name, phone: c.phone, birthDate: c.facts.birthDate, sexDigit: sexDigitOf(c.facts) };
     let outcome: CheckOutcome;
     try {
-      outcome = await provider.check({ transactionId: challengeId, method, code, stated });
+      outcome = await provider.check({ transactionId: c.nonce, method: c.method, code, stated });
     } catch (e) {
-      if (isYeyakError(e) && e.code === 'YEYAK_E_IDENTITY_UNAVAILABLE') await this.giveBackAttempt(challengeId);
+      if (isYeyakError(e) && e.code === 'YEYAK_E_IDENTITY_UNAVAILABLE') await attempts.giveBack(c.nonce);
       throw e;
     }
     if (outcome.status === 'pending') {
-      await this.giveBackAttempt(challengeId);
-      throw new YeyakError('YEYAK_E_IDENTITY_PENDING', undefined, { method });
+      await attempts.giveBack(c.nonce);
+      throw new YeyakError('YEYAK_E_IDENTITY_PENDING', undefined, { method: c.method });
     }
     if (outcome.status === 'expired') throw new YeyakError('YEYAK_E_CHALLENGE_NOT_FOUND');
     if (outcome.status !== 'verified') throw new YeyakError('YEYAK_E_CODE_WRONG');
-    if (!vouchesFor(outcome.identity, facts, stated.sexDigit)) throw new YeyakError('YEYAK_E_IDENTITY_MISMATCH');
-    const personId = await this.settle(challengeId, outcome.identity, facts);
-    // One device at a time: one conditional UPDATE takes the person's lock or refuses.
-    if (this.devices && device !== undefined) await this.devices.take(personId, device);
-    return { personId, facts };
+    if (!vouchesFor(outcome.identity, c.facts, stated.sexDigit)) throw new YeyakError('YEYAK_E_IDENTITY_MISMATCH');
+    if (!(await attempts.claim(c.nonce, keepMs))) throw new YeyakError('YEYAK_E_CHALLENGE_NOT_FOUND');
+    return { personId: await this.settleClaimed(c, outcome.identity, device), facts: c.facts };
   }
 
   /**
-   * One transaction: the challenge is marked verified (a conditional UPDATE: verified twice in
-   * parallel, the loser gets NOT_FOUND), the registry confirms the RRN for the CI, the person is
-   * upserted by CI. A refusal rolls all three back.
+   * Settles a claimed challenge in one statement (settle.ts). When nothing was settled (the
+   * registry refused, the database failed) the claim is released: the challenge can be tried
+   * again, as when a transaction rolled its "verified" mark back. A lock held by another device
+   * keeps it spent: the person was refreshed, no session is issued (423 OTHER_DEVICE_ACTIVE).
    */
-  private async settle(challengeId: string, identity: VerifiedIdentity, facts: PersonFacts): Promise<number> {
-    const now = this.clock.now();
-    const ciHash = hashCi(identity.ci, this.rrnSecret);
-    return this.db.transaction(async (tx) => {
-      const done = await tx.query<{ rrn_hash: string; name: string; phone: string }>(
-        'UPDATE identity_challenge SET verified_at = $2 WHERE id = $1 AND verified_at IS NULL RETURNING rrn_hash, name, phone',
-        [challengeId, now.toISOString()],
-      );
-      const c = done.rows[0];
-      if (!c) throw new YeyakError('YEYAK_E_CHALLENGE_NOT_FOUND');
-      return confirmPerson(tx, this.residents, { ciHash, rrnHash: c.rrn_hash, facts, name: c.name, phone: c.phone }, now, true);
-    });
+  private async settleClaimed(c: Challenge, identity: VerifiedIdentity, device: string | undefined): Promise<number> {
+    const { db, clock, residents, devices, attempts, rrnSecret } = this.deps;
+    const now = clock.now();
+    const person = { ciHash: hashCi(identity.ci, rrnSecret), rrnHash: c.rrnHash, facts: c.facts, name: c.name, phone: c.phone };
+    const lock: LockRequest | null = devices && device !== undefined && devices.lockMs > 0 ? { device, untilMs: now.getTime() + devices.lockMs, nowMs: now.getTime() } : null;
+    // The synthetic registry's bindings are rows: bound in the same statement. Another registry
+    // (a network service) answers first, outside any transaction.
+    const bindInDatabase = residents instanceof SyntheticResidentRegistry;
+    let settled;
+    try {
+      if (!bindInDatabase && !(await residents.confirm({ ciHash: person.ciHash, rrnHash: person.rrnHash, name: person.name, now }, db))) {
+        throw new YeyakError('YEYAK_E_IDENTITY_MISMATCH');
+      }
+      settled = await settleOwnVerification(db, person, now, lock, bindInDatabase);
+    } catch (e) {
+      await attempts.release(c.nonce).catch(() => undefined); // unreleased, the challenge is spent: a fresh start is the way on
+      throw e;
+    }
+    if (!settled.locked) throw otherDeviceActive(settled.lockedUntil, now.getTime());
+    return settled.personId;
   }
+}
 
-  private async giveBackAttempt(challengeId: string): Promise<void> {
-    await this.db.query('UPDATE identity_challenge SET attempts = attempts - 1 WHERE id = $1 AND verified_at IS NULL AND attempts > 0', [challengeId]);
-  }
+/** 423: another device holds the person (devices.ts), with when it frees. */
+function otherDeviceActive(until: Date, nowMs: number): YeyakError {
+  return new YeyakError('YEYAK_E_OTHER_DEVICE_ACTIVE', undefined, {
+    unlockAt: until.toISOString(),
+    retryAfterS: Math.max(1, Math.ceil((until.getTime() - nowMs) / 1000)),
+  });
 }
 
 /** The provider's identity is the typed RRN's: same birth date and 7th digit (century, sex, foreigner). */

@@ -1,5 +1,6 @@
 import { idParam, phoneField, rrnField, textField } from '../core/schemas.ts';
 import { identityMethods } from './challenges.ts';
+import { CHALLENGE_TOKEN_LENGTH_MAX } from './challenge-token.ts';
 
 /** The identity routes' schemas: what the OpenAPI document shows and the validator checks. */
 
@@ -80,8 +81,8 @@ export const verifyChallengeSchema = {
     type: 'object',
     additionalProperties: false,
     required: ['challengeId'],
-    // Not idParam: challenge ids are base64url, so they may hold '_'.
-    properties: { challengeId: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } },
+    // Not idParam: challenge ids are base64url, so they may hold '_'; sealed tokens (challenge-token.ts), hence their length.
+    properties: { challengeId: { type: 'string', minLength: 1, maxLength: CHALLENGE_TOKEN_LENGTH_MAX, pattern: '^[A-Za-z0-9_-]+$' } },
   },
   body: {
     type: 'object',

@@ -18,6 +18,8 @@ export interface QueueStoreHandle {
   rateLimitStore?: Record<string, unknown>;
   /** Registers the rate-limit fallback metrics in the app's registry (with rateLimitStore). */
   rateLimitMetrics?: (registry: client.Registry) => void;
+  /** The line's Redis connection, for the few counters other capabilities share across nodes (identity's challenge attempts); closed with the store. */
+  redis?: Redis;
   close(): Promise<void>;
 }
 
@@ -95,6 +97,7 @@ export async function createQueueStore(config: Config, deps: QueueStoreDeps): Pr
   const store = createRedisQueueStore(redis, deps);
   return {
     store,
+    redis,
     ...rateLimitOptions(limiter, deps.log),
     close: async () => {
       await store.close();

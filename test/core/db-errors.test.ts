@@ -146,9 +146,10 @@ describe('a 500 through a route: the log line names the SQLSTATE, never the pers
     t = await createTestApp({
       // The app's own serializers must apply to whatever logger it is given.
       logger: { level: 'info', stream },
-      // A bug stand-in: the challenge insert fails on a constraint, carrying name, phone, RRN hash.
+      // A bug stand-in: the person upsert of a verification fails on a constraint, carrying name,
+      // phone, RRN hash (a challenge is a sealed token: starting one writes nothing).
       beforeBuild: async (db) => {
-        await db.query("ALTER TABLE identity_challenge ADD CONSTRAINT test_marker CHECK (position('MARKER' in name) = 0)");
+        await db.query("ALTER TABLE person ADD CONSTRAINT test_marker CHECK (position('MARKER' in name) = 0)");
       },
     });
   });
@@ -156,8 +157,10 @@ describe('a 500 through a route: the log line names the SQLSTATE, never the pers
     await t?.close();
   });
 
-  it('POST /identity/challenges that hits a database error → 500 YEYAK_E_INTERNAL; the log has 23514 and the statement, not the marker, phone or birth date', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/identity/challenges', payload: { method: 'phone', name: MARKER, rrn, phone } });
+  it('a verification that hits a database error → 500 YEYAK_E_INTERNAL; the log has 23514 and the statement, not the marker, phone or birth date', async () => {
+    const start = await t.app.inject({ method: 'POST', url: '/api/v1/identity/challenges', payload: { method: 'phone', name: MARKER, rrn, phone } });
+    expect(start.statusCode, start.body).toBe(201);
+    const res = await t.app.inject({ method: 'POST', url: `/api/v1/identity/challenges/${start.json().challengeId}/verify`, payload: { code: '000000' } });
     expect(res.statusCode, res.body).toBe(500);
     expect(res.json()).toMatchObject({ error: { code: 'YEYAK_E_INTERNAL' } });
     expect(res.body).not.toContain('MARKER');
@@ -165,7 +168,7 @@ describe('a 500 through a route: the log line names the SQLSTATE, never the pers
     const errorLine = lines.find((l) => l.includes('unhandled error'));
     expect(errorLine, log).toBeDefined();
     expect(errorLine).toContain('23514');
-    expect(errorLine).toContain('INSERT identity_challenge');
+    expect(errorLine).toContain('WITH resident_binding');
     expect(errorLine).toContain('test_marker');
     for (const secret of ['MARKER', '홍길동', '01098765432', '9876-5432', '1971-07-17', rrn, rrn.replace('-', '')]) {
       expect(log, secret).not.toContain(secret);

@@ -13,6 +13,7 @@ import { createTestApp, phoneOf, syntheticRrn, type TestApp, TEST_ADMIN_TOKEN } 
 import { errorCatalogue, type ErrorCode } from '../../src/core/errors.ts';
 import { isPlainText } from '../../src/core/schemas.ts';
 import { SessionSigner } from '../../src/identity/session.ts';
+import { CHALLENGE_TOKEN_LENGTH_MAX } from '../../src/identity/challenge-token.ts';
 import { addDays, localDay } from '../../src/rules/time.ts';
 
 const API = '/api/v1';
@@ -291,7 +292,8 @@ describe('POST /identity/challenges/{id}/verify', () => {
     { name: 'letters', code: '00000a', status: 400, error: 'YEYAK_E_VALIDATION' },
     { name: 'null', code: null, status: 400, error: 'YEYAK_E_VALIDATION' },
     { name: 'id with a dot', id: 'abc.def', code: '000000', status: 400, error: 'YEYAK_E_VALIDATION' },
-    { name: '65-character id', id: 'a'.repeat(65), code: '000000', status: 400, error: 'YEYAK_E_VALIDATION' },
+    { name: 'id longer than a challenge token', id: 'a'.repeat(CHALLENGE_TOKEN_LENGTH_MAX + 1), code: '000000', status: 400, error: 'YEYAK_E_VALIDATION' },
+    { name: 'id of a challenge token’s shape, not sealed by the server', id: `c1${'a'.repeat(300)}`, code: '000000', status: 404, error: 'YEYAK_E_CHALLENGE_NOT_FOUND' },
     { name: 'unknown id', id: UNKNOWN_CHALLENGE, code: '000000', status: 404, error: 'YEYAK_E_CHALLENGE_NOT_FOUND' },
   ];
   it.each(cases)('$name → $status $error', async (c) => {

@@ -123,7 +123,10 @@ describe('an HTTP verification service plugged in by configuration', () => {
     const start = await t.app.inject({ method: 'POST', url: `${API}/identity/challenges`, payload: { method: 'pass', name: '김민수', rrn, phone: '010-1234-5678' } });
     expect(start.statusCode, start.body).toBe(201);
     const { challengeId } = start.json() as { challengeId: string };
-    expect(fake.requests[before]?.body).toEqual({ transactionId: challengeId, method: 'pass', name: '김민수', birthDate: '1990-05-05', sexDigit: '1', phone: '01012345678' });
+    // The provider's transaction is the challenge's nonce (22 characters), not the sealed token.
+    const sent = fake.requests[before]?.body as { transactionId: string };
+    expect(sent).toEqual({ transactionId: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/), method: 'pass', name: '김민수', birthDate: '1990-05-05', sexDigit: '1', phone: '01012345678' });
+    expect(challengeId).not.toContain(sent.transactionId);
     expect(JSON.stringify(fake.requests.slice(before))).not.toContain(rrn.slice(7));
     expectError(await verify(t, challengeId, '123456'), 401, 'YEYAK_E_CODE_WRONG');
     const done = await verify(t, challengeId);
@@ -157,10 +160,10 @@ describe('an HTTP verification service plugged in by configuration', () => {
     expect(expectError(failed, 429, 'YEYAK_E_IDENTITY_UNAVAILABLE')).toMatchObject({ method: 'pass', reason: 'provider-error' });
     expect(failed.headers['retry-after']).toBe('2');
     fake.behave({ kind: 'ok' });
+    // Only judged attempts count: 4 wrong codes and the right one are the 5 allowed.
+    for (let i = 0; i < 4; i++) expectError(await verify(t, challengeId, '123456'), 401, 'YEYAK_E_CODE_WRONG');
     const done = await verify(t, challengeId);
     expect(done.statusCode, done.body).toBe(200);
-    const row = await t.db.query<{ attempts: number }>('SELECT attempts FROM identity_challenge WHERE id = $1', [challengeId]);
-    expect(row.rows[0]?.attempts).toBe(1); // only the judged attempt counts
   });
 
   it('a full bulkhead: the third concurrent start → 429 busy at once, the light is red, other methods are not held up', async () => {

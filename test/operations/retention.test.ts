@@ -1,7 +1,8 @@
 /**
- * Retention of personal data (issue #7): identity_challenge rows (name, phone) go once expired
- * plus a grace period, delivered outbox rows after their retention, in bounded batches, on the
- * injected clock. The job is called directly; the server's timer only calls it.
+ * Retention of personal data (issue #7): identity_challenge rows (name, phone; written before
+ * challenges became sealed tokens, issue #10) go once expired plus a grace period, delivered
+ * outbox rows after their retention, in bounded batches, on the injected clock. The job is called
+ * directly; the server's timer only calls it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, syntheticRrn, type TestApp } from '../helpers/app.ts';
@@ -49,16 +50,21 @@ describe('retention on PGlite, on the fake clock', () => {
     await t?.close();
   });
 
-  it('a verification’s challenge row (name, phone) is kept until expiry + grace, then deleted', async () => {
+  it('a verification writes no challenge row (the challenge is a sealed token the citizen holds)', async () => {
     await t.db.query('DELETE FROM identity_challenge');
     await t.login(syntheticRrn('1990-05-05', 1), '김보존');
-    expect(await count(t.db, "SELECT count(*)::int AS n FROM identity_challenge WHERE name = '김보존'")).toBe(1);
-    const { expires_at: expiresAt } = (await t.db.query<{ expires_at: Date }>("SELECT expires_at FROM identity_challenge WHERE name = '김보존'")).rows[0] as { expires_at: Date };
-    t.clock.set(new Date(new Date(expiresAt).getTime() + HOUR_MS - 1_000));
+    expect(await count(t.db, 'SELECT count(*)::int AS n FROM identity_challenge')).toBe(0);
+  });
+
+  it('a challenge row from before the tokens (name, phone) is kept until expiry + grace, then deleted', async () => {
+    await t.db.query('DELETE FROM identity_challenge');
+    const expiresAt = new Date(t.clock.nowMs() + 5 * 60_000);
+    await insertChallenges(t.db, 'kept-', 1, expiresAt);
+    t.clock.set(new Date(expiresAt.getTime() + HOUR_MS - 1_000));
     expect(await job.runOnce()).toMatchObject({ challengesDeleted: 0, skipped: false });
     t.clock.advance(2_000);
     expect(await job.runOnce()).toMatchObject({ challengesDeleted: 1, complete: true });
-    expect(await count(t.db, "SELECT count(*)::int AS n FROM identity_challenge WHERE name = '김보존'")).toBe(0);
+    expect(await challengesLike(t.db, 'kept-')).toBe(0);
   });
 
   it('deletes in batches of retentionBatchRows, and at most BATCHES_PER_RUN_MAX batches per run', async () => {
