@@ -88,7 +88,7 @@ export class AuditJob {
         if (!(await tryAuditLock(tx))) return { kind: 'locked' };
         const latest = latestOf(await readLatestRound(tx));
         if (!force && latest && clock.nowMs() - Date.parse(latest.ranAt) < this.settings.auditIntervalMs * FRESH_SHARE) return { kind: 'fresh', latest };
-        const report = await auditIn(tx, { clock, passStore: this.deps.passStore ?? null });
+        const report = await auditIn(tx, { clock, passStore: this.deps.passStore ?? null, background: true });
         await writeLatestRound(tx, { ranAt: report.startedAt, node: this.node, ok: report.ok, report });
         return { kind: 'ran', report };
       });
