@@ -60,6 +60,13 @@ module.exports = {
       to: { path: '^src/(server\\.ts|cli/)' },
     },
     {
+      name: 'rehearsal-talks-http-only',
+      severity: 'error',
+      comment: 'The rehearsal (src/rehearsal) drives a server over HTTP like its citizens: it may use core and rules, never a capability, the app or the server (a wire type, import type only, is allowed).',
+      from: { path: '^src/rehearsal/' },
+      to: { path: '^src/', pathNot: '^src/(core|rules|rehearsal)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'src-never-imports-tests',
       severity: 'error',
       comment: 'Test doubles live under test/.',

@@ -8,6 +8,7 @@ import { addStaff, staffRoles, type StaffRole } from '../staff/staff.ts';
 import { addStaffThroughServer, shellQuote, type AddedStaff, type NewStaff } from '../staff/client.ts';
 import { DataDirBusyError } from '../core/data-dir-lock.ts';
 import { isPlainText } from '../core/schemas.ts';
+import { registerRehearse } from '../rehearsal/command.ts';
 import { auditCommand } from './audit.ts';
 import { formatChecks, verifyFairness } from '../waiting-room/fairness-verify.ts';
 
@@ -177,6 +178,8 @@ storeOptions(
     await db.close();
   }
 });
+
+registerRehearse(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof ConfigError) {

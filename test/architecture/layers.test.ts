@@ -51,6 +51,7 @@ describe('layers', () => {
     file('src/operations/b.ts', "import { a2 } from './a.ts';\nexport const b2 = () => a2;\n");
     file('src/availability/double.ts', "import { d } from '../../test/double.ts';\nexport const x = d;\n");
     file('test/double.ts', "export const d = 1;\n");
+    file('src/rehearsal/peek.ts', "import { b } from '../booking/service.ts';\nexport const p = b;\n");
     const found = new Set((await cruise(tmp)).map((v) => `${v.rule.name} ${v.from} → ${v.to}`));
     expect(found).toEqual(
       new Set([
@@ -62,6 +63,7 @@ describe('layers', () => {
         'app-below-server-and-cli src/app.ts → src/server.ts',
         'no-circular src/operations/a.ts → src/operations/b.ts',
         'src-never-imports-tests src/availability/double.ts → test/double.ts',
+        'rehearsal-talks-http-only src/rehearsal/peek.ts → src/booking/service.ts',
       ]),
     );
   }, 60_000);
