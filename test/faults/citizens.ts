@@ -17,6 +17,8 @@ const API = '/api/v1';
 
 export interface HttpAnswer {
   status: number;
+  /** The node that answered (its Yeyak-Node header: `<host>:<pid>:<random>`), '' for nginx alone. */
+  node: string;
   /** The catalogue code of an error answer, 'network' for no answer, '' otherwise. */
   code: string;
   body: Record<string, unknown>;
@@ -68,6 +70,8 @@ export interface Ledger {
   attempts: BookingAttempt[];
   failed: FailedRequest[];
   citizens: CitizenRecord[];
+  /** Answers per phase of the suite and node that gave them. */
+  answeredBy: Record<string, Record<string, number>>;
 }
 
 export interface CitizenOptions {
@@ -108,7 +112,7 @@ function citizenPhone(i: number): string {
 }
 
 export class Citizens {
-  readonly ledger: Ledger = { attempts: [], failed: [], citizens: [] };
+  readonly ledger: Ledger = { attempts: [], failed: [], citizens: [], answeredBy: {} };
   private readonly t0 = machineMonotonicMs();
 
   constructor(private readonly opts: CitizenOptions) {}
@@ -162,12 +166,15 @@ export class Citizens {
         parsed = { text: text.slice(0, 200) };
       }
       const error = parsed.error as { code?: string } | undefined;
-      const answer = { status: res.status, code: res.status >= 400 ? (error?.code ?? `http-${res.status}`) : '', body: parsed };
+      const node = res.headers.get('yeyak-node') ?? '';
+      const byNode = (this.ledger.answeredBy[this.opts.phase()] ??= {});
+      byNode[node] = (byNode[node] ?? 0) + 1;
+      const answer = { status: res.status, node, code: res.status >= 400 ? (error?.code ?? `http-${res.status}`) : '', body: parsed };
       if (res.status >= 500) this.ledger.failed.push({ step, status: res.status, code: answer.code, phase: this.opts.phase(), atMs: this.now() });
       return answer;
     } catch {
       this.ledger.failed.push({ step, status: 0, code: 'network', phase: this.opts.phase(), atMs: this.now() });
-      return { status: 0, code: 'network', body: {} };
+      return { status: 0, node: '', code: 'network', body: {} };
     }
   }
 
