@@ -56,6 +56,7 @@ export function registerRehearse(program: Command): void {
     .option('--server-pid <pids>', "the server's process ids, for its CPU (default: found from a local target's port)", pids)
     .option('--clinics <n>', 'the embedded server: clinics seeded', count)
     .option('--admission-rate <n>', 'with an operator token (YEYAK_ADMIN_TOKEN) or the embedded server: admissions per second', count)
+    .option('--think-scale <f>', 'multiplies the citizens’ pauses between steps (0.3–1.5 s each; 0: none)', (v) => { const n = Number(v); if (!(n >= 0)) throw new InvalidArgumentError('must be ≥ 0'); return n; }, 1)
     .option('--no-progress', 'no progress bar')
     .action(async (opts: Record<string, unknown>) => {
       const outDir = (opts.out as string | undefined) ?? defaultOutDir();
@@ -74,6 +75,7 @@ export function registerRehearse(program: Command): void {
         serverPids: (opts.serverPid as number[] | undefined) ?? null,
         adminToken: process.env.YEYAK_ADMIN_TOKEN ?? null,
         progress: opts.progress as boolean,
+        thinkScale: opts.thinkScale as number,
         ...(opts.replaySeconds !== undefined ? { replaySeconds: opts.replaySeconds as number } : {}),
         ...(opts.clinics !== undefined || rate !== undefined ? { embedded: { ...(opts.clinics !== undefined ? { clinics: opts.clinics as number } : {}), ...(rate !== undefined ? { ratePerS: rate } : {}) } } : {}),
         ...(rate !== undefined && opts.target !== undefined ? { admission: { ratePerS: rate } } : {}),
