@@ -102,6 +102,9 @@ async function rehearsalServer(profDir: string, adminToken: string): Promise<{ u
     YEYAK_DATA_DIR: 'memory:',
     YEYAK_NOW: '2021-08-09T10:59:55+00:00', // 5 s before the 20:00 KST opening
     YEYAK_IDENTITY: 'sandbox',
+    // As the rehearsal's own embedded server (src/rehearsal/embedded.ts): its citizens are told
+    // apart by X-Forwarded-For from loopback, not throttled as one address.
+    YEYAK_TRUST_PROXY: 'loopback',
     YEYAK_ADMIN_TOKEN: adminToken,
     YEYAK_LOG_LEVEL: 'info',
     NODE_ENV: 'development',
