@@ -52,13 +52,21 @@ export function niceTicks(max: number, count = 4): number[] {
   return ticks;
 }
 
-/** Round steps for a time axis in seconds (1 s … 6 h). */
-export function timeTicks(maxSeconds: number, count = 5): number[] {
-  const steps = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600];
-  const step = steps.find((s) => s >= maxSeconds / count) ?? Math.ceil(maxSeconds / count / 3600) * 3600;
+const TIME_STEPS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+
+/**
+ * Ticks for a time axis in seconds, from 0 to a round end at or past `maxSeconds`: the step that
+ * overshoots the end least with at most `ticksMax` ticks (more ticks on a tie).
+ */
+export function timeTicks(maxSeconds: number, ticksMax = 6): number[] {
+  const max = maxSeconds > 0 && Number.isFinite(maxSeconds) ? maxSeconds : 1;
+  const candidates = TIME_STEPS_S.map((step) => ({ step, end: Math.ceil(max / step - 1e-9) * step }))
+    .map((c) => ({ ...c, ticks: c.end / c.step + 1 }))
+    .filter((c) => c.ticks <= Math.max(2, ticksMax));
+  const best = candidates.sort((a, b) => a.end - b.end || b.ticks - a.ticks)[0] ?? { step: Math.ceil(max / 86400) * 86400, end: Math.ceil(max / 86400) * 86400 };
   const ticks: number[] = [];
-  for (let v = 0; v < maxSeconds + step; v += step) ticks.push(v);
-  return ticks; // the last tick is at or past the end: the axis ends on a round time
+  for (let v = 0; v <= best.end + 1e-9; v += best.step) ticks.push(v);
+  return ticks;
 }
 
 function finite(values: readonly number[]): number[] {
@@ -72,7 +80,9 @@ export function lineChart(input: LineChartInput): string {
   const yTop = yTicks[yTicks.length - 1] ?? 1;
   const xMin = Math.min(...finite(xs), 0);
   const xMaxRaw = Math.max(...finite(xs), xMin + 1);
-  const xTicks = timeTicks(xMaxRaw - xMin).map((t) => t + xMin);
+  // As many time labels as fit the narrowest column (a 360 px phone shows the viewBox at ~0.8×).
+  const ticksMax = Math.min(8, Math.floor((WIDTH - 60) / (textWidth(formatX(xMaxRaw), FONT) + 14)));
+  const xTicks = timeTicks(xMaxRaw - xMin, ticksMax).map((t) => t + xMin);
   const xMax = xTicks[xTicks.length - 1] ?? xMaxRaw;
   const left = Math.ceil(Math.max(...yTicks.map((t) => textWidth(formatY(t), FONT)))) + 10;
   const right = WIDTH - Math.ceil(textWidth(formatX(xMax), FONT) / 2) - 2; // the last time label, centred on the end, fits

@@ -7,6 +7,7 @@
 import { barChart, escapeHtml as esc, lineChart, type Bar, type ChartSeries } from './report-charts.ts';
 import type { RehearsalSummary, TimelinePoint } from './summary.ts';
 import { renderFairness } from './report-fairness.ts';
+import { embeddedRows, extrasOf, replaySection } from './report-extras.ts';
 import { bi, breakable, formatCount, formatDuration, formatInstant, formatMs, formatNumber, formatRate, formatShare, formatSignedShare, section, table, tile } from './report-html.ts';
 
 /** The issue's aims for one 2-core machine (issue #10's benchmark table). */
@@ -22,18 +23,20 @@ export function renderReport(summary: RehearsalSummary): string {
   const brokenInvariants = summary.invariants.filter((i) => !i.ok);
   const failedBots = summary.bots.filter((b) => !b.passed);
   const passed = brokenInvariants.length === 0 && failedBots.length === 0;
+  const extras = extrasOf(summary);
   const body = [
     header(summary, passed),
     tiles(summary, brokenInvariants.length),
     timelineSection(summary.timeline),
-    citizensSection(summary),
+    citizensSection(summary, extras.verificationStarts),
+    replaySection(summary, extras),
     endpointsSection(summary),
     errorsSection(summary.errorsByCode),
     etaSection(summary),
     botsSection(summary),
     invariantsSection(summary),
     renderFairness(summary.fairness, summary),
-    settingsSection(summary),
+    settingsSection(summary, embeddedRows(extras)),
   ].join('\n');
   return `<!doctype html>
 <html lang="ko">
@@ -155,10 +158,11 @@ function timelineSection(timeline: readonly TimelinePoint[]): string {
   return section('timeline', bi('시간별 추이', 'Over time'), `<div class="charts">${figures.join('\n')}</div>`);
 }
 
-function citizensSection(s: RehearsalSummary): string {
+function citizensSection(s: RehearsalSummary, verificationStarts: number | undefined): string {
   const c = s.citizens;
   const bars: Bar[] = [
     { label: '모의 시민 / simulated', value: c.simulated },
+    ...(verificationStarts === undefined ? [] : [{ label: '인증 시작 / verifications started', value: verificationStarts }]),
     { label: '본인인증 / verified', value: c.verified },
     { label: '대기열 참가 / joined', value: c.joined },
     { label: '입장 / admitted', value: c.admitted },
@@ -268,7 +272,7 @@ function invariantsSection(s: RehearsalSummary): string {
   return section('invariants', bi('불변식', 'Invariants'), `${summaryLine}<ul class="cards">${items.join('')}</ul>`);
 }
 
-function settingsSection(s: RehearsalSummary): string {
+function settingsSection(s: RehearsalSummary, moreRows: string[][]): string {
   const st = s.settings;
   const rows = [
     [bi('시민 수', 'Citizens'), formatCount(st.citizens)],
@@ -279,6 +283,7 @@ function settingsSection(s: RehearsalSummary): string {
     [bi('동시 요청 한도', 'Requests in flight, max'), formatCount(st.maxInFlight)],
     [bi('재현 배율', 'Replay scale'), st.scale === null ? '—' : `× ${formatNumber(st.scale, 4)}`],
     [bi('기계', 'Machine'), esc(s.machine)],
+    ...moreRows,
   ];
   const wall = s.cpu.wallSeconds;
   const cores = (cpu: number | null) => (cpu === null || !(wall > 0) ? NaN : cpu / wall);

@@ -141,11 +141,25 @@ describe('renderReport', () => {
     expect(errors.match(/<tr><td><code class="breakable">/g)).toHaveLength(30);
   });
 
+  it('shows the replay of 9 Aug 2021 beside the night, scaled, and the embedded server', () => {
+    const replay = html.slice(html.indexOf('id="replay"'), html.indexOf('id="endpoints"'));
+    expect(replay).toContain('× 0.0709');
+    expect(replay).toMatch(/Booked by the window’s end[^]*?<td>835,000<\/td><td>59,202<\/td><td>79,850<\/td>/);
+    expect(replay).toMatch(/Verification attempts per booking[^]*?<td>2.5<\/td><td>2.5<\/td><td>2.8<\/td>/);
+    expect(html).toContain('2,000 clinics, started in 14.1 s');
+    expect(html).toContain('인증 시작 / verifications started');
+  });
+
   it('renders a summary with no timeline, no fairness record and no bots', () => {
     const bare = renderReport({ ...summary, timeline: [], fairness: null, bots: [], errorsByCode: {}, invariants: [{ name: 'x', ok: true, detail: '' }] });
     expect(bare).toContain('No timeline was recorded.');
     expect(bare).toContain('The server sent no fairness record.');
     expect(bare).toContain('Passed: every invariant held, every bot was refused');
+    expect(bare).toContain('id="replay"'); // the fixture's extras are still there
+    const { replay: _replay, embeddedServer: _embedded, verificationStarts: _starts, ...typed } = summary as RehearsalSummary & Record<string, unknown>;
+    const plain = renderReport(typed as RehearsalSummary);
+    expect(plain).not.toContain('id="replay"');
+    expect(plain).not.toContain('Embedded server');
   });
 });
 
