@@ -106,7 +106,7 @@ export function citizenRrn(i: number): string {
   return `${String(year).slice(2)}${month}${day}-${sex}${String(700_000 + i).padStart(6, '0')}`;
 }
 
-function citizenPhone(i: number): string {
+export function citizenPhone(i: number): string {
   const n = String(70_000_000 + i).padStart(8, '0');
   return `010-${n.slice(0, 4)}-${n.slice(4)}`;
 }
@@ -140,7 +140,7 @@ export class Citizens {
   describe(): string {
     const count = <T extends string>(xs: T[]) => Object.entries(xs.reduce<Record<string, number>>((m, x) => ((m[x] = (m[x] ?? 0) + 1), m), {})).map(([k, n]) => `${k}×${n}`).join(' ');
     const where = this.ledger.citizens.map((c) => c.done ?? (c.statuses.at(-1)?.state ?? (c.ticketPosition === null ? 'verifying' : 'joined')));
-    const failed = this.ledger.failed.map((f) => `${f.step} ${f.status} ${f.code}`);
+    const failed = this.ledger.failed.map((f) => `${f.phase}: ${f.step} ${f.status} ${f.code}`);
     const refused = this.ledger.attempts.filter((a) => a.outcome === 'refused').map((a) => a.code ?? '');
     const errors = this.ledger.citizens.filter((c) => c.lastError).slice(0, 3).map((c) => `${c.index}: ${c.lastError}`);
     return `citizens [${count(where)}]; refusals [${count(refused)}]; failed requests [${count(failed)}]; ${errors.join('; ')}`;
