@@ -51,12 +51,12 @@ export function formatSignedShare(v: number): string {
   return Number.isFinite(v) ? signedShares.format(v) : DASH;
 }
 
-/** Seconds as a clock reading: 42s, 3:05, 1:02:05. */
+/** Seconds as a clock reading: 1.8s, 42s, 3:05, 1:02:05. */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return DASH;
   const sign = seconds < 0 ? '−' : '';
+  if (Math.abs(seconds) < 59.5) return `${sign}${formatNumber(Math.abs(seconds), Math.abs(seconds) < 10 ? 1 : 0)}s`; // a wait of 1.8 s is not "2s"
   const total = Math.round(Math.abs(seconds));
-  if (total < 60) return `${sign}${total}s`;
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
   const s = String(total % 60).padStart(2, '0');
