@@ -61,6 +61,15 @@ export function registerRehearse(program: Command): void {
     .action(async (opts: Record<string, unknown>) => {
       const outDir = (opts.out as string | undefined) ?? defaultOutDir();
       const rate = opts.admissionRate as number | undefined;
+      // Ctrl-C: stop the citizens, judge and report what happened, stop the embedded server; twice: now.
+      const abort = new AbortController();
+      const onSignal = () => {
+        if (abort.signal.aborted) process.exit(130);
+        console.error('Stopping: the citizens in flight finish, then the summary (Ctrl-C again to quit at once)…');
+        abort.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       const summary = await runRehearsal({
         target: (opts.target as string | undefined) ?? null,
         citizens: opts.citizens as number,
@@ -80,9 +89,12 @@ export function registerRehearse(program: Command): void {
         ...(opts.clinics !== undefined || rate !== undefined ? { embedded: { ...(opts.clinics !== undefined ? { clinics: opts.clinics as number } : {}), ...(rate !== undefined ? { ratePerS: rate } : {}) } } : {}),
         ...(rate !== undefined && opts.target !== undefined ? { admission: { ratePerS: rate } } : {}),
         log: (line) => console.error(line),
+        signal: abort.signal,
       });
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       for (const line of headline(summary)) console.log(line);
-      console.log(`summary: ${outDir}/summary.json${summary.invariants.length ? `, report: ${outDir}/report.html` : ''}`);
+      console.log(`summary: ${outDir}/summary.json, report: ${outDir}/report.html`);
       if (!rehearsalPassed(summary)) process.exitCode = 1;
     });
 }

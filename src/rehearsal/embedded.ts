@@ -64,7 +64,12 @@ export async function startEmbeddedServer(opts: EmbeddedOptions = EMBEDDED_DEFAU
       NODE_ENV: 'development',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: a Ctrl-C at the terminal reaches the rehearsal, which still needs the
+    // server to read its bookings back, and stops it after.
+    detached: true,
   });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const output: string[] = [];
   const keep = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) {
@@ -88,6 +93,7 @@ export async function startEmbeddedServer(opts: EmbeddedOptions = EMBEDDED_DEFAU
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;
     clearTimeout(timer);
+    process.off('exit', killOnExit);
   };
   for (;;) {
     if (gone) throw new Error(`the embedded server exited before it served:\n${output.join('\n')}`);

@@ -39,6 +39,8 @@ export type RehearsalInput = Partial<RehearsalOptions> & {
   admission?: { ratePerS?: number; activeMax?: number; powBits?: number };
   /** A transport instead of the undici pool (tests). */
   transport?: Transport;
+  /** Aborted (Ctrl-C): stop as --duration would, and still judge and report what happened. */
+  signal?: AbortSignal;
   /** Lines of the server's output and the rehearsal's notes. */
   log?: (line: string) => void;
 };
@@ -150,16 +152,18 @@ function driveCitizens(o: RehearsalOptions, input: RehearsalInput, world: World)
         });
     },
   });
-  const stopper = o.durationSeconds !== null
-    ? setTimeout(() => {
-        world.stopped = true;
-        world.lg.stop();
-        checkDone();
-      }, o.durationSeconds * 1000)
-    : null;
+  const stopNow = () => {
+    world.stopped = true;
+    world.lg.stop();
+    checkDone();
+  };
+  const stopper = o.durationSeconds !== null ? setTimeout(stopNow, o.durationSeconds * 1000) : null;
+  input.signal?.addEventListener('abort', stopNow, { once: true });
+  if (input.signal?.aborted) stopNow();
   checkDone();
   return done.finally(() => {
     if (stopper) clearTimeout(stopper);
+    input.signal?.removeEventListener('abort', stopNow);
   });
 }
 
