@@ -9,6 +9,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join as joinPath } from 'node:path';
 import pg from 'pg';
 import { systemClock } from '../src/core/clock.ts';
+import type { Db, Queryable } from '../src/core/db.ts';
 import {
   type BenchFigure,
   type CpuProfile,
@@ -57,12 +58,45 @@ export async function serve(mode: string, opts: ServeOptions): Promise<void> {
     await migrate(db);
     await seedScenario(db, { scenario: 'demo', clinics: 20, clock: systemClock });
     const queue = opts.redis ? { queue: (campaigns: Parameters<typeof createQueueStore>[1]['campaigns']) => createQueueStore(config, { db, campaigns, loadCampaign: (id) => loadCampaign(db, id), clock: systemClock }) } : {};
-    app = await buildApp(config, { db, clock: systemClock, startController: false, ...queue });
+    const counts: StatementCounts = { roundTrips: 0, writes: 0 };
+    app = await buildApp(config, { db: countingDb(db, counts), clock: systemClock, startController: false, ...queue });
+    // Read by the bench around each round: what the database was asked, per verification.
+    app.get('/_bench/statements', async () => counts);
   }
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   console.log(`READY ${typeof address === 'object' && address ? address.port : 0}`);
   process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));
+}
+
+/** Everything the app sends to its database: round trips (BEGIN and COMMIT too) and writing statements. */
+interface StatementCounts {
+  roundTrips: number;
+  writes: number;
+}
+
+const WRITES = /\b(INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b/i;
+
+/** The node's Db, counting every statement it sends (background timers' too). */
+function countingDb(db: Db, counts: StatementCounts): Db {
+  const count = (text: string) => {
+    counts.roundTrips++;
+    if (WRITES.test(text)) counts.writes++;
+  };
+  const counted = (q: Queryable): Queryable => ({
+    query: (text, params) => {
+      count(text);
+      return q.query(text, params);
+    },
+  });
+  return {
+    ...db,
+    ...counted(db),
+    transaction: (fn) => {
+      counts.roundTrips += 2; // BEGIN, COMMIT (or ROLLBACK)
+      return db.transaction((tx) => fn(counted(tx)));
+    },
+  };
 }
 
 export interface HttpOptions {
@@ -86,10 +120,12 @@ interface Run {
   rps: number;
   /** Completed verifications (verify answered 200) per second; = rps for a single request. */
   verifiedPerS: number;
+  /** Completed verifications in the run. */
+  verified: number;
   p99: number;
   bad: number;
-  /** PostgreSQL only: rows written (inserted + updated + deleted) and commits in the run. */
-  writes?: { rows: number; commits: number };
+  /** What the server sent its database during the run (every statement, background ones too). */
+  statements?: StatementCounts;
 }
 
 const serverArgs = (mode: string, o: { db?: string | undefined; redis?: string | undefined; logLevel: string }) => [
@@ -97,13 +133,13 @@ const serverArgs = (mode: string, o: { db?: string | undefined; redis?: string |
 ];
 
 /** A fresh database on the --pg server, dropped after (WITH (FORCE) ends the server child's connections). */
-async function scratchDatabase(baseUrl: string): Promise<{ url: string; name: string; admin: (sql: string) => Promise<pg.QueryResult>; drop: () => Promise<void> }> {
+async function scratchDatabase(baseUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `yeyak_bench_identity_${randomBytes(4).toString('hex')}`;
   const admin = async (sql: string) => {
     const c = new pg.Client({ connectionString: baseUrl });
     await c.connect();
     try {
-      return await c.query(sql);
+      await c.query(sql);
     } finally {
       await c.end();
     }
@@ -111,7 +147,7 @@ async function scratchDatabase(baseUrl: string): Promise<{ url: string; name: st
   await admin(`CREATE DATABASE ${name}`);
   const url = new URL(baseUrl);
   url.pathname = `/${name}`;
-  return { url: url.toString(), name, admin, drop: async () => void (await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)) };
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 type Load = (opts: import('autocannon').Options) => Promise<{ ok: number; durationS: number; p99: number; bad: number }>;
@@ -166,16 +202,22 @@ function verifyLoader(load: Load, firstSerial: number): (port: number) => Promis
         },
       ] as import('autocannon').Request[],
     });
-    return { rps: r.ok / r.durationS, verifiedPerS: verified / r.durationS, p99: r.p99, bad: r.bad };
+    return { rps: r.ok / r.durationS, verifiedPerS: verified / r.durationS, verified, p99: r.p99, bad: r.bad };
   };
 }
 
-/** Rows written and transactions committed in the scratch database (pg_stat_database; flushed within ~1 s). */
-async function pgWrites(scratch: Awaited<ReturnType<typeof scratchDatabase>>): Promise<{ rows: number; commits: number }> {
-  await new Promise((r) => setTimeout(r, 1_500)); // the server's backends report their counts after ≤ 1 s idle
-  const res = await scratch.admin(`SELECT tup_inserted + tup_updated + tup_deleted AS rows, xact_commit AS commits FROM pg_stat_database WHERE datname = '${scratch.name}'`);
-  const row = res.rows[0] as { rows: string; commits: string };
-  return { rows: Number(row.rows), commits: Number(row.commits) };
+/** The yeyak server's statement counts so far (its /_bench/statements). */
+async function statementsOf(port: number): Promise<StatementCounts> {
+  const res = await fetch(`http://127.0.0.1:${port}/_bench/statements`);
+  return (await res.json()) as StatementCounts;
+}
+
+/** One verify round with the statements the server sent meanwhile. */
+async function countedRound(run: (port: number) => Promise<Run>, port: number): Promise<Run> {
+  const before = await statementsOf(port);
+  const r = await run(port);
+  const after = await statementsOf(port);
+  return { ...r, statements: { roundTrips: after.roundTrips - before.roundTrips, writes: after.writes - before.writes } };
 }
 
 interface HttpRuns {
@@ -199,16 +241,14 @@ function printHttp(runs: HttpRuns, withPg: boolean, o: HttpOptions): void {
       `yeyak logs at ${o.logLevel}${withPg ? '' : ' (no --pg / DATABASE_URL: PGlite only)'}${o.redis ? `; Redis store on the PostgreSQL server` : ''}`,
   );
   console.log(formatTable(['case', '2xx req/s', 'verified /s', 'p99 ms', 'req ratio', 'non-2xx'], rows));
-  const writes = runs.pg.map((r) => r.writes).filter((w) => w !== undefined);
-  if (writes.length > 0) console.log(`PostgreSQL per verification: ${writesPerVerification(runs.pg)}`);
+  console.log(`database per verification, PGlite: ${statementsPerVerification(runs.lite)}${withPg ? `; PostgreSQL: ${statementsPerVerification(runs.pg)}` : ''}`);
   console.log('');
 }
 
-/** '2.0 rows written, 1.0 commits' — the medians over the PostgreSQL rounds. */
-function writesPerVerification(rs: Run[]): string {
-  const per = (f: (w: { rows: number; commits: number }) => number) =>
-    median(rs.filter((r) => r.writes && r.verifiedPerS > 0).map((r) => f(r.writes as { rows: number; commits: number }) / r.verifiedPerS));
-  return `${per((w) => w.rows).toFixed(2)} rows written, ${per((w) => w.commits).toFixed(2)} commits (pg_stat_database, whole run ÷ verifications)`;
+/** '1.00 round trips, 1.00 writing statements' — medians over the rounds, background statements included. */
+function statementsPerVerification(rs: Run[]): string {
+  const per = (f: (c: StatementCounts) => number) => median(rs.filter((r) => r.statements && r.verified > 0).map((r) => f(r.statements as StatementCounts) / r.verified));
+  return `${per((c) => c.roundTrips).toFixed(2)} round trips, ${per((c) => c.writes).toFixed(2)} writing statements (all the server sent, timers included, ÷ verifications)`;
 }
 
 /** A CPU profile of a fresh yeyak server under the verify load, summarised. */
@@ -244,16 +284,11 @@ export async function http(o: HttpOptions): Promise<BenchFigure[]> {
     const pgLoad = verifyLoader(load, 0);
     for (let round = 1; round <= o.rounds; round++) {
       const b = await load({ url: `http://127.0.0.1:${bare.port}/`, method: 'POST', headers: json, body: JSON.stringify({ method: 'phone', name: '벤치', rrn: '900505-1000000', phone: '010-1234-5678' }) });
-      runs.bare.push({ rps: b.ok / b.durationS, verifiedPerS: b.ok / b.durationS, p99: b.p99, bad: b.bad });
-      runs.lite.push(await liteLoad(lite.port));
-      if (pgServer && scratch) {
-        const before = await pgWrites(scratch);
-        const r = await pgLoad(pgServer.port);
-        const after = await pgWrites(scratch);
-        runs.pg.push({ ...r, writes: { rows: after.rows - before.rows, commits: after.commits - before.commits } });
-      }
+      runs.bare.push({ rps: b.ok / b.durationS, verifiedPerS: b.ok / b.durationS, verified: 0, p99: b.p99, bad: b.bad });
+      runs.lite.push(await countedRound(liteLoad, lite.port));
+      if (pgServer) runs.pg.push(await countedRound(pgLoad, pgServer.port));
       const m = await load({ url: `http://127.0.0.1:${lite.port}/api/v1/identity/methods` });
-      runs.methods.push({ rps: m.ok / m.durationS, verifiedPerS: m.ok / m.durationS, p99: m.p99, bad: m.bad });
+      runs.methods.push({ rps: m.ok / m.durationS, verifiedPerS: m.ok / m.durationS, verified: 0, p99: m.p99, bad: m.bad });
       const last = (rs: Run[]) => Math.round(rs.at(-1)?.rps ?? 0);
       process.stderr.write(`  round ${round}/${o.rounds}: bare ${last(runs.bare)}/s, verify pglite ${last(runs.lite)} req/s${pgServer ? `, verify postgres ${last(runs.pg)} req/s` : ''}, methods ${last(runs.methods)}/s\n`);
     }
@@ -282,7 +317,7 @@ function figuresOf(runs: HttpRuns, o: HttpOptions, profile: string): BenchFigure
     const notes = [
       `${store}; requests/s of 2xx answers, start and verify each one request (verifications/s: ${fmtRate(median(rs.map((r) => r.verifiedPerS)))}); ` +
         `${o.connections} connections (autocannon), ${o.durationMs / 1000} s × ${o.rounds} rounds; sandbox providers at zero latency; server logs at ${o.logLevel}`,
-      ...(rs.some((r) => r.writes) ? [`per verification: ${writesPerVerification(rs)}`] : []),
+      `database per verification: ${statementsPerVerification(rs)}`,
       ...(bad > 0 ? [`${bad} non-2xx answers`] : []),
       ...(profile && withProfile ? [profile] : []),
     ];

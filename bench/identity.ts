@@ -13,8 +13,8 @@
  *               PGlite and, with --pg URL or DATABASE_URL, on PostgreSQL (a fresh database,
  *               dropped after). Counted: 2xx answers only (start and verify each one request);
  *               the per-address start limit is raised (one load generator is one address), the
- *               limiter still counts every start. On PostgreSQL, the rows written and the
- *               transactions committed per verification are read from pg_stat_database.
+ *               limiter still counts every start. The server counts what it sends its database
+ *               (round trips, writing statements; timers' too), read around each round.
  *      methods  GET /api/v1/identity/methods (the lights every landing page polls)
  *    The yeyak servers log as `yeyak serve` does (--log-level, default info). With --profile DIR
  *    (or --json), a fresh server (PostgreSQL when given) is profiled under the verify load and
