@@ -86,6 +86,7 @@ export class AvailabilityView {
   private regionList: readonly RegionInfo[] = [];
   private readonly campaigns = new Map<string, CampaignView>();
   private readonly totals = new Map<string, Totals>();
+  private readonly regionsByTotals = new WeakMap<Totals, readonly RegionAvailability[]>();
   /** Highest seq seen, and when: the poll re-reads from the high-water mark of overlapMs ago. */
   private readonly seqHistory: { atMs: number; seq: number }[] = [];
   private highSeq = 0;
@@ -297,9 +298,12 @@ export class AvailabilityView {
    * The 시/도 and 시/군/구 that have clinics in the campaign, each with the first doses left in
    * them from `fromDay` on (sums of the per-clinic totals), in code order; null: no such campaign.
    */
-  regions(campaignId: string, fromDay: string): RegionAvailability[] | null {
+  regions(campaignId: string, fromDay: string): readonly RegionAvailability[] | null {
     const totals = this.totalsFor(campaignId, fromDay);
     if (!totals) return null;
+    // Rolled up once per totals (a view version): the region list is asked on every landing page.
+    const known = this.regionsByTotals.get(totals);
+    if (known) return known;
     const remaining = new Map<string, number>();
     for (const [clinicId, left] of totals.byClinic) {
       const info = this.clinics.get(clinicId);
@@ -307,7 +311,9 @@ export class AvailabilityView {
       remaining.set(info.sidoCode, (remaining.get(info.sidoCode) ?? 0) + left);
       remaining.set(info.sigunguCode, (remaining.get(info.sigunguCode) ?? 0) + left);
     }
-    return this.regionList.filter((r) => remaining.has(r.code)).map((r) => ({ ...r, remaining: remaining.get(r.code) ?? 0 }));
+    const answer = Object.freeze(this.regionList.filter((r) => remaining.has(r.code)).map((r) => Object.freeze({ ...r, remaining: remaining.get(r.code) ?? 0 })));
+    this.regionsByTotals.set(totals, answer);
+    return answer;
   }
 
   /**
