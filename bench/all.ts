@@ -68,7 +68,7 @@ function run(args: string[], limitMs: number, env: NodeJS.ProcessEnv = process.e
 
 async function bench(name: string, script: string, args: string[], limitMs: number): Promise<Section> {
   const json = joinPath(work, `${name}.json`);
-  const command = `node bin/run-ts.js ${script} ${args.join(' ')}`.trim();
+  const command = `node bin/run-ts.js ${script} ${args.join(' ')}`.trim().replaceAll(work, 'DIR');
   process.stderr.write(`\n== ${name}: ${command} (load average ${loadAverage()})\n`);
   const t0 = machineMonotonicMs();
   const failed = await run(['bin/run-ts.js', script, ...args, '--json', json], limitMs);
