@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.ts';
 import type { Db } from '../core/db.ts';
+import { isStoreUnavailable } from '../core/db-errors.ts';
 import { isYeyakError, YeyakError } from '../core/errors.ts';
 import type { PersonFacts } from '../rules/campaign.ts';
 import { hashRrn, rrnPhoneKey, sexDigitOf } from '../rules/rrn.ts';
@@ -152,6 +153,9 @@ export class IdentityService {
       settled = await settleOwnVerification(db, person, now, lock, bindInDatabase);
     } catch (e) {
       await attempts.release(c.nonce).catch(() => undefined); // unreleased, the challenge is spent: a fresh start is the way on
+      // The code was right and the database was away (503): the retry the citizen is told to
+      // send must not burn one of the five attempts (the fault suite saw challenges locked so).
+      if (isStoreUnavailable(e)) await attempts.giveBack(c.nonce).catch(() => undefined);
       throw e;
     }
     if (!settled.locked) throw otherDeviceActive(settled.lockedUntil, now.getTime());

@@ -70,6 +70,8 @@ export interface Ledger {
   attempts: BookingAttempt[];
   failed: FailedRequest[];
   citizens: CitizenRecord[];
+  /** Verifications refused although the code was right: `<phase>: <status> <code>`. */
+  refusedVerifications: string[];
   /** Answers per phase of the suite and node that gave them. */
   answeredBy: Record<string, Record<string, number>>;
 }
@@ -112,7 +114,7 @@ export function citizenPhone(i: number): string {
 }
 
 export class Citizens {
-  readonly ledger: Ledger = { attempts: [], failed: [], citizens: [], answeredBy: {} };
+  readonly ledger: Ledger = { attempts: [], failed: [], citizens: [], refusedVerifications: [], answeredBy: {} };
   private readonly t0 = machineMonotonicMs();
 
   constructor(private readonly opts: CitizenOptions) {}
@@ -195,6 +197,7 @@ export class Citizens {
       const v = await this.definitive('identity verify', 'POST', `${API}/identity/challenges/${String(start.body.challengeId)}/verify`, { 'user-agent': ua }, { code: '000000' });
       if (v.status === 200) return { token: String(v.body.sessionToken), device: String(v.body.device) };
       record.lastError = `verify: ${v.status} ${v.code}`; // e.g. its answer was lost and the challenge is spent: start again
+      this.ledger.refusedVerifications.push(`${this.opts.phase()}: ${v.status} ${v.code}`);
     }
     throw new Error(`verify: gave up (${record.lastError})`);
   }
