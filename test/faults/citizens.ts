@@ -145,7 +145,9 @@ export class Citizens {
     const failed = this.ledger.failed.map((f) => `${f.phase}: ${f.step} ${f.status} ${f.code}`);
     const refused = this.ledger.attempts.filter((a) => a.outcome === 'refused').map((a) => a.code ?? '');
     const errors = this.ledger.citizens.filter((c) => c.lastError).slice(0, 3).map((c) => `${c.index}: ${c.lastError}`);
-    return `citizens [${count(where)}]; refusals [${count(refused)}]; failed requests [${count(failed)}]; ${errors.join('; ')}`;
+    const resent = this.ledger.attempts.filter((a) => a.sends > 1);
+    const resentText = `${resent.length} bookings sent more than once with their key (${resent.filter((a) => a.outcome === 'booked').length} booked, once each)`;
+    return `citizens [${count(where)}]; refusals [${count(refused)}]; ${resentText}; failed requests [${count(failed)}]; ${errors.join('; ')}`;
   }
 
   private now(): number {

@@ -243,7 +243,7 @@ describe.skipIf(missing.length > 0)('faults on purpose: kill -9 a node, restart 
     rehearsalExit = await rehearsal.finished(REHEARSAL_DEADLINE_MS);
     phase.name = 'done';
     // The night in one line for the CI log: where the citizens ended, refusals, failed requests.
-    console.log(`fault suite: ${citizens.describe()}\n${waitingBeforeRedis.size} of the ledger's tickets waiting as Redis went down\nwhile a store was down: ${probes.map((p) => `${p.what} (${p.phase}) → ${p.status} ${p.code} in ${Math.round(p.ms)} ms`).join('; ')}`);
+    console.log(`fault suite: ${citizens.describe()}\n${waitingBeforeRedis.size} of the ledger's tickets waiting as Redis went down; nginx answered 502 "no live upstreams" ${(nginx.output().match(/no live upstreams/g) ?? []).length} times\nwhile a store was down: ${probes.map((p) => `${p.what} (${p.phase}) → ${p.status} ${p.code} in ${Math.round(p.ms)} ms`).join('; ')}`);
     const unfinished = ledger.citizens.filter((c) => c.done !== 'booked' && c.done !== 'refused');
     expect(unfinished.map((c) => `${c.index}: ${c.lastError}`), 'every citizen finished (booked or refused)').toEqual([]);
     expect(ledger.attempts.filter((a) => a.outcome === 'booked').length).toBeGreaterThan(CITIZENS / 2);
@@ -350,6 +350,9 @@ describe.skipIf(missing.length > 0)('faults on purpose: kill -9 a node, restart 
       const fivehundreds = ledger.failed.filter((f) => f.status === 500);
       const logged = [0, 1].flatMap((i) => nodes.output(i).split('\n').filter((l) => l.includes('unhandled error')).slice(0, 3).map((l) => `node ${i}: ${l.slice(0, 800)}`));
       expect(fivehundreds, `no 500 (a 500 is a bug); the nodes logged:\n${logged.join('\n')}`).toEqual([]);
+      const outage = ledger.failed.filter((f) => f.phase === 'postgres down' && f.status === 503);
+      expect(outage.length, 'requests needing PostgreSQL while it was down were answered 503').toBeGreaterThan(0);
+      expect(outage.filter((f) => f.code !== 'YEYAK_E_STORE_UNAVAILABLE'), 'each 503 with the catalogue code').toEqual([]);
       for (const p of probes) {
         expect(p.status, `${p.what} while ${p.phase}`).not.toBe(0);
         expect(p.status, `${p.what} while ${p.phase}: ${p.code}`).not.toBe(500);
