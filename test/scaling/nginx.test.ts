@@ -232,7 +232,7 @@ describe.skipIf(!nginx)('deploy/nginx.conf: which requests go to another node', 
     });
 
   beforeAll(async () => {
-    const failing = await fakeNode('failing', 503);
+    const failing = await fakeNode('failing', 502);
     const healthy = await fakeNode('healthy', 200);
     // max_fails=0: the failing node is never taken out, so every request may meet it.
     lb = await startNginx({ upstreams: [`127.0.0.1:${failing} max_fails=0`, `127.0.0.1:${healthy} max_fails=0`], webRoot: WEB_ROOT });
@@ -243,7 +243,7 @@ describe.skipIf(!nginx)('deploy/nginx.conf: which requests go to another node', 
     for (const s of upstreams) await new Promise((r) => s.close(r));
   });
 
-  it('a GET that meets a 503 is answered by the other node; a POST that reached a node is never sent to another', async () => {
+  it('a GET that meets a 502 is answered by the other node; a POST that reached a node is never sent to another', async () => {
     const gets: number[] = [];
     for (let i = 0; i < 6; i++) gets.push((await http(`${lb.url}${API}/campaigns`, { headers: { 'x-test-id': `get-${i}` } })).status);
     expect(gets).toEqual([200, 200, 200, 200, 200, 200]);
@@ -258,8 +258,8 @@ describe.skipIf(!nginx)('deploy/nginx.conf: which requests go to another node', 
     const postsSeen = seen.filter((s) => s.method === 'POST');
     // Each POST reached exactly one node, and its answer is that node's.
     expect(postsSeen.map((s) => s.id).sort()).toEqual(posts.map((p) => p.id).sort());
-    for (const p of posts) expect(p.status).toBe(postsSeen.find((s) => s.id === p.id)?.name === 'failing' ? 503 : 200);
-    expect(posts.filter((p) => p.status === 503).length).toBeGreaterThan(0);
+    for (const p of posts) expect(p.status).toBe(postsSeen.find((s) => s.id === p.id)?.name === 'failing' ? 502 : 200);
+    expect(posts.filter((p) => p.status === 502).length).toBeGreaterThan(0);
     // Kept-alive connections to the nodes: far fewer than requests.
     expect(connections.healthy).toBeLessThan(seen.filter((s) => s.name === 'healthy').length);
   });
