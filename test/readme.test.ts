@@ -45,6 +45,8 @@ const EXPECTED: Record<string, { stdout: RegExp[]; check?: (s: RunningServer) =>
   },
   rehearsal: { stdout: [/Seeded korea-2021-08/, /holds: korea-2021-08/, /clock started at 2021-08-09T19:59:30\+09:00/] },
   'rehearsal-clock': { stdout: [/"id": "korea-2021-08"/, /"now": "2021-08-09T/] },
+  rehearse: { stdout: [/1000 citizens in .* booked/, /ok +every 201 booking reads back/, /ok +no bot succeeded/, /ok +no FIFO inversion/] },
+  'rehearse-large': { stdout: [] },
   'demo-booking': { stdout: [/"id":"demo"|"id": "demo"/, /"eligible":true/, /"bookingNumber": "[^"]+"/, /"dose": 2/] },
   'many-nodes': { stdout: [] },
   'waiting-room': { stdout: [/"state":"admitted"/, /"bookingNumber": "[^"]+"/, /"clinicId": "C000001"/, /"dose": 2/] },

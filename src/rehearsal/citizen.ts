@@ -344,10 +344,9 @@ export async function runCitizen(world: World, c: CitizenPlan, arrivalMs: number
   const booked = await book(world, c, s, waited.pass, choice, c.kind === 'storm');
   if (!booked) return;
   const record: BookingRecord = { index: c.index, bookingNumber: booked.bookingNumber, token: s.token, device: s.device, address: c.address, status: 'confirmed', name: c.name, rrn: c.rrn, phone: c.phone };
-  if (c.behaviour !== 'change' && c.behaviour !== 'cancel') {
-    keepForReadBack(world, record);
-    return;
-  }
+  // Kept at once (a stop mid-change must not lose it); a cancel below updates the kept record.
+  keepForReadBack(world, record);
+  if (c.behaviour !== 'change' && c.behaviour !== 'cancel') return;
   await changeOrCancel(world, c, s, h, record, booked, choice.dates);
 }
 
@@ -356,26 +355,23 @@ async function changeOrCancel(world: World, c: CitizenPlan, s: Session, h: Recor
   const again = await join(world, c, s, booked.at + think(world, c) * 3, false);
   if ('refused' in again) {
     failed(world, again.refused);
-    keepForReadBack(world, record);
     return;
   }
   const waitedAgain = await waitForPass(world, c, again.place, false);
   if (!('pass' in waitedAgain)) {
     if ('lapsed' in waitedAgain) failed(world, waitedAgain.lapsed);
-    keepForReadBack(world, record);
     return;
   }
   const writeHeaders = { ...h, 'yeyak-pass': waitedAgain.pass };
   const path = `${API}/reservations/${booked.bookingNumber}`;
   if (c.behaviour === 'cancel') {
     const a = await send(world, waitedAgain.at + think(world, c), { method: 'DELETE', path, endpoint: 'DELETE /api/v1/reservations/{n}', headers: writeHeaders });
-    if (a.status === 200) {
-      world.counters.cancelled++;
-      keepForReadBack(world, { ...record, status: 'cancelled' });
-    } else {
+    if (a.status !== 200) {
       failed(world, a);
-      keepForReadBack(world, record);
+      return;
     }
+    world.counters.cancelled++;
+    record.status = 'cancelled';
     return;
   }
   const other = dates.find((d) => d !== booked.date);
@@ -383,5 +379,4 @@ async function changeOrCancel(world: World, c: CitizenPlan, s: Session, h: Recor
     ? await send(world, waitedAgain.at + think(world, c), { method: 'PATCH', path, endpoint: 'PATCH /api/v1/reservations/{n}', headers: writeHeaders, body: { date: other } })
     : null;
   if (a?.status === 200) world.counters.changed++;
-  keepForReadBack(world, record);
 }

@@ -118,6 +118,14 @@ export function headline(s: RehearsalSummary): string[] {
   ];
 }
 
+/** Bookings over the span in which bookings happened (first to last second with one), per hour. */
+function bookedPerHour(booked: number, timeline: TimelinePoint[]): number {
+  const booking = timeline.filter((p) => p.bookingsPerSecond > 0);
+  if (booking.length === 0) return 0;
+  const span = Math.max(1, (booking[booking.length - 1] as TimelinePoint).t - (booking[0] as TimelinePoint).t + 1);
+  return Math.round((booked / span) * 3600);
+}
+
 /** The fast poller got through if the FIFO record shows a bot admitted ahead of its turn. */
 function markJumpers(world: World, fifo: FifoResult): void {
   const fastPoll = world.bots.get('fast-poll');
@@ -191,7 +199,7 @@ export function summarize(args: { o: RehearsalOptions; target: string; world: Wo
     peakWaiting: c.peakWaiting,
     admissionPerSecond: median(nonZero(measured.timeline.map((p) => p.admittedPerSecond))),
     bookingsPerSecond: { median: median(bookingRates), peak: bookingRates.length ? Math.max(...bookingRates) : 0 },
-    bookedPerHour: Math.round(median(bookingRates) * 3600),
+    bookedPerHour: bookedPerHour(c.booked, measured.timeline),
     endpoints,
     errorsByCode: world.errorsByCode,
     eta: etaAccuracy(world),
