@@ -160,6 +160,14 @@ interface Measured {
   at80: { status: Run; join: Run };
 }
 
+/** redis://host:port/N → …/N+1; any other argument as it is. */
+function nextRedisDb(arg: string): string {
+  if (!arg.startsWith('redis://')) return arg;
+  const url = new URL(arg);
+  url.pathname = `/${Number(url.pathname.slice(1) || '0') + 1}`;
+  return url.toString();
+}
+
 async function measure(label: string, yeyakArgs: string[]): Promise<Measured> {
   const servers: Server[] = [];
   try {
@@ -167,7 +175,9 @@ async function measure(label: string, yeyakArgs: string[]): Promise<Measured> {
     servers.push(bare);
     const app = await startServer(['--mode', 'yeyak', ...yeyakArgs]);
     servers.push(app);
-    const pow = await startServer(['--mode', 'yeyak', '--pow-bits', String(POW_BITS), ...yeyakArgs]);
+    // On Redis the two servers would share one line, and the proof-of-work server's setting would
+    // ask the plain server's joins for a solution: the next Redis database keeps them apart.
+    const pow = await startServer(['--mode', 'yeyak', '--pow-bits', String(POW_BITS), ...yeyakArgs.map(nextRedisDb)]);
     servers.push(pow);
     const tickets = await prepareTickets(app.port, STATUS_TICKETS);
     const coldTickets = await prepareTickets(app.port, COLD_TICKETS);
