@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../src/core/net.ts';
 import os from 'node:os';
 import { machineMonotonicMs } from '../src/core/clock.ts';
 
@@ -157,17 +157,7 @@ export function spawnReadyServer(
   });
 }
 
-/** A TCP port free on 127.0.0.1 right now (for a child told which port to take). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** Sends SIGTERM and waits for the exit (a --cpu-prof child writes its profile on the way out). */
 export function stopChild(child: ChildProcess, waitMs = 20_000): Promise<void> {

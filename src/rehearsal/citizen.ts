@@ -4,7 +4,7 @@
  * told, browse 시/도 → 시/군/구 → clinic → date, book with the pass, and some change, cancel, give
  * up or storm. Each step is one request planned at "previous answer + think time".
  */
-import { createHash } from 'node:crypto';
+import { leadingZeroBits, powHash } from '../core/pow-hash.ts';
 import type { Answer } from './loadgen.ts';
 import type { CitizenPlan } from './plan.ts';
 import { API, keepForReadBack, send, setWaiting, type BookingRecord, type World } from './world.ts';
@@ -105,24 +105,12 @@ function failed(world: World, a: Answer): null {
   return null;
 }
 
-/** As src/waiting-room/pow.ts (copied: the rehearsal may not import a capability). */
-export function leadingZeroBits(hash: Buffer): number {
-  let bits = 0;
-  for (const byte of hash) {
-    if (byte === 0) {
-      bits += 8;
-      continue;
-    }
-    return bits + Math.clz32(byte) - 24;
-  }
-  return bits;
-}
 
 /** The nonce for a join's proof of work: sha256(challenge ':' nonce) with `bits` leading zero bits (as src/waiting-room/pow.ts). */
 export function solvePow(challenge: string, bits: number): string {
   for (let i = 0; i < 1 << 28; i++) {
     const nonce = i.toString(36);
-    if (leadingZeroBits(createHash('sha256').update(challenge).update(':').update(nonce).digest()) >= bits) return nonce;
+    if (leadingZeroBits(powHash(challenge, nonce)) >= bits) return nonce;
   }
   throw new Error('no proof-of-work nonce found');
 }

@@ -6,9 +6,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { machineMonotonicMs } from '../core/clock.ts';
+import { freePort } from '../core/net.ts';
 
 export interface EmbeddedServer {
   url: string;
@@ -29,16 +29,6 @@ export interface EmbeddedOptions {
 
 export const EMBEDDED_DEFAULTS: EmbeddedOptions = { clinics: 2000, secondsBeforeOpening: 5 };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const BIN = join(import.meta.dirname, '../../bin/yeyak.js');
 const READY_TIMEOUT_MS = 10 * 60_000;

@@ -6,21 +6,11 @@
  */
 import type { Arrival } from './options.ts';
 import { NIGHT_2021_08_09 } from './replay-2021-08-09.ts';
+import { mulberry32 } from '../core/random.ts';
 import { DEFAULT_MIX, type Behaviour, type CitizenKind, type Mix } from './mix.ts';
 
 export type { Behaviour, CitizenKind, Mix } from './mix.ts';
 
-/** mulberry32 (as src/scenarios/clinics.ts): a tiny, well-mixed 32-bit PRNG; floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A 32-bit hash of (seed, index): each citizen's own PRNG seed. */
 export function citizenSeed(seed: number, index: number): number {

@@ -5,7 +5,7 @@
  */
 import type { Answer, Loadgen, RequestSpec } from './loadgen.ts';
 import type { BotResult, RehearsalSummary } from './summary.ts';
-import { mulberry32 } from './plan.ts';
+import { mulberry32 } from '../core/random.ts';
 
 export const API = '/api/v1';
 

@@ -5,6 +5,7 @@
  * store agrees on them. Clinics 0..249 cover every 시/군/구; the rest follow population.
  */
 import { SIDO, SIGUNGU, sidoByCode } from './regions.ts';
+import { mulberry32 } from '../core/random.ts';
 import type { Sigungu } from './regions.ts';
 
 export interface SyntheticClinic {
@@ -18,17 +19,6 @@ export interface SyntheticClinic {
   capacity: number;
 }
 
-/** mulberry32: a tiny, well-mixed 32-bit PRNG; returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One independent stream per (seed, index): murmur3's finaliser over both. */
 function streamSeed(seed: number, index: number): number {

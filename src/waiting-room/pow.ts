@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { leadingZeroBits, powHash } from '../core/pow-hash.ts';
 import type { TokenSigner } from './tokens.ts';
 
 /**
@@ -20,21 +21,7 @@ export function issueChallenge(signer: TokenSigner, campaignId: string, bits: nu
   return { challenge: signer.sign({ c: campaignId, b: bits, exp, r: randomBytes(8).toString('base64url') }), difficultyBits: bits, expiresAt: new Date(exp).toISOString() };
 }
 
-export function leadingZeroBits(hash: Buffer): number {
-  let bits = 0;
-  for (const byte of hash) {
-    if (byte === 0) {
-      bits += 8;
-      continue;
-    }
-    return bits + Math.clz32(byte) - 24;
-  }
-  return bits;
-}
 
-export function powHash(challenge: string, nonce: string): Buffer {
-  return createHash('sha256').update(challenge).update(':').update(nonce).digest();
-}
 
 /** True when the answer is for this campaign, unexpired, and meets the difficulty asked now. */
 export function checkSolution(signer: TokenSigner, campaignId: string, requiredBits: number, challenge: string, nonce: string, nowMs: number): boolean {

@@ -15,7 +15,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
+import { freePort } from '../../src/core/net.ts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
@@ -29,29 +30,7 @@ const STOP_GRACE_MS = 15_000; // SIGTERM drains; after this SIGKILL
 const OUTPUT_MAX_CHARS = 200_000;
 const SERVING = /yeyak is serving on http:\/\/localhost:(\d+)/;
 
-/**
- * A free loopback port below Linux's ephemeral range (32768–60999): a node listens seconds after
- * the port was picked (tsx, seeding), and a port from the ephemeral range may meanwhile become the
- * local end of some process's outgoing connection (a PostgreSQL client's), failing the listen.
- */
-export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const port = PORT_LOW + Math.floor(Math.random() * (PORT_HIGH - PORT_LOW));
-    if (await listenable(port)) return port;
-  }
-  throw new Error(`freePort: no free port in ${PORT_LOW}–${PORT_HIGH} after 100 tries`);
-}
-
-const PORT_LOW = 20_000;
-const PORT_HIGH = 32_000;
-
-function listenable(port: number): Promise<boolean> {
-  return new Promise((resolveProbe) => {
-    const probe = createServer();
-    probe.once('error', () => resolveProbe(false));
-    probe.listen({ port, host: '127.0.0.1', exclusive: true }, () => probe.close(() => resolveProbe(true)));
-  });
-}
+export { freePort };
 
 /** Keys shared by the nodes of one cluster (random per call: a key in the repository is a published key). */
 export function clusterKeys(): Record<string, string> {

@@ -5,7 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
+import { freePort } from '../../src/core/net.ts';
 import { Redis } from 'ioredis';
 import { machineMonotonicMs } from '../../src/core/clock.ts';
 
@@ -28,17 +29,6 @@ export async function deleteKeys(redis: Redis, prefix: string): Promise<number> 
   return n;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** One PING over a raw socket: true on +PONG. */
 function pingOnce(port: number): Promise<boolean> {

@@ -22,7 +22,7 @@ import {
   splitDuration,
 } from '../../web/wait/logic.ts';
 import { solvePow } from '../../web/wait/pow.ts';
-import { leadingZeroBits as serverLeadingZeroBits, powHash } from '../../src/waiting-room/pow.ts';
+import { leadingZeroBits as serverLeadingZeroBits, powHash } from '../../src/core/pow-hash.ts';
 
 describe('the place kept with the ticket', () => {
   it('reads what it stored, a bare ticket, and nothing else', () => {

@@ -11,7 +11,8 @@ import type { LightMyRequestResponse } from 'fastify';
 import { createTestApp, type TestApp, TEST_ADMIN_TOKEN } from '../helpers/app.ts';
 import { queueFirst } from './helpers.ts';
 import { errorCatalogue, type ErrorCode } from '../../src/core/errors.ts';
-import { issueChallenge, leadingZeroBits, powHash, POW_CHALLENGE_TTL_MS, solve } from '../../src/waiting-room/pow.ts';
+import { issueChallenge, POW_CHALLENGE_TTL_MS, solve } from '../../src/waiting-room/pow.ts';
+import { leadingZeroBits, powHash } from '../../src/core/pow-hash.ts';
 import { TokenSigner } from '../../src/waiting-room/tokens.ts';
 
 const API = '/api/v1';

@@ -8,7 +8,7 @@
 import '../shared/base.css';
 import './fairness.css';
 import { call } from '../shared/http.ts';
-import { currentLang, largeText, setLang, setLargeText, type Lang } from '../i18n/lang.ts';
+import { currentLang, largeText, wireToggles, type Lang } from '../i18n/lang.ts';
 import { common as commonKo } from '../i18n/ko/common.ts';
 import { common as commonEn } from '../i18n/en/common.ts';
 import { fairness as fairKo } from '../i18n/ko/fairness.ts';
@@ -133,15 +133,9 @@ async function load(): Promise<void> {
   render();
 }
 
-setLargeText(large);
-$('lang').addEventListener('click', () => {
-  lang = lang === 'ko' ? 'en' : 'ko';
-  setLang(lang);
-  render();
-});
-$('large').addEventListener('click', () => {
-  large = !large;
-  setLargeText(large);
+wireToggles(lang, large, (l, g) => {
+  lang = l;
+  large = g;
   render();
 });
 document.documentElement.lang = lang;

@@ -49,3 +49,22 @@ export function setLargeText(on: boolean): void {
     // private mode
   }
 }
+
+/**
+ * A plain page's language toggle (#lang) and large-text switch (#large), for the pages without a
+ * framework (/wait/, /fairness/): applies the stored large-text choice, then tells `changed` each
+ * new choice so the page keeps it and renders again.
+ */
+export function wireToggles(lang: Lang, large: boolean, changed: (lang: Lang, large: boolean) => void): void {
+  setLargeText(large);
+  document.getElementById('lang')?.addEventListener('click', () => {
+    lang = lang === 'ko' ? 'en' : 'ko';
+    setLang(lang);
+    changed(lang, large);
+  });
+  document.getElementById('large')?.addEventListener('click', () => {
+    large = !large;
+    setLargeText(large);
+    changed(lang, large);
+  });
+}

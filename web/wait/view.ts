@@ -3,7 +3,7 @@
  * answer, the phase of its loop) in the current language, and the polite announcements. The
  * structure is web/wait/index.html's; every word is from web/i18n/*\/wait.ts.
  */
-import { currentLang, largeText, setLang, setLargeText, type Lang } from '../i18n/lang.ts';
+import { currentLang, largeText, wireToggles, type Lang } from '../i18n/lang.ts';
 import { common as commonKo } from '../i18n/ko/common.ts';
 import { common as commonEn } from '../i18n/en/common.ts';
 import { wait as waitKo } from '../i18n/ko/wait.ts';
@@ -171,15 +171,9 @@ export function announce(): void {
 
 /** The language toggle and the large-text switch (as on the other pages, without their framework). */
 export function wireTopBar(): void {
-  setLargeText(large);
-  $('lang').addEventListener('click', () => {
-    lang = lang === 'ko' ? 'en' : 'ko';
-    setLang(lang);
-    render();
-  });
-  $('large').addEventListener('click', () => {
-    large = !large;
-    setLargeText(large);
+  wireToggles(lang, large, (l, g) => {
+    lang = l;
+    large = g;
     render();
   });
 }
