@@ -376,7 +376,9 @@ describe.each(engines)('the invariant auditor on $name', ({ postgres }) => {
       expect(latest?.node).toBe(rounds[0]?.kind === 'ran' ? 'node-a' : 'node-b');
     });
 
-    it.skipIf(!postgres)('while another session holds the audit lock, a round is skipped', async () => {
+    // Only PostgreSQL has another session to hold the lock (PGlite is one connection): the case
+    // exists on that engine alone, rather than showing as a skipped test on the other.
+    if (postgres) it('while another session holds the audit lock, a round is skipped', async () => {
       const holder = new pg.Client({ connectionString: database?.url });
       await holder.connect();
       try {
