@@ -224,18 +224,24 @@ export async function claimRedisDb(baseUrl: string, label = 'cluster'): Promise<
       redis.disconnect();
       continue;
     }
+    // The claim proves no live test uses this database, so `yeyak:*` keys here are stale: a
+    // bench or a killed run left them (a campaign's settings with proof of work on, once). Clear.
+    const clear = async () => {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', 'yeyak:*', 'COUNT', 500);
+        cursor = next;
+        if (keys.length > 0) await redis.del(...keys);
+      } while (cursor !== '0');
+    };
+    await clear();
     const url = new URL(baseUrl);
     url.pathname = `/${db}`;
     return {
       url: url.toString(),
       db,
       release: async () => {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', 'yeyak:*', 'COUNT', 500);
-          cursor = next;
-          if (keys.length > 0) await redis.del(...keys);
-        } while (cursor !== '0');
+        await clear();
         if ((await redis.get(CLAIM_KEY)) === me) await redis.del(CLAIM_KEY);
         await redis.quit();
       },
