@@ -24,6 +24,7 @@ import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
 import { solve } from '../src/waiting-room/pow.ts';
 import { TICKET_CACHE_SIZE } from '../src/waiting-room/tokens.ts';
 import {
@@ -201,6 +202,26 @@ async function measure(label: string, yeyakArgs: string[]): Promise<Measured> {
     return m;
   } finally {
     await Promise.all(servers.map((s) => stopChild(s.child)));
+    // The line's keys (the proof-of-work server's setting among them) would outlive the bench and
+    // meet whatever uses these databases next.
+    for (const arg of yeyakArgs) if (arg.startsWith('redis://')) await dropLineKeys([arg, nextRedisDb(arg)]);
+  }
+}
+
+/** Deletes `yeyak:*` in each Redis database named (SCAN, never FLUSHDB: the server may be shared). */
+async function dropLineKeys(urls: readonly string[]): Promise<void> {
+  for (const url of urls) {
+    const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+    try {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', 'yeyak:*', 'COUNT', 500);
+        cursor = next;
+        if (keys.length > 0) await redis.del(...keys);
+      } while (cursor !== '0');
+    } finally {
+      redis.disconnect();
+    }
   }
 }
 
