@@ -81,7 +81,8 @@ export interface ExpectedDose2 {
 /**
  * Every confirmed reservation has its dose 1; it has a dose 2 exactly when its campaign gives two
  * doses; dose 2 is at dose 1's clinic with dose 1's vaccine on the day the rule gives dose 1's
- * day (the map `expected`, computed from rules/dose-dates.ts, not re-derived in SQL); each dose's
+ * day (the map `expected`, computed from rules/dose-dates.ts, not re-derived in SQL) — or on the
+ * day a bulk dose-2 move gave it, while dose 1 is still on the day it was moved for; each dose's
  * copied clinic, day and vaccine are its slot's, and the slot is of the reservation's campaign
  * and of that dose. One pass over the confirmed reservations with their doses and slots (hash
  * joins: the slot table and the map are small).
@@ -111,7 +112,8 @@ export function dose2MatchesDose1(q: Queryable, campaignId: string | null, expec
                  s2.campaign_id <> l.campaign_id OR s2.dose <> 2
               OR s2.clinic_id <> s1.clinic_id OR s2.vaccine_id <> s1.vaccine_id
               OR (d2.clinic_id, d2.day, d2.vaccine_id) IS DISTINCT FROM (s2.clinic_id, s2.day, s2.vaccine_id)
-              OR e.day2 IS DISTINCT FROM s2.day)))
+              -- a dose 2 moved by a bulk move (migrations/019) is right while dose 1 keeps the day it was moved for
+              OR (e.day2 IS DISTINCT FROM s2.day AND d2.moved_day1 IS DISTINCT FROM s1.day))))
      ${ANSWER}`,
     [campaignId, expected.campaignIds, expected.dose1Days, expected.dose2Days],
   );
