@@ -35,6 +35,7 @@ import { LiveFeed } from '../operations/live.ts';
 import { AuditJob, type AuditLog } from '../operations/audit-job.ts';
 import type { PassStore } from '../operations/audit.ts';
 import type { RedisQueueStore } from '../waiting-room/redis-store.ts';
+import { createNotifications, type Notifications } from '../notifications/index.ts';
 
 export type ServiceLog = (level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>) => void;
 
@@ -80,6 +81,8 @@ export interface Services {
   readonly live: LiveFeed;
   /** The invariant auditor's rounds (operations/audit-job.ts); server.ts starts its timer. */
   readonly audit: AuditJob;
+  /** The outbox worker and its provider (notifications/): start() starts it, stop() waits for its sends. */
+  readonly notifications: Notifications;
   /** Starts the timers (availability refresh, revocations, admission). */
   start(): void;
   /** Stops them, drains booking and closes what the services opened. */
@@ -141,23 +144,27 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   built.booking = booking;
   const staff = new StaffDirectory(db, config.adminToken);
   const audit = createAudit(config, { db, clock, metrics, log, queueHandle });
+  // The rate is shared through the waiting room's Redis when the node has one.
+  const notifications = createNotifications(config, { db, clock, registry: metrics.registry, redis: queueHandle?.redis ?? null, log });
 
   return {
     config, db, clock, metrics, campaigns, regionCodes, availability, booking, health, identityProviders, waitingRoom,
     queueHandle, signer, sessionAuth: new SessionAuth(signer, config.nodeEnv === 'production'), revocations, devices, identity,
-    staff, audit,
+    staff, audit, notifications,
     staffSessions: new StaffSessions(db, staff, clock, config.sessionSecret),
     live: createLiveFeed({ clock, campaigns, availability, booking, waitingRoom, identityProviders, metrics, log }),
     start() {
       availability.start();
       revocations.start();
       if (deps.startController !== false) waitingRoom.controller.start();
+      notifications.start(); // YEYAK_NOTIFY_INTERVAL_MS=0: off
     },
     async stop() {
       try {
         await waitingRoom.controller.stop();
         await waitingRoom.admissions.stop(); // the fairness record's last admitted places
         await revocations.stop();
+        await notifications.stop(); // its sends in flight are marked first
         await booking.drain();
         await availability.stop();
       } finally {

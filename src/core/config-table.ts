@@ -16,7 +16,7 @@ import { instant, int, key, matching, nonEmpty, oneOf, providerSettings, queueKe
  */
 
 /** The scenarios a server can seed; src/scenarios/seed.ts checks its own list against this one. */
-export const scenarioNames = ['demo', 'korea-2021-08'] as const;
+export const scenarioNames = ['demo', 'korea-2021-08', 'booster-2021-12'] as const;
 export type KnownScenario = (typeof scenarioNames)[number];
 
 /** pino's levels (Fastify's logger), and `silent`. */
@@ -222,6 +222,19 @@ export const configTable = {
     doc: 'the invariant auditor runs a round this often, on one node at a time (src/operations/audit-job.ts); 0 = off',
     readme: '60000 (1 min)',
   }),
+  // The outbox worker (src/notifications/): which provider sends the notices, and how.
+  notifyProvider: row({ env: 'YEYAK_NOTIFY_PROVIDER', default: 'console', parse: oneOf(['console', 'file', 'webhook', 'solapi']), doc: 'who delivers the notices: console (a log line each), file (JSON lines), webhook (HTTP POST), solapi (SMS/LMS/알림톡)', readme: '`console`' }),
+  notifyFile: row({ env: 'YEYAK_NOTIFY_FILE', default: null, parse: nonEmpty, doc: 'the file provider appends one JSON line per notice here', readme: '`<data dir>/notices.jsonl`' }),
+  notifyWebhookUrl: row({ env: 'YEYAK_NOTIFY_WEBHOOK_URL', default: null, parse: matching(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL'), doc: 'the webhook provider POSTs each notice here (Idempotency-Key header)', readme: 'none' }),
+  solapiApiKey: row({ env: 'YEYAK_SOLAPI_API_KEY', default: null, parse: nonEmpty, doc: "SOLAPI's API key (solapi provider)", readme: 'none' }),
+  solapiApiSecret: row({ env: 'YEYAK_SOLAPI_API_SECRET', default: null, parse: nonEmpty, doc: "SOLAPI's API secret; never logged", readme: 'none' }),
+  solapiSender: row({ env: 'YEYAK_SOLAPI_SENDER', default: null, parse: matching(/^[0-9-]{8,20}$/, 'must be a phone number (digits and -)'), doc: 'the registered sender number', readme: 'none' }),
+  solapiBaseUrl: row({ env: 'YEYAK_SOLAPI_BASE_URL', default: null, parse: matching(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL'), doc: "SOLAPI's API at another address (a relay, a test double)", readme: '`https://api.solapi.com`' }),
+  solapiPfid: row({ env: 'YEYAK_SOLAPI_PFID', default: null, parse: nonEmpty, doc: '카카오 channel pfId: 알림톡 for topics with an approved template, else SMS/LMS', readme: 'none (SMS/LMS only)' }),
+  notifyRatePerS: row({ env: 'YEYAK_NOTIFY_RATE_PER_S', default: 50, parse: int(1, 10_000), doc: "notices per second, all nodes together (in Redis when REDIS_URL is set): the provider's rate" }),
+  notifyMaxAttempts: row({ env: 'YEYAK_NOTIFY_MAX_ATTEMPTS', default: 8, parse: int(1, 100), doc: 'tries before a notice is dead-lettered (backoff 2.5–5 s doubling, at most 1 h)' }),
+  notifyLeaseMs: row({ env: 'YEYAK_NOTIFY_LEASE_MS', default: MIN, parse: int(1_000, HOUR), doc: "a claimed notice is one worker's this long; then another may send it again (same idempotency key)", readme: '60000 (1 min)' }),
+  notifyIntervalMs: row({ env: 'YEYAK_NOTIFY_INTERVAL_MS', default: 1_000, parse: int(0, HOUR), doc: 'the outbox worker claims due notices this often; 0 = off', readme: '1000 (1 s)' }),
 } as const;
 
 type Table = typeof configTable;

@@ -3,6 +3,7 @@ import { ConfigError } from './config-parsers.ts';
 import { configTable, isComputed, type ComputedKey, type ConfigKey, type TableConfig } from './config-table.ts';
 import { identityMethods, settingsFor, type ProviderSettingsSpec } from './identity-settings.ts';
 import { GENERATE_KEY_HINT, overlappingKeys, queueSecrets, randomKey, randomQueueKeys } from './keys.ts';
+import { checkNotifySettings } from './notify-settings.ts';
 
 export { checkQueueKeys, ConfigError } from './config-parsers.ts';
 export { configTable, defaults, logLevels, scenarioNames, type KnownScenario } from './config-table.ts';
@@ -70,6 +71,7 @@ export function loadConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = pro
   const given = readGiven(flags, env);
   const base = withDefaults(given);
   const production = base.nodeEnv === 'production';
+  checkNotifySettings(base);
   const { identity, identityChosen } = identityMode(given.identity, {
     production,
     embedded: base.databaseUrl === null && base.redisUrl === null,

@@ -76,7 +76,8 @@ export async function createTestApp(opts: TestAppOptions = {}): Promise<TestApp>
   const clock = new FakeClock(opts.now ?? '2026-11-26T12:00:00+09:00');
   // identity 'sandbox' chosen: on PostgreSQL it is not the default (src/core/config.ts). The keys
   // are fixed so that several test nodes on one store agree (unset, each node's would be random).
-  const config = loadConfig({ dataDir: 'memory:', databaseUrl: opts.databaseUrl ?? null, identity: 'sandbox', ...TEST_KEYS, ...opts.config }, {});
+  // The outbox worker is off (notifyIntervalMs 0): tests run its passes by hand (test/notifications/).
+  const config = loadConfig({ dataDir: 'memory:', databaseUrl: opts.databaseUrl ?? null, identity: 'sandbox', notifyIntervalMs: 0, ...TEST_KEYS, ...opts.config }, {});
   const seed = opts.seed === false ? null : { scenario: opts.scenario ?? 'demo', clock, seed: 7, ...(opts.clinics ? { clinics: opts.clinics } : {}) };
   let db: Db;
   if (!config.databaseUrl && config.dataDir === 'memory:') {
