@@ -10,6 +10,7 @@ import { createServices, type ServiceDeps, type Services } from './app/services.
 import { API_PREFIX, createHttp, installEdge } from './app/http.ts';
 import { campaignRoutes } from './campaigns/routes.ts';
 import { campaignAdminRoutes, type CampaignAdminDeps } from './campaigns/admin-routes.ts';
+import { supplyRoutes } from './campaigns/supply-routes.ts';
 import { hashRrn } from './rules/rrn.ts';
 import { availabilityRoutes } from './availability/routes.ts';
 import { bookingRoutes } from './booking/routes.ts';
@@ -123,6 +124,7 @@ async function registerCapabilities(app: FastifyInstance, s: Services): Promise<
       await api.register(queueAdminRoutes, { room: s.waitingRoom.room, campaigns, clock });
       await api.register(fairnessRoutes, { records: s.waitingRoom.fairness, campaigns });
       await api.register(campaignAdminRoutes, campaignAdminDeps(s));
+      await api.register(supplyRoutes, campaignAdminDeps(s));
       await api.register(staffRoutes, { db: s.db, clock, booking, metrics });
       await api.register(staffSessionRoutes, { sessions: s.staffSessions, secureCookies });
       await api.register(liveRoutes, { feed: s.live, campaigns });

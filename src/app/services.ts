@@ -36,6 +36,7 @@ import { AuditJob, type AuditLog } from '../operations/audit-job.ts';
 import type { PassStore } from '../operations/audit.ts';
 import type { RedisQueueStore } from '../waiting-room/redis-store.ts';
 import { createNotifications, type Notifications } from '../notifications/index.ts';
+import { soldOutTest } from './sold-out.ts';
 
 export type ServiceLog = (level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>) => void;
 
@@ -126,6 +127,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     store: deps.queueStore ?? queueHandle?.store ?? memoryStore(campaigns, clock),
     health: () => combineHealth(health.sample(), identityProviders.health()),
     log: (msg, fields) => log('info', msg, fields),
+    soldOut: soldOutTest({ clock, campaigns, leadDays: config.bookingLeadDays, remainingFirstDoses: (id, fromDay) => availability.campaignRemaining(id, fromDay) }),
   });
   const booking = createBooking(config, { db, clock, campaigns, availability, gate: waitingRoom.room, metrics, health });
   // Logout: revoked session ids, held in memory on every node and refreshed from the database.

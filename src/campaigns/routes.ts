@@ -4,6 +4,7 @@ import type { Campaign, CampaignLookup, Citizen } from '../rules/campaign.ts';
 import { isoInZone } from '../rules/time.ts';
 import { openWindows } from '../rules/windows.ts';
 import { windowView } from '../rules/eligibility.ts';
+import { SOLD_OUT_NOTICE, supplyStateOf } from '../rules/supply-state.ts';
 import { eligibilitySchema, listCampaignsSchema } from './schemas.ts';
 
 /** What the campaign routes need from the others; the app wires booking, availability and identity in. */
@@ -49,7 +50,14 @@ function campaignView(c: Campaign, deps: CampaignRouteDeps) {
     now: isoInZone(now, c.timeZone),
     remainingFirstDoses: remaining,
     supplyExhausted: remaining === 0,
+    ...supplyView(remaining),
   };
+}
+
+/** Sold out (rules/supply-state.ts): the state, and while sold out the notice to show. */
+function supplyView(remaining: number) {
+  const supplyState = supplyStateOf(remaining);
+  return { supplyState, supplyNotice: supplyState === 'sold_out' ? { ...SOLD_OUT_NOTICE } : null };
 }
 
 export async function campaignRoutes(app: FastifyInstance, deps: CampaignRouteDeps): Promise<void> {

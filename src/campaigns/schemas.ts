@@ -53,6 +53,8 @@ export const listCampaignsSchema = {
           now: { type: 'string' },
           remainingFirstDoses: { type: 'integer' },
           supplyExhausted: { type: 'boolean' },
+          supplyState: { type: 'string', enum: ['available', 'sold_out'], description: 'sold_out: no first dose left from the first bookable day on (supplyExhausted); back to available when doses return' },
+          supplyNotice: { type: 'object', nullable: true, description: 'while sold out: what to show (Korean and English)', properties: { ko: { type: 'string' }, en: { type: 'string' } } },
         },
       },
     },

@@ -39,6 +39,10 @@ export interface ControllerOptions {
   onAdmit?: (campaignId: string, n: number) => void;
   /** The shuffle seeds committed before the opening (default: this controller's own, on `db`). */
   seeds?: SeedCommitments;
+  /** The campaign is sold out now (sold-out.ts): nobody is admitted while it is. */
+  soldOut?: (campaignId: string) => boolean;
+  /** The state flipped to sold out on this leader: tell those admitted who have not booked. */
+  onSoldOut?: (c: Campaign, state: QueueState, now: Date) => Promise<void>;
 }
 
 const NO_SHOW_MAX = 0.8; // compensation never more than 5× the target rate
@@ -58,6 +62,8 @@ interface Tracking {
   checkpointed: { admittedUpTo: number; lastSeq: number; preCount: number } | null;
   joinRatePerS: number;
   lastSeqSeen: number;
+  /** Sold out at the last tick (a flip to it tells the admitted; a flip back resumes admission). */
+  soldOut: boolean;
 }
 
 export class AdmissionController {
@@ -122,8 +128,9 @@ export class AdmissionController {
     tr.lastTickMs = now;
     this.sampleNoShows(tr, state, now);
     const issued = (state.frozenPreCount ?? state.preCount) + state.lastSeq;
+    const soldOut = await this.soldOutNow(c, state, tr, now);
     let n = 0;
-    if (!state.paused) {
+    if (!state.paused && !soldOut) {
       const health = this.opts.health();
       const ratePerS = (state.ratePerS * Math.max(0, Math.min(1, health.factor))) / (1 - Math.min(tr.noShowRate, NO_SHOW_MAX));
       // At most one second of allowance is banked, so a pause or a quiet spell never releases a burst.
@@ -142,6 +149,15 @@ export class AdmissionController {
     if (n > 0) this.opts.onAdmit?.(c.id, n);
   }
 
+  /** Sold out now; on the flip to it, the admitted are told first (a failure retries next tick). */
+  private async soldOutNow(c: Campaign, state: QueueState, tr: Tracking, now: number): Promise<boolean> {
+    const soldOut = this.opts.soldOut?.(c.id) ?? false;
+    if (soldOut && !tr.soldOut) await this.opts.onSoldOut?.(c, state, new Date(now));
+    if (soldOut !== tr.soldOut) this.opts.log(soldOut ? 'campaign sold out: admission stopped' : 'supply back: admission resumed', { campaignId: c.id });
+    tr.soldOut = soldOut;
+    return soldOut;
+  }
+
   private track(campaignId: string, now: number, state: QueueState): Tracking {
     let tr = this.tracking.get(campaignId);
     if (!tr) {
@@ -156,6 +172,7 @@ export class AdmissionController {
         checkpointed: null,
         joinRatePerS: 0,
         lastSeqSeen: state.lastSeq + state.preCount,
+        soldOut: false,
       };
       this.tracking.set(campaignId, tr);
     }

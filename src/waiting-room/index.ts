@@ -18,6 +18,7 @@ import { WaitRecorder } from './waits.ts';
 import { SeedCommitments } from './fairness-seed.ts';
 import { AdmissionRecorder } from './fairness-recorder.ts';
 import { FairnessRecords } from './fairness-record.ts';
+import { tellAdmittedSoldOut, type SoldOut } from './sold-out.ts';
 
 export interface WaitingRoomParts {
   room: WaitingRoom;
@@ -79,6 +80,8 @@ export interface WaitingRoomDeps {
   store: QueueStore;
   health: () => HealthSample;
   log: (msg: string, fields: Record<string, unknown>) => void;
+  /** The campaign is sold out now (sold-out.ts); absent: never. */
+  soldOut?: SoldOut;
 }
 
 export async function createWaitingRoom(config: Config, deps: WaitingRoomDeps): Promise<WaitingRoomParts> {
@@ -105,6 +108,7 @@ export async function createWaitingRoom(config: Config, deps: WaitingRoomDeps): 
     },
     onFirstClaim: (admitted) => admissions.record(admitted),
     seeds,
+    ...(deps.soldOut ? { soldOut: deps.soldOut } : {}),
   });
   const controller = new AdmissionController(deps.store, deps.db, deps.clock, () => deps.campaigns.list(), {
     nodeId,
@@ -115,6 +119,11 @@ export async function createWaitingRoom(config: Config, deps: WaitingRoomDeps): 
     log: deps.log,
     onAdmit: (campaign, n) => deps.metrics.queueAdmissions.inc({ campaign }, n),
     seeds,
+    ...(deps.soldOut ? { soldOut: deps.soldOut } : {}),
+    onSoldOut: async (c, state, now) => {
+      const told = await tellAdmittedSoldOut(deps.db, c, state, now);
+      deps.log('sold-out notices written', { campaignId: c.id, told });
+    },
   });
   registerQueueGauges(deps.metrics, room, deps.campaigns, deps.clock);
   const lines = new LineViews(deps.store, deps.db, deps.campaigns, deps.clock, waits, seeds);

@@ -29,6 +29,12 @@ export interface StatusAnswer extends Estimate {
    * ask again after pollAfterMs (short). The claim window still runs from the admission.
    */
   passPending?: true;
+  /**
+   * Present while the campaign is sold out (sold-out.ts): nobody is admitted and an admitted
+   * place gets no pass; the place is kept. supplyNotice says it in Korean and English.
+   */
+  supplyState?: 'sold_out';
+  supplyNotice?: { ko: string; en: string };
 }
 
 /** Internal: a place whose claim window passed unclaimed (status answers 409 TICKET_LAPSED). */

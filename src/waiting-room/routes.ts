@@ -73,6 +73,12 @@ const estimateProps = {
     description:
       'present (true) when this place is admitted but the passes in use are at the cap: no pass yet, ask again after pollAfterMs (the claim window still runs from the admission)',
   },
+  supplyState: {
+    type: 'string',
+    enum: ['sold_out'],
+    description: "present while the campaign's confirmed supply is used up: nobody is admitted, an admitted place gets no pass (its claim window still runs); the place is kept and admission resumes when doses come back",
+  },
+  supplyNotice: { type: 'object', description: 'while sold out: what to show', properties: { ko: { type: 'string' }, en: { type: 'string' } } },
 } as const;
 
 const campaignParams = idParams('campaignId');

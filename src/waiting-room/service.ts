@@ -13,6 +13,8 @@ import { ticketClaims, ticketOf, type Pass, type Ticket, type TokenSigner } from
 import type { AdmittedWait } from './waits.ts';
 import type { AdmissionRecord } from './fairness-sql.ts';
 import type { SeedCommitments } from './fairness-seed.ts';
+import type { SoldOut } from './sold-out.ts';
+import { SOLD_OUT_NOTICE } from '../rules/supply-state.ts';
 
 /**
  * The waiting room as citizens see it: join, status, and the pass gate (passes.ts). A node keeps
@@ -51,6 +53,8 @@ export interface WaitingRoomOptions {
    * once per campaign and node, then free).
    */
   seeds?: Pick<SeedCommitments, 'commit'>;
+  /** The campaign is sold out now (sold-out.ts): no pass for an admitted place, no new join. */
+  soldOut?: SoldOut;
 }
 
 export interface JoinAnswer extends StatusAnswer {
@@ -160,6 +164,7 @@ export class WaitingRoom {
         if (!kept.used && !lapsed) return { ticket: existingTicket, device: t.device, ...kept };
       }
     }
+    this.refuseNewPlaceWhenSoldOut(campaignId);
     // Routes always bring a device the server signed (identity's holderOf); benchmarks bring none.
     const device = holder.device ?? newDeviceId();
     const joined = await this.issue(campaignId, joinsPreQueue(c, this.clock.nowMs()));
@@ -201,6 +206,7 @@ export class WaitingRoom {
       assert(attempt < 2, 'a new person place was spent at once');
       let place = await this.personPlaces.get(c.id, personId);
       if (!place) {
+        this.refuseNewPlaceWhenSoldOut(c.id);
         const joined = await this.issue(c.id, joinsPreQueue(c, this.clock.nowMs()));
         const mine = { seq: joined.seq, pre: joined.pre, issuedAtMs: this.clock.nowMs() };
         place = (await this.personPlaces.insert(c.id, personId, mine)) ? mine : await this.personPlaces.get(c.id, personId);
@@ -254,12 +260,21 @@ export class WaitingRoom {
     return positionOf(t, state);
   }
 
-  /** The place's answer; for an admitted place, its claim (passes.ts): the pass, or why none. */
+  /**
+   * The place's answer; for an admitted place, its claim (passes.ts): the pass, or why none.
+   * While sold out, no claim: the answer carries the notice, and the place is kept as it is.
+   */
   private async statusOf(c: Campaign, t: Ticket, holder: Holder, known?: QueueState): Promise<PlaceAnswer> {
     const state = known ?? (await this.state(c.id));
     const a = answerOf(c, t, state, this.clock.nowMs());
+    if (this.opts.soldOut?.(c.id)) return { ...a, supplyState: 'sold_out', supplyNotice: { ...SOLD_OUT_NOTICE } };
     if (a.state !== 'admitted' || a.position === null) return a;
     return this.passes.claim(c, t, holder, { ...a, position: a.position });
+  }
+
+  /** A new place is not given while the campaign is sold out (a place already held is kept). */
+  private refuseNewPlaceWhenSoldOut(campaignId: string): void {
+    if (this.opts.soldOut?.(campaignId)) throw new YeyakError('YEYAK_E_SOLD_OUT', undefined, { notice: { ...SOLD_OUT_NOTICE } });
   }
 
   /** The booking API's gate (passes.ts): a valid, unexpired, unused pass of this holder. */

@@ -84,4 +84,6 @@ export const errors: Shape<typeof ko> = {
   YEYAK_E_CAMPAIGN_INVALID: 'The campaign settings have mistakes, so nothing was changed. Please fix the places shown.',
   YEYAK_E_CAMPAIGN_CHANGE_BLOCKED: 'This does not fit the bookings or capacity that already exist, so nothing was changed. Please check the places shown.',
   YEYAK_E_CSV_INVALID: 'The file has rows that cannot be imported, so nothing was imported. Please fix the rows shown and upload it again.',
+  YEYAK_E_SUPPLY_INVALID: 'Some supply rows cannot be set, so nothing was changed. Please fix the rows shown and send them again.',
+  YEYAK_E_SOLD_OUT: 'All confirmed vaccine doses are booked. Booking opens again when doses come back (cancellations or a new delivery).',
 };

@@ -86,4 +86,6 @@ export const errors = {
   YEYAK_E_CAMPAIGN_INVALID: '예약 사업 설정에 잘못된 곳이 있어 아무것도 바꾸지 않았습니다. 표시된 곳을 고쳐 주세요.',
   YEYAK_E_CAMPAIGN_CHANGE_BLOCKED: '이미 있는 예약이나 접종 인원과 맞지 않아 아무것도 바꾸지 않았습니다. 표시된 곳을 확인해 주세요.',
   YEYAK_E_CSV_INVALID: '파일에 가져올 수 없는 줄이 있어 아무것도 가져오지 않았습니다. 표시된 줄을 고쳐 다시 올려 주세요.',
+  YEYAK_E_SUPPLY_INVALID: '설정할 수 없는 물량 줄이 있어 아무것도 바꾸지 않았습니다. 표시된 줄을 고쳐 다시 보내 주세요.',
+  YEYAK_E_SOLD_OUT: '확보된 백신 물량이 모두 예약되었습니다. 취소분이나 추가 물량이 생기면 다시 예약할 수 있습니다.',
 } satisfies Record<ErrorCode, string>;
