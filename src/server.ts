@@ -204,6 +204,7 @@ async function prepareStore(db: Db, config: Config, clock: Clock, opts: ServeOpt
       const summary = await seedScenario(db, {
         scenario,
         clock,
+        rrnSecret: config.rrnHashSecret,
         ...(opts.seedClinics !== undefined ? { clinics: opts.seedClinics } : {}),
         ...(opts.onSeedProgress ? { onProgress: opts.onSeedProgress } : {}),
       });

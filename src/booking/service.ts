@@ -11,6 +11,7 @@ import { evaluateEligibility, type EligibilityResult } from '../rules/eligibilit
 import { dose2Day } from '../rules/dose-dates.ts';
 import * as sql from './sql.ts';
 import { findIdempotent } from './idempotency.ts';
+import { lastDoseDay, sourceCampaignIds } from './earlier-doses.ts';
 import { bookingAnswer, cancelAnswer, changeAnswer, replayAnswer } from './answers.ts';
 import { createBookingBatcher, submitBooking, type BookingBatcher } from './book-batcher.ts';
 import { admit, underPass, type Access } from './pass-guard.ts';
@@ -110,26 +111,41 @@ export class BookingService {
     return sql.inRoster(this.db, c.id, personId);
   }
 
+  /** A booster's (a campaign with a cohort): the person's last earlier dose day; otherwise undefined (not asked). */
+  async lastDoseDay(c: Campaign, personId: number): Promise<string | null | undefined> {
+    if (!c.cohort) return undefined;
+    return lastDoseDay(this.db, personId, sourceCampaignIds(c, this.campaignRegistry), this.today(c));
+  }
+
   async eligibility(session: Citizen, campaignId: string): Promise<EligibilityResult & { bookingNumber?: string }> {
     const c = this.campaign(campaignId);
-    const [inRoster, booked] = await Promise.all([
+    const [inRoster, booked, lastDose] = await Promise.all([
       this.inRoster(c, session.personId),
       sql.hasLiveReservation(this.db, c.id, session.personId),
+      this.lastDoseDay(c, session.personId),
     ]);
-    const result = evaluateEligibility({ campaign: c, person: session.facts, inRoster, alreadyBooked: booked !== null, now: this.clock.now() });
+    const result = evaluateEligibility({
+      campaign: c, person: session.facts, inRoster, alreadyBooked: booked !== null, now: this.clock.now(),
+      ...(lastDose !== undefined ? { lastDoseDay: lastDose } : {}),
+    });
     return booked ? { ...result, bookingNumber: booked } : result;
   }
 
   /** Eligibility of the person the booking is FOR (a proxy's beneficiary, not the proxy). */
   private async requireOpenWindow(c: Campaign, personId: number, facts: PersonFacts): Promise<void> {
-    const inRoster = await this.inRoster(c, personId);
-    const e = evaluateEligibility({ campaign: c, person: facts, inRoster, alreadyBooked: false, now: this.clock.now() });
+    const [inRoster, lastDose] = await Promise.all([this.inRoster(c, personId), this.lastDoseDay(c, personId)]);
+    const e = evaluateEligibility({
+      campaign: c, person: facts, inRoster, alreadyBooked: false, now: this.clock.now(),
+      ...(lastDose !== undefined ? { lastDoseDay: lastDose } : {}),
+    });
     if (e.eligible) return;
-    const hard = e.reasons.includes('BIRTH_OUT_OF_RANGE') || e.reasons.includes('NOT_IN_ROSTER');
+    // Not in the campaign at all (a booster: no earlier dose, or not yet N days since it).
+    const hard = e.reasons.some((r) => r === 'BIRTH_OUT_OF_RANGE' || r === 'NOT_IN_ROSTER' || r === 'NO_EARLIER_DOSE' || r === 'TOO_SOON');
     throw new YeyakError(hard ? 'YEYAK_E_NOT_ELIGIBLE' : 'YEYAK_E_WINDOW_CLOSED', e.message.en, {
       reasons: e.reasons,
       messageKo: e.message.ko,
       ...(e.nextWindow ? { nextWindow: e.nextWindow } : {}),
+      ...(e.cohort ? { cohort: e.cohort } : {}),
     });
   }
 

@@ -4,7 +4,8 @@ import type { Db } from '../core/db.ts';
 import { YeyakError } from '../core/errors.ts';
 import type { Campaign } from '../rules/campaign.ts';
 import { acceptCsvBodies } from './csv.ts';
-import { campaignDefinitionSchema, capacityImportSchema, getDefinitionSchema, putDefinitionSchema, rosterImportSchema } from './admin-schemas.ts';
+import { campaignDefinitionSchema, capacityImportSchema, getDefinitionSchema, putDefinitionSchema, rosterImportSchema, vaccinationRecordsImportSchema } from './admin-schemas.ts';
+import { importVaccinationRecords } from './vaccination-records.ts';
 import { checkShape, type DefinitionProblem } from './definition-shape.ts';
 import { validateDefinition, type CampaignDefinition } from './definition.ts';
 import { changeConflicts, loadDefinition, loadReferences, lockCampaign, writeDefinition } from './definition-sql.ts';
@@ -35,6 +36,7 @@ export async function campaignAdminRoutes(app: FastifyInstance, deps: CampaignAd
   registerPutDefinition(app, deps);
   registerCapacityImport(app, deps);
   registerRosterImport(app, deps);
+  registerVaccinationRecordImport(app, deps);
 }
 
 function registerGetDefinition(app: FastifyInstance, deps: CampaignAdminDeps): void {
@@ -104,6 +106,18 @@ function registerRosterImport(app: FastifyInstance, deps: CampaignAdminDeps): vo
     const result = await importRoster(deps.db, campaign, request.body as string, deps.clock.now(), deps.rrnHash);
     // Counts only: the file's names and numbers are never logged.
     request.log.info({ campaignId: id, rows: result.rows, imported: result.imported, by: request.staff?.id ?? 'YEYAK_ADMIN_TOKEN' }, 'roster imported');
+    return result;
+  });
+}
+
+/** Doses given elsewhere, for a booster's cohort (vaccination-records.ts). */
+function registerVaccinationRecordImport(app: FastifyInstance, deps: CampaignAdminDeps): void {
+  app.post('/admin/vaccination-records', { config: OPERATOR, schema: vaccinationRecordsImportSchema }, async (request) => {
+    const staffId = request.staff?.id ?? null;
+    const by = staffId === null ? 'staff:admin-token' : `staff:${staffId}`;
+    const result = await importVaccinationRecords(deps.db, request.body as string, deps.clock.now(), deps.rrnHash, by);
+    // Counts only: the file's numbers are never logged.
+    request.log.info({ rows: result.rows, imported: result.imported, replaced: result.replaced, by }, 'vaccination records imported');
     return result;
   });
 }

@@ -68,6 +68,22 @@ const blackoutDefinition = {
   properties: { day: dateField, label: textField(100) },
 } as const;
 
+/** Source campaigns a cohort may name. */
+export const COHORT_SOURCES_MAX = 20;
+
+const cohortDefinition = {
+  type: 'object',
+  nullable: true,
+  additionalProperties: false,
+  required: ['kind', 'minDaysSinceLastDose', 'sourceCampaigns'],
+  description: "who may book by their earlier doses (a booster): the last dose, in a source campaign or an uploaded vaccination record, at least minDaysSinceLastDose days ago; null: nobody is asked. Absent from a PUT: kept as it is",
+  properties: {
+    kind: { type: 'string', enum: ['after-doses'] },
+    minDaysSinceLastDose: { type: 'integer', minimum: 0, maximum: 3650 },
+    sourceCampaigns: { type: 'array', nullable: true, minItems: 1, maxItems: COHORT_SOURCES_MAX, items: idParam, description: 'campaigns whose bookings count as earlier doses; null: every other campaign' },
+  },
+} as const;
+
 /** A campaign's editable definition: what GET answers and PUT takes. */
 export const campaignDefinitionSchema = {
   type: 'object',
@@ -90,6 +106,7 @@ export const campaignDefinitionSchema = {
     windows: { type: 'array', minItems: 1, maxItems: WINDOWS_MAX, items: windowDefinition },
     vaccineRules: { type: 'array', maxItems: VACCINE_RULES_MAX, items: vaccineRuleDefinition },
     blackouts: { type: 'array', maxItems: BLACKOUTS_MAX, description: 'days with no dose 2 (dose 2 moves by the campaign\'s shift)', items: blackoutDefinition },
+    cohort: cohortDefinition,
   },
 } as const;
 
@@ -172,4 +189,25 @@ export const rosterImportSchema = {
   params: idParams('campaignId'),
   body: csvBody,
   response: { 200: importAnswer('people added (rows already on the roster are not counted)'), 422: problemList('row'), '4xx': { $ref: 'Error#' } },
+} as const;
+
+/** POST /admin/vaccination-records (text/csv). */
+export const vaccinationRecordsImportSchema = {
+  ...operator,
+  summary: 'Doses given outside this system from a CSV (rrn,dose,day,vaccine,source), for a booster\'s cohort; only the RRN\'s keyed hash is stored',
+  consumes: ['text/csv'],
+  body: csvBody,
+  response: {
+    200: {
+      type: 'object',
+      required: ['imported', 'replaced', 'rows'],
+      properties: {
+        imported: { type: 'integer', description: 'new records' },
+        replaced: { type: 'integer', description: 'records of a person and dose already on file, replaced by this file\'s' },
+        rows: { type: 'integer', description: 'data rows in the file' },
+      },
+    },
+    422: problemList('row'),
+    '4xx': { $ref: 'Error#' },
+  },
 } as const;

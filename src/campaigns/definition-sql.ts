@@ -6,6 +6,7 @@
 import type { Queryable } from '../core/db.ts';
 import type { Campaign } from '../rules/campaign.ts';
 import { loadCampaign } from './store.ts';
+import { writeCohort } from './cohort-sql.ts';
 import { dose2Days, toDefinition, type CampaignDefinition, type DefinitionBlackout, type DefinitionReferences, type DefinitionVaccineRule } from './definition.ts';
 import { definitionProblem as problem, type DefinitionProblem } from './definition-shape.ts';
 
@@ -35,7 +36,9 @@ export async function loadReferences(q: Queryable): Promise<DefinitionReferences
   const vaccines = await q.query<{ id: string; doses: number; interval_min_days: number | null; interval_max_days: number | null }>(
     'SELECT id, doses, interval_min_days, interval_max_days FROM vaccine',
   );
+  const campaigns = await q.query<{ id: string }>('SELECT id FROM campaign');
   return {
+    campaignIds: new Set(campaigns.rows.map((r) => r.id)),
     sidoCodes: new Set(regions.rows.map((r) => r.code)),
     vaccines: new Map(vaccines.rows.map((v) => [v.id, { doses: v.doses, intervalMinDays: v.interval_min_days, intervalMaxDays: v.interval_max_days }])),
   };
@@ -145,4 +148,6 @@ export async function writeDefinition(tx: Queryable, d: CampaignDefinition): Pro
      SELECT $1, b.day, b.label FROM jsonb_to_recordset($2::jsonb) AS b(day date, label text)`,
     [d.id, JSON.stringify(d.blackouts)],
   );
+  // Absent: kept. A changed cohort leaves existing bookings as they are (they were eligible when made).
+  if (d.cohort !== undefined) await writeCohort(tx, d.id, d.cohort);
 }

@@ -8,7 +8,7 @@
  * shift and the time zone. Capacity is paired on them (each dose-1 slot's dose-2 slot is the day
  * `dose2Day` gives), and bookings hold both days.
  */
-import type { Campaign } from '../rules/campaign.ts';
+import type { AfterDosesCohort, Campaign } from '../rules/campaign.ts';
 import { dose2Day } from '../rules/dose-dates.ts';
 import { addDays, daysBetween, isoInZone, isRealDay, localDay } from '../rules/time.ts';
 import { definitionProblem as problem, type DefinitionProblem } from './definition-shape.ts';
@@ -51,12 +51,16 @@ export interface CampaignDefinition {
   windows: DefinitionWindow[];
   vaccineRules: DefinitionVaccineRule[];
   blackouts: DefinitionBlackout[];
+  /** Who may book by earlier doses (a booster); null: nobody is asked; absent from a PUT: kept. */
+  cohort?: AfterDosesCohort | null;
 }
 
 /** What a definition is checked against: the store's 시/도 and vaccines. */
 export interface DefinitionReferences {
   readonly sidoCodes: ReadonlySet<string>;
   readonly vaccines: ReadonlyMap<string, { doses: number; intervalMinDays: number | null; intervalMaxDays: number | null }>;
+  /** Every campaign's id (a cohort's source campaigns name them). */
+  readonly campaignIds: ReadonlySet<string>;
 }
 
 /** At most a year of dose-1 days: a longer range is a typo in a year. */
@@ -87,6 +91,7 @@ export function toDefinition(c: Campaign, rules: DefinitionVaccineRule[], blacko
     })),
     vaccineRules: rules,
     blackouts,
+    cohort: c.cohort ?? null,
   };
 }
 
@@ -98,7 +103,26 @@ export function validateDefinition(d: CampaignDefinition, stored: Campaign, refs
   checkWindows(d, stored.timeZone, days, out);
   checkBlackouts(d, stored, days, out);
   checkVaccineRules(d, stored, refs, days, out);
+  checkCohort(d, refs, out);
   return out;
+}
+
+/** The cohort the definition leaves the campaign with (absent: the stored one). */
+function cohortAfter(d: CampaignDefinition, stored: Campaign): AfterDosesCohort | null {
+  return d.cohort === undefined ? (stored.cohort ?? null) : d.cohort;
+}
+
+function checkCohort(d: CampaignDefinition, refs: DefinitionReferences, out: DefinitionProblem[]): void {
+  const sources = d.cohort?.sourceCampaigns;
+  if (!sources) return;
+  const seen = new Set<string>();
+  sources.forEach((id, i) => {
+    const at = `/cohort/sourceCampaigns/${i}`;
+    if (id === d.id) out.push(problem(at, 'COHORT_SOURCE_SELF', "A campaign's own bookings are not earlier doses.", '이 사업 자체의 예약은 이전 접종이 아닙니다.'));
+    else if (!refs.campaignIds.has(id)) out.push(problem(at, 'COHORT_SOURCE_UNKNOWN', 'No such campaign.', '없는 예약 사업입니다.'));
+    if (seen.has(id)) out.push(problem(at, 'COHORT_SOURCE_DUPLICATE', 'This campaign is listed twice.', '같은 사업이 두 번 있습니다.'));
+    seen.add(id);
+  });
 }
 
 interface DaysOk {
@@ -257,7 +281,9 @@ function checkVaccineRules(d: CampaignDefinition, stored: Campaign, refs: Defini
       out.push(problem(`${at}/vaccineId`, 'VACCINE_UNKNOWN', 'No such vaccine.', '없는 백신입니다.'));
       return;
     }
-    if (v.doses !== stored.doses) {
+    // A booster (one dose, a cohort by earlier doses) gives one dose of a primary-series vaccine.
+    const booster = stored.doses === 1 && cohortAfter(d, stored) !== null;
+    if (v.doses !== stored.doses && !booster) {
       out.push(problem(`${at}/vaccineId`, 'VACCINE_DOSES_MISMATCH', `This vaccine takes ${v.doses} dose(s); the campaign gives ${stored.doses}.`, `이 백신은 ${v.doses}회 접종이지만 이 사업은 ${stored.doses}회 접종입니다.`));
       return;
     }

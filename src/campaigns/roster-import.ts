@@ -20,7 +20,8 @@ const NAME_LENGTH_MAX = 100;
 /** The keyed hash of a 13-digit RRN (identity's: rules/rrn.ts hashRrn with the node's RRN secret). */
 export type RrnHasher = (normalized13Digits: string) => string;
 
-const RRN_WORDS: Readonly<Record<RrnInvalidReason | 'FUTURE_DATE', [string, string]>> = {
+/** Why an RRN field was refused, in words that never quote it (the vaccination-record upload says the same). */
+export const RRN_WORDS: Readonly<Record<RrnInvalidReason | 'FUTURE_DATE', [string, string]>> = {
   FORMAT: ['Not a resident registration number: YYMMDD-GNNNNNN (13 digits, the hyphen optional).', '주민등록번호 형식(YYMMDD-GNNNNNN, 13자리)이 아닙니다.'],
   DATE: ['The birth date in this number does not exist.', '주민등록번호의 생년월일이 실제 날짜가 아닙니다.'],
   GENDER_DIGIT: ['The 7th digit is not a valid one.', '주민등록번호 뒷자리 첫 숫자가 올바르지 않습니다.'],

@@ -48,6 +48,7 @@ function campaignView(c: Campaign, deps: CampaignRouteDeps) {
     })),
     openWindows: openWindows(c, now).map((w) => windowView(c, w)),
     now: isoInZone(now, c.timeZone),
+    cohort: c.cohort ?? null,
     remainingFirstDoses: remaining,
     supplyExhausted: remaining === 0,
     ...supplyView(remaining),

@@ -51,6 +51,16 @@ export const listCampaignsSchema = {
           windows: { type: 'array', items: windowSchema },
           openWindows: { type: 'array', items: windowSchema },
           now: { type: 'string' },
+          cohort: {
+            type: 'object',
+            nullable: true,
+            description: "who may book by their earlier doses (a booster); null: nobody is asked",
+            properties: {
+              kind: { type: 'string', enum: ['after-doses'] },
+              minDaysSinceLastDose: { type: 'integer' },
+              sourceCampaigns: { type: 'array', nullable: true, items: { type: 'string' } },
+            },
+          },
           remainingFirstDoses: { type: 'integer' },
           supplyExhausted: { type: 'boolean' },
           supplyState: { type: 'string', enum: ['available', 'sold_out'], description: 'sold_out: no first dose left from the first bookable day on (supplyExhausted); back to available when doses return' },
@@ -76,6 +86,11 @@ export const eligibilitySchema = {
         reasons: { type: 'array', items: { type: 'string', enum: [...eligibilityReasons] } },
         window: windowSchema,
         nextWindow: windowSchema,
+        cohort: {
+          type: 'object',
+          description: "a booster's cohort: the day of the person's last earlier dose (null: none known) and the first day they may book",
+          properties: { minDaysSinceLastDose: { type: 'integer' }, lastDoseDay: { type: 'string', nullable: true }, eligibleFrom: { type: 'string' } },
+        },
         message: localized,
         bookingNumber: { type: 'string' },
       },

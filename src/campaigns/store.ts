@@ -3,7 +3,8 @@
  * Vaccine rules and rosters are separate concerns and are not part of `Campaign`.
  */
 import type { Queryable } from '../core/db.ts';
-import type { Campaign, CampaignWindow } from '../rules/campaign.ts';
+import type { AfterDosesCohort, Campaign, CampaignWindow } from '../rules/campaign.ts';
+import { loadCohorts, writeCohort } from './cohort-sql.ts';
 
 export interface InsertCampaignOptions {
   /** Label per blackout day ('YYYY-MM-DD' → text); the column is NOT NULL, `Campaign` has no labels. */
@@ -49,6 +50,7 @@ export async function insertCampaign(q: Queryable, c: Campaign, opts: InsertCamp
       [c.id, [...c.blackoutDays], labels],
     );
   }
+  if (c.cohort) await writeCohort(q, c.id, c.cohort);
 }
 
 interface CampaignRow {
@@ -151,9 +153,10 @@ async function loadWhere(q: Queryable, where: string, params: unknown[]): Promis
     `SELECT campaign_id, day FROM campaign_blackout WHERE campaign_id = ANY($1::text[]) ORDER BY campaign_id, day`,
     [ids],
   );
+  const cohorts = await loadCohorts(q, ids);
   const windowsOf = groupBy(windows.rows.map((w) => [w.campaign_id, toWindow(w)] as const));
   const blackoutsOf = groupBy(blackouts.rows.map((b) => [b.campaign_id, b.day] as const));
-  return campaigns.rows.map((r) => toCampaign(r, windowsOf.get(r.id) ?? [], blackoutsOf.get(r.id) ?? []));
+  return campaigns.rows.map((r) => toCampaign(r, windowsOf.get(r.id) ?? [], blackoutsOf.get(r.id) ?? [], cohorts.get(r.id)));
 }
 
 function groupBy<V>(pairs: readonly (readonly [string, V])[]): Map<string, V[]> {
@@ -179,7 +182,7 @@ function toWindow(w: WindowRow): CampaignWindow {
   };
 }
 
-function toCampaign(r: CampaignRow, windows: CampaignWindow[], blackoutDays: string[]): Campaign {
+function toCampaign(r: CampaignRow, windows: CampaignWindow[], blackoutDays: string[], cohort: AfterDosesCohort | undefined): Campaign {
   if (r.doses !== 1 && r.doses !== 2) throw new Error(`campaign ${r.id}: doses must be 1 or 2, got ${r.doses}`);
   return {
     id: r.id,
@@ -212,5 +215,7 @@ function toCampaign(r: CampaignRow, windows: CampaignWindow[], blackoutDays: str
     noticeEn: r.notice_en,
     windows,
     blackoutDays,
+    // Only when set, so that a campaign without one round-trips as it was written.
+    ...(cohort ? { cohort } : {}),
   };
 }

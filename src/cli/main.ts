@@ -2,7 +2,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig, scenarioNames, type ConfigInput } from '../core/config.ts';
 import { clockFor, openStore, StartError } from '../server.ts';
 import { serveWorkers } from './workers.ts';
-import { seedScenario } from '../scenarios/seed.ts';
+import { seedScenario, type ScenarioName } from '../scenarios/seed.ts';
+import { resolveSecrets } from '../core/secrets.ts';
 import { seedProgressBar } from './progress.ts';
 import { addStaff, staffRoles, type StaffRole } from '../staff/staff.ts';
 import { addStaffThroughServer, shellQuote, type AddedStaff, type NewStaff } from '../staff/client.ts';
@@ -64,7 +65,7 @@ storeOptions(
   program
     .command('seed')
     .description('load a scenario into the configured store (deterministic for a given seed)')
-    .addOption(new Option('--scenario <name>', 'scenario').choices(scenarioNames).makeOptionMandatory())
+    .addOption(new Option('--scenario <name>', 'scenario (booster-2021-12 is seeded from korea-2021-08\'s bookings as given: it seeds korea-2021-08 first when the store lacks it)').choices(scenarioNames).makeOptionMandatory())
     .option('--seed <n>', 'random seed', positiveInt, 1)
     .option('--clinics <n>', 'number of clinics (env YEYAK_SEED_CLINICS; default: the scenario’s)', positiveInt),
 ).action(async (opts: Record<string, unknown>) => {
@@ -73,8 +74,12 @@ storeOptions(
   const db = await openStore(config, console.log, 'seed');
   const progress = seedProgressBar();
   try {
+    const scenario = opts.scenario as ScenarioName;
+    // booster-2021-12 seeds people: hashed with the key the server will use (set, or the data directory's).
+    const rrnSecret = scenario === 'booster-2021-12' ? resolveSecrets(config).config.rrnHashSecret : undefined;
     const summary = await seedScenario(db, {
-      scenario: opts.scenario as 'demo' | 'korea-2021-08',
+      scenario,
+      ...(rrnSecret !== undefined ? { rrnSecret } : {}),
       seed: opts.seed as number,
       ...(clinics !== null ? { clinics } : {}),
       clock: clockFor(config),

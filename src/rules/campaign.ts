@@ -45,6 +45,19 @@ export const defaultQueueConfig: CampaignQueueConfig = { ratePerS: 100, activeMa
  */
 export type QueueOrder = 'queue-first' | 'verify-first';
 
+/**
+ * A cohort defined by earlier doses (a booster): eligible when the person's last dose — in this
+ * system (a source campaign's booking, given once its day has passed, or recorded administered)
+ * or in an uploaded vaccination record — was at least `minDaysSinceLastDose` days ago, in the
+ * campaign's zone (rules/cohort.ts).
+ */
+export interface AfterDosesCohort {
+  readonly kind: 'after-doses';
+  readonly minDaysSinceLastDose: number;
+  /** Campaigns whose bookings count as earlier doses; null: every other campaign in this system. */
+  readonly sourceCampaigns: readonly string[] | null;
+}
+
 export interface Campaign {
   readonly id: string;
   readonly nameKo: string;
@@ -76,6 +89,8 @@ export interface Campaign {
   readonly windows: readonly CampaignWindow[];
   /** Sorted 'YYYY-MM-DD' days on which no dose 2 is given. */
   readonly blackoutDays: readonly string[];
+  /** Who may book by their earlier doses (migration 020 campaign_cohort); absent or null: nobody is asked. */
+  readonly cohort?: AfterDosesCohort | null;
 }
 
 /** What the rules know of a person: derived from the RRN, never the RRN itself. */

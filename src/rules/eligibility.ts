@@ -6,6 +6,9 @@
  * Reasons, in the order they are reported (the message follows the first):
  * - BIRTH_OUT_OF_RANGE, NOT_IN_ROSTER: the person is not in the campaign at all. Window timing is
  *   then not evaluated: "your window opens Aug 11" would be a false promise.
+ * - NO_EARLIER_DOSE: a booster (an after-doses cohort, rules/cohort.ts) and no earlier dose is
+ *   known; TOO_SOON: the last one was fewer than N days ago — with the day they become eligible
+ *   (`cohort.eligibleFrom`), and window timing is not evaluated either.
  * - ALREADY_BOOKED: one reservation per person.
  * - exactly one window reason when no open window admits the person:
  *   WINDOW_NOT_YET_OPEN — a later window admits them (even if other cohorts' windows are open now);
@@ -14,11 +17,14 @@
  */
 import type { Campaign, CampaignWindow, PersonFacts } from './campaign.ts';
 import { formatLocal, isoInZone } from './time.ts';
+import { cohortStatusAt, type CohortStatus } from './cohort.ts';
 import { campaignRunning, currentWindowFor, nextWindowFor } from './windows.ts';
 
 export const eligibilityReasons = [
   'BIRTH_OUT_OF_RANGE',
   'NOT_IN_ROSTER',
+  'NO_EARLIER_DOSE',
+  'TOO_SOON',
   'ALREADY_BOOKED',
   'WINDOW_NOT_YET_OPEN',
   'NOT_YOUR_WINDOW',
@@ -46,7 +52,15 @@ export interface EligibilityResult {
   window?: WindowView;
   /** With WINDOW_NOT_YET_OPEN: the window to come back for. */
   nextWindow?: WindowView;
+  /** A booster's cohort: the last earlier dose's day (null: none known) and the first day to book. */
+  cohort?: CohortView;
   message: LocalizedText;
+}
+
+export interface CohortView {
+  minDaysSinceLastDose: number;
+  lastDoseDay: string | null;
+  eligibleFrom?: string;
 }
 
 export interface EligibilityInput {
@@ -55,6 +69,12 @@ export interface EligibilityInput {
   inRoster: boolean;
   alreadyBooked: boolean;
   now: Date;
+  /**
+   * The day of the person's last earlier dose (a campaign with a cohort; null: none known).
+   * Undefined: the cohort is not evaluated (the waiting room's pure join rule, like the roster;
+   * the booking path always gives it).
+   */
+  lastDoseDay?: string | null;
 }
 
 export function windowView(c: Campaign, w: CampaignWindow): WindowView {
@@ -95,6 +115,13 @@ export function evaluateEligibility(input: EligibilityInput): EligibilityResult 
   const membership = membershipReasons(c, person, input.inRoster);
   if (membership[0]) return { eligible: false, reasons: membership, message: membershipMessage(c, membership[0]) };
 
+  const cohort = input.lastDoseDay === undefined ? null : cohortStatusAt(c, input.lastDoseDay, input.now);
+  const cohortView = cohort && c.cohort ? toCohortView(c.cohort.minDaysSinceLastDose, cohort) : undefined;
+  if (cohort && cohort.kind !== 'OK' && cohortView) {
+    const reasons: EligibilityReason[] = cohort.kind === 'TOO_SOON' && input.alreadyBooked ? ['ALREADY_BOOKED', 'TOO_SOON'] : [cohort.kind];
+    return { eligible: false, reasons, cohort: cohortView, message: cohortMessage(c, cohort) };
+  }
+
   const status = windowStatus(c, person, input.now);
   const reasons: EligibilityReason[] = input.alreadyBooked ? ['ALREADY_BOOKED'] : [];
   if (status.kind !== 'OPEN') reasons.push(status.kind);
@@ -105,7 +132,27 @@ export function evaluateEligibility(input: EligibilityInput): EligibilityResult 
   };
   if (status.kind === 'OPEN') result.window = windowView(c, status.current);
   if (status.kind === 'WINDOW_NOT_YET_OPEN') result.nextWindow = windowView(c, status.next);
+  if (cohortView) result.cohort = cohortView;
   return result;
+}
+
+function toCohortView(minDaysSinceLastDose: number, s: CohortStatus): CohortView {
+  if (s.kind === 'NO_EARLIER_DOSE') return { minDaysSinceLastDose, lastDoseDay: null };
+  return { minDaysSinceLastDose, lastDoseDay: s.lastDoseDay, eligibleFrom: s.eligibleFrom };
+}
+
+function cohortMessage(c: Campaign, s: CohortStatus): LocalizedText {
+  const n = c.cohort?.minDaysSinceLastDose ?? 0;
+  if (s.kind === 'TOO_SOON') {
+    return {
+      ko: `마지막 접종일(${s.lastDoseDay})로부터 ${n}일이 지나야 합니다: ${s.eligibleFrom}부터 예약할 수 있습니다`,
+      en: `Your last dose was on ${s.lastDoseDay}; ${n} days must pass: you can book from ${s.eligibleFrom}`,
+    };
+  }
+  return {
+    ko: '이전 접종 기록이 없습니다. 접종 기록이 있다면 관할 보건소에 문의해 주세요',
+    en: 'No earlier dose is on record; if you had one, please contact your public health centre',
+  };
 }
 
 const ALREADY_BOOKED_MESSAGE: LocalizedText = {

@@ -13,14 +13,16 @@ import type { Clock } from '../core/clock.ts';
 import type { KnownScenario } from '../core/config-table.ts';
 import type { Campaign } from '../rules/campaign.ts';
 import { insertCampaign } from '../campaigns/store.ts';
-import { korea202108Campaign } from '../rules/korea-2021-08.ts';
+import { korea202108Campaign, KOREA_2021_08_ID } from '../rules/korea-2021-08.ts';
+import { BOOSTER_2021_12_ID } from '../rules/booster-2021-12.ts';
+import { BOOSTER_CLINICS_DEFAULT, seedBooster } from './booster.ts';
 import { addDays, daysBetween, localDay, zonedInstant } from '../rules/time.ts';
 import { dose2Day } from '../rules/dose-dates.ts';
 import { REGIONS } from './regions.ts';
 import { generateClinics } from './clinics.ts';
 import { insertClinics, insertRegions, insertRules, insertSlots, insertSupply, insertVaccines, stageDose1, type VaccineRow, type VaccineRule } from './sql.ts';
 
-export const SCENARIOS = ['demo', 'korea-2021-08'] as const;
+export const SCENARIOS = ['demo', 'korea-2021-08', 'booster-2021-12'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 // Configuration refuses at boot a scenario it does not know (core/config-table.ts): the two lists
 // must agree both ways, or this line does not compile.
@@ -39,6 +41,8 @@ export interface SeedOptions {
    * done = total when it ends (each step is one bulk statement, so there is nothing in between).
    */
   onProgress?: (step: SeedStep, done: number, total: number) => void;
+  /** The node's RRN key (YEYAK_RRN_SECRET): booster-2021-12 seeds people, who must be found again when they verify. */
+  rrnSecret?: string;
 }
 
 export interface SeedSummary {
@@ -48,6 +52,11 @@ export interface SeedSummary {
   slots: number;
   dose1Capacity: number;
   regions: number;
+  /** booster-2021-12: the campaigns this run seeded (korea-2021-08 too when it was absent). */
+  seeded?: string[];
+  /** booster-2021-12: korea-2021-08 reservations seeded as given, and vaccination records. */
+  earlierDosesGiven?: number;
+  vaccinationRecords?: number;
 }
 
 /** The CLI's default too, so `serve` (demo) and `seed` (korea) agree on the clinics they share. */
@@ -170,6 +179,7 @@ export async function isStoreEmpty(db: Queryable): Promise<boolean> {
 }
 
 export async function seedScenario(db: Db, opts: SeedOptions): Promise<SeedSummary> {
+  if (opts.scenario === 'booster-2021-12') return seedBoosterScenario(db, opts);
   const plan = planFor(opts.scenario, opts.clock);
   const seed = opts.seed ?? DEFAULT_SEED;
   const clinicCount = opts.clinics ?? plan.defaultClinics;
@@ -252,4 +262,39 @@ function assertIntervalsAllowed(plan: ScenarioPlan, dose1Days: string[], dose2Da
       }
     });
   }
+}
+
+/**
+ * booster-2021-12 is seeded from korea-2021-08's bookings as if given, so it needs korea-2021-08
+ * in the same store: seeded first (same seed and clinics) when absent, in its own transaction.
+ */
+async function seedBoosterScenario(db: Db, opts: SeedOptions): Promise<SeedSummary> {
+  if (!opts.rrnSecret) throw new Error(`scenario ${BOOSTER_2021_12_ID} seeds people: it needs the node's RRN key (rrnSecret)`);
+  const rrnSecret = opts.rrnSecret;
+  const seed = opts.seed ?? DEFAULT_SEED;
+  const seeded: string[] = [];
+  const held = await db.query('SELECT 1 FROM campaign WHERE id = $1', [KOREA_2021_08_ID]);
+  if (held.rows.length === 0) {
+    await seedScenario(db, { ...opts, scenario: 'korea-2021-08' });
+    seeded.push(KOREA_2021_08_ID);
+  }
+  const clinics = opts.clinics ?? BOOSTER_CLINICS_DEFAULT;
+  if (!Number.isInteger(clinics) || clinics < 1 || clinics > CLINICS_MAX) throw new RangeError(`clinics must be an integer in 1..${CLINICS_MAX}, got ${clinics}`);
+  const b = await db.transaction(async (tx) => {
+    await tx.query('SET LOCAL statement_timeout = 0');
+    await tx.query(`SET LOCAL work_mem = '${SEED_WORK_MEM}'`);
+    return seedBooster(tx, { seed, clinics, rrnSecret });
+  });
+  seeded.push(BOOSTER_2021_12_ID);
+  return {
+    scenario: opts.scenario,
+    campaignId: BOOSTER_2021_12_ID,
+    clinics: b.clinics,
+    slots: b.slots,
+    dose1Capacity: b.dose1Capacity,
+    regions: REGIONS.length,
+    seeded,
+    earlierDosesGiven: b.earlierDosesGiven,
+    vaccinationRecords: b.vaccinationRecords,
+  };
 }

@@ -114,18 +114,19 @@ export async function stageDose1(
 /**
  * One supply row per clinic × vaccine × Monday week, backing exactly the slots of that week. A week
  * that already has supply (the demo rolled forward into a week it had begun) gets these doses added.
+ * `doses` 1 (a booster): dose 1 only, the staging's day2 is not read.
  */
-export async function insertSupply(tx: Queryable, campaignId: string): Promise<void> {
+export async function insertSupply(tx: Queryable, campaignId: string, doses: 1 | 2 = 2): Promise<void> {
   await tx.query(
     `INSERT INTO supply (campaign_id, clinic_id, vaccine_id, week_start, doses)
      SELECT $1::text, clinic_id, vaccine_id, week_start, sum(capacity)
        FROM (SELECT clinic_id, vaccine_id, week1 AS week_start, capacity FROM seed_dose1
              UNION ALL
-             SELECT clinic_id, vaccine_id, week2, capacity FROM seed_dose1) w
+             SELECT clinic_id, vaccine_id, week2, capacity FROM seed_dose1 WHERE $2::int = 2) w
       GROUP BY clinic_id, vaccine_id, week_start
       ORDER BY clinic_id, week_start, vaccine_id
      ON CONFLICT (campaign_id, clinic_id, vaccine_id, week_start) DO UPDATE SET doses = supply.doses + EXCLUDED.doses`,
-    [campaignId],
+    [campaignId, doses],
   );
 }
 
@@ -134,7 +135,7 @@ export async function insertSupply(tx: Queryable, campaignId: string): Promise<v
  * that maps onto it (same clinic and vaccine), so every dose 1 booked has its dose 2 behind it.
  * The slot trigger adds each statement's capacity to supply.allocated (CHECK allocated <= doses).
  */
-export async function insertSlots(tx: Queryable, campaignId: string): Promise<void> {
+export async function insertSlots(tx: Queryable, campaignId: string, doses: 1 | 2 = 2): Promise<void> {
   // One statement for both doses: the statement-level supply trigger then runs once (it costs
   // ~3 s per run on 780k slots); input in key order keeps the unique-index inserts local.
   await tx.query(
@@ -149,8 +150,9 @@ export async function insertSlots(tx: Queryable, campaignId: string): Promise<vo
                FROM seed_dose1 s
                JOIN supply p ON p.campaign_id = $1 AND p.clinic_id = s.clinic_id
                             AND p.vaccine_id = s.vaccine_id AND p.week_start = s.week2
+              WHERE $2::int = 2
               GROUP BY s.clinic_id, s.day2, s.vaccine_id, p.id) x
       ORDER BY clinic_id, day, dose, vaccine_id`,
-    [campaignId],
+    [campaignId, doses],
   );
 }
