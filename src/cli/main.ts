@@ -11,6 +11,7 @@ import { DataDirBusyError } from '../core/data-dir-lock.ts';
 import { isPlainText } from '../core/schemas.ts';
 import { registerRehearse } from '../rehearsal/command.ts';
 import { auditCommand } from './audit.ts';
+import { rescheduleCommand } from './reschedule.ts';
 import { formatChecks, verifyFairness } from '../waiting-room/fairness-verify.ts';
 
 function positiveInt(value: string): number {
@@ -127,6 +128,21 @@ storeOptions(
   const config = loadConfig({ ...flagsToConfig(opts), redisUrl: opts.redisUrl as string | undefined });
   const report = await auditCommand(config, { campaign: opts.campaign as string | undefined, json: opts.json === true });
   process.exitCode = report.ok ? 0 : 1;
+});
+
+storeOptions(
+  program
+    .command('reschedule')
+    .description('move second doses in bulk by a plan (JSON); --dry-run prints what would move and what would not fit; exit 0 done, 1 failed, 2 could not start, 130 stopped (resumable)')
+    .option('--plan <file>', 'the plan: campaign, vaccine, dose-1 days, new interval, days to avoid and the shift (README, Bulk dose-2 moves)')
+    .option('--dry-run', 'count what would move and what would not fit; write nothing')
+    .option('--resume <jobId>', 'continue a stopped, failed or killed job after its last batch', positiveInt)
+    .addOption(new Option('--lease-ms <ms>', "the job's lease without renewal (a killed run's lease lapses after it)").argParser(positiveInt).hideHelp()),
+).action(async (opts: Record<string, unknown>) => {
+  const config = loadConfig(flagsToConfig(opts));
+  process.exitCode = await rescheduleCommand(config, {
+    plan: opts.plan as string | undefined, dryRun: opts.dryRun === true, resume: opts.resume as number | undefined, leaseMs: opts.leaseMs as number | undefined,
+  });
 });
 
 function printStaff(added: AddedStaff): void {
