@@ -127,7 +127,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     store: deps.queueStore ?? queueHandle?.store ?? memoryStore(campaigns, clock),
     health: () => combineHealth(health.sample(), identityProviders.health()),
     log: (msg, fields) => log('info', msg, fields),
-    soldOut: soldOutTest({ clock, campaigns, leadDays: config.bookingLeadDays, remainingFirstDoses: (id, fromDay) => availability.campaignRemaining(id, fromDay) }),
+    soldOut: soldOutTest({ clock, campaigns, leadDays: config.bookingLeadDays, version: (id) => availability.version(id), remainingFirstDoses: (id, fromDay) => availability.campaignRemaining(id, fromDay) }),
   });
   const booking = createBooking(config, { db, clock, campaigns, availability, gate: waitingRoom.room, metrics, health });
   // Logout: revoked session ids, held in memory on every node and refreshed from the database.

@@ -272,7 +272,11 @@ export class WaitingRoom {
     return this.passes.claim(c, t, holder, { ...a, position: a.position });
   }
 
-  /** A new place is not given while the campaign is sold out (a place already held is kept). */
+  /**
+   * A new place is not given while the campaign is sold out (a place already held is kept): the
+   * line would not move for it. Someone booked who needs a pass to cancel joins again once
+   * admission resumes (docs/ARCHITECTURE.md, Supply: an open limit).
+   */
   private refuseNewPlaceWhenSoldOut(campaignId: string): void {
     if (this.opts.soldOut?.(campaignId)) throw new YeyakError('YEYAK_E_SOLD_OUT', undefined, { notice: { ...SOLD_OUT_NOTICE } });
   }

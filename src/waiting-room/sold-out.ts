@@ -56,3 +56,4 @@ export async function tellAdmittedSoldOut(db: Queryable, c: Campaign, state: Que
   );
   return r.rows.length;
 }
+
