@@ -84,6 +84,8 @@ export const errorCatalogue = {
   YEYAK_E_CSV_INVALID: { status: 422, message: 'The file has rows that cannot be imported; details.errors lists each one. Nothing was imported.', messageKo: '가져올 수 없는 행이 있습니다(details.errors에 행마다 표시). 아무것도 가져오지 않았습니다.' },
   YEYAK_E_SUPPLY_INVALID: { status: 422, message: 'Some supply rows cannot be set; details.errors lists each one (row = its place in rows, from 1). Nothing was changed.', messageKo: '설정할 수 없는 물량 행이 있습니다(details.errors에 행마다 표시). 아무것도 바꾸지 않았습니다.' },
   YEYAK_E_SOLD_OUT: { status: 409, message: "This campaign's confirmed vaccine supply is used up: nobody new is let in until doses come back (cancellations or a new delivery).", messageKo: '확보된 백신 물량이 모두 예약되어 대기열 입장을 멈췄습니다. 취소분이나 추가 물량이 생기면 다시 엽니다.' },
+  YEYAK_E_OUTBOX_NOT_FOUND: { status: 404, message: 'No such notice in the outbox.', messageKo: '해당 알림이 발송함에 없습니다.' },
+  YEYAK_E_OUTBOX_NOT_DEAD: { status: 409, message: 'Only a dead-lettered notice can be retried; details.state says what this one is.', messageKo: '발송 실패(보류)된 알림만 다시 보낼 수 있습니다. details.state에 지금 상태가 있습니다.' },
   YEYAK_E_STORE_UNAVAILABLE: { status: 503, message: 'The database cannot be reached right now; send the same request again in a moment (a booking with the same Idempotency-Key).', messageKo: '일시적으로 데이터베이스에 연결할 수 없습니다. 잠시 후 같은 요청을 다시 보내 주세요.' },
   YEYAK_E_INTERNAL: { status: 500, message: 'Internal error (a bug): it has been logged.', messageKo: '시스템 오류가 발생했습니다.' },
 } as const satisfies Record<string, { status: number; message: string; messageKo: string }>;

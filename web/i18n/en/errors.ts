@@ -79,6 +79,8 @@ export const errors: Shape<typeof ko> = {
   YEYAK_E_IDEMPOTENCY_KEY_INVALID: 'We could not handle that request. Please reload the page and try again.',
   YEYAK_E_HEADERS_TOO_LARGE: 'We could not handle that request. Please clear this site’s cookies and try again.',
   YEYAK_E_REQUEST_TIMEOUT: 'The connection was too slow and the request did not arrive. Please try again.',
+  YEYAK_E_OUTBOX_NOT_FOUND: 'That notice cannot be found. Please reload the list.',
+  YEYAK_E_OUTBOX_NOT_DEAD: 'That notice is already being resent or was sent. Please reload the list.',
   YEYAK_E_STORE_UNAVAILABLE: 'The connection dropped for a moment. Please press again shortly; you will not be booked twice.',
   YEYAK_E_INTERNAL: 'A temporary system error. Please try again in a moment.',
   YEYAK_E_CAMPAIGN_INVALID: 'The campaign settings have mistakes, so nothing was changed. Please fix the places shown.',

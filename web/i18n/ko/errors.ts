@@ -81,6 +81,8 @@ export const errors = {
   YEYAK_E_IDEMPOTENCY_KEY_INVALID: '요청을 처리할 수 없습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.',
   YEYAK_E_HEADERS_TOO_LARGE: '요청을 처리할 수 없습니다. 브라우저의 쿠키를 지운 뒤 다시 시도해 주세요.',
   YEYAK_E_REQUEST_TIMEOUT: '연결이 느려 요청이 끝까지 오지 않았습니다. 다시 시도해 주세요.',
+  YEYAK_E_OUTBOX_NOT_FOUND: '해당 알림을 찾을 수 없습니다. 목록을 새로 고쳐 주세요.',
+  YEYAK_E_OUTBOX_NOT_DEAD: '이미 다시 보내는 중이거나 보낸 알림입니다. 목록을 새로 고쳐 주세요.',
   YEYAK_E_STORE_UNAVAILABLE: '잠시 연결이 끊겼습니다. 잠시 뒤 다시 눌러 주세요. 예약은 한 번만 됩니다.',
   YEYAK_E_INTERNAL: '일시적인 시스템 오류가 생겼습니다. 잠시 뒤 다시 시도해 주세요.',
   YEYAK_E_CAMPAIGN_INVALID: '예약 사업 설정에 잘못된 곳이 있어 아무것도 바꾸지 않았습니다. 표시된 곳을 고쳐 주세요.',
