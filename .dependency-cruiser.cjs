@@ -4,7 +4,7 @@
  * Capabilities talk through small interfaces declared by the side that needs them and wired by
  * the app, so a capability never imports another one; routes never import routes.
  */
-const CAPABILITIES = '(campaigns|identity|waiting-room|availability|booking|staff|operations|pages)';
+const CAPABILITIES = '(campaigns|identity|waiting-room|availability|booking|staff|operations|pages|notifications)';
 const ABOVE_CAPABILITIES = '^src/(app\\.ts|app/|server\\.ts|cli/|scenarios/)';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -65,6 +65,20 @@ module.exports = {
       comment: 'The rehearsal (src/rehearsal) drives a server over HTTP like its citizens: it may use core and rules, never a capability, the app or the server (a wire type, import type only, is allowed).',
       from: { path: '^src/rehearsal/' },
       to: { path: '^src/', pathNot: '^src/(core|rules|rehearsal)/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'src-never-imports-pages',
+      severity: 'error',
+      comment: 'The pages (web/) speak to the server over HTTP only; the one exception is the next rule.',
+      from: { path: '^src/', pathNot: '^src/notifications/templates\\.ts$' },
+      to: { path: '^web/' },
+    },
+    {
+      name: 'notices-import-only-their-dictionaries',
+      severity: 'error',
+      comment: "The notifications' templates render the pages' notice dictionaries (pure data and functions, no DOM): those two files and nothing else of web/.",
+      from: { path: '^src/notifications/templates\\.ts$' },
+      to: { path: '^web/', pathNot: '^web/i18n/(ko|en)/notices\\.ts$' },
     },
     {
       name: 'src-never-imports-tests',
