@@ -19,14 +19,15 @@ import { DefinitionEditor } from './definition.tsx';
 import { LiveFeed } from './live.ts';
 import { guarded, staff } from './session.ts';
 import { NotOperator } from './signin.tsx';
+import { OutboxPanel, outboxTab } from './outbox.tsx';
 import { errorText, t } from './words.ts';
 
-type View = 'live' | 'data';
+type View = 'live' | 'data' | 'outbox';
 
 function readHash(): { campaignId: string | null; view: View } {
   const p = new URLSearchParams(location.hash.slice(1));
   const c = p.get('c');
-  return { campaignId: c && /^[A-Za-z0-9-]{1,64}$/.test(c) ? c : null, view: p.get('v') === 'data' ? 'data' : 'live' };
+  return { campaignId: c && /^[A-Za-z0-9-]{1,64}$/.test(c) ? c : null, view: p.get('v') === 'data' ? 'data' : p.get('v') === 'outbox' ? 'outbox' : 'live' };
 }
 
 const hashOf = (campaignId: string, view: View) => `#c=${encodeURIComponent(campaignId)}&v=${view}`;
@@ -98,8 +99,9 @@ function Console() {
       <nav aria-label={w.views} class="views">
         <a href={hashOf(campaign.id, 'live')} aria-current={view === 'live' ? 'page' : undefined} data-testid="view-live">{w.viewLive}</a>
         <a href={hashOf(campaign.id, 'data')} aria-current={view === 'data' ? 'page' : undefined} data-testid="view-data">{w.viewData}</a>
+        <a href={hashOf(campaign.id, 'outbox')} aria-current={view === 'outbox' ? 'page' : undefined} data-testid="view-outbox">{outboxTab()}</a>
       </nav>
-      {view === 'live' ? <Live key={campaign.id} campaign={campaign} /> : <Data key={campaign.id} campaign={campaign} />}
+      {view === 'outbox' ? <OutboxPanel /> : view === 'live' ? <Live key={campaign.id} campaign={campaign} /> : <Data key={campaign.id} campaign={campaign} />}
     </>
   );
 }

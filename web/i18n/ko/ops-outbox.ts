@@ -1,0 +1,28 @@
+/** The console's Outbox view (web/ops/outbox.tsx), Korean: the source shape (en/ops-outbox.ts is typed by it). */
+export const opsOutbox = {
+  tab: '알림 발송함',
+  heading: '알림 발송함',
+  intro: '예약·변경·취소 등 알림(문자·알림톡)의 발송 상태입니다. 여러 번 실패해 멈춘 알림(보류)은 원인을 고친 뒤 다시 보낼 수 있습니다. 같은 알림은 같은 중복 방지 키로 보내므로 두 번 받지 않습니다.',
+  counts: '상태별 건수',
+  state: { pending: '보낼 예정', sent: '보냄', dead: '보류(실패)' },
+  deadHeading: '보류된 알림',
+  none: '보류된 알림이 없습니다.',
+  loading: '불러오는 중…',
+  refresh: '새로 고침',
+  columns: { id: '번호', topic: '종류', to: '받는 번호', attempts: '시도', lastError: '마지막 오류', createdAt: '만든 시각', deadAt: '보류된 시각', action: '조치' },
+  topics: {
+    'reservation.confirmed': '예약 완료',
+    'reservation.changed': '예약 변경',
+    'reservation.cancelled': '예약 취소',
+    'reservation.proxy_booked': '대리 예약',
+    'reservation.dose2_moved': '2차 접종일 변경',
+    'leftover.released': '잔여백신 알림',
+    'leftover.booked': '잔여백신 예약',
+    'campaign.sold_out': '물량 소진 안내',
+  } as Record<string, string>,
+  retry: '다시 보내기',
+  retryLabel: (id: number) => `${id}번 알림 다시 보내기`,
+  retryAll: (n: number) => `보류된 ${n}건 모두 다시 보내기`,
+  retried: (id: number) => `${id}번 알림을 다시 보낼 목록에 넣었습니다.`,
+  retriedAll: (n: number) => `${n}건을 다시 보낼 목록에 넣었습니다.`,
+};
