@@ -3,7 +3,9 @@
  * ready and the start button; with no window open, when the next one opens (Korea time).
  */
 import { useEffect } from 'preact/hooks';
-import { lang } from '../shared/ui.tsx';
+import { lang, pick } from '../shared/ui.tsx';
+import { leftovers as leftoversKo } from '../i18n/ko/leftovers.ts';
+import { leftovers as leftoversEn } from '../i18n/en/leftovers.ts';
 import { nowMs } from '../shared/clock.ts';
 import type { Campaign, WindowView } from './api.ts';
 import { birthDay, count, instant } from './format.ts';
@@ -11,6 +13,9 @@ import { go } from './router.ts';
 import { campaigns, campaignsError, chooseCampaign, hasSession, loadCampaigns } from './state.ts';
 import { Loading, Problem, Title, useCommon, useT } from './parts.tsx';
 import { daysOf, fullWindow, isShort, kindOf, whoOf } from './windows.ts';
+import { BoosterCohort } from './booster.tsx';
+import { supply as supplyKo } from '../i18n/ko/supply.ts';
+import { supply as supplyEn } from '../i18n/en/supply.ts';
 
 const REFRESH_MS = 60_000;
 const DAY_MS = 86_400_000;
@@ -58,6 +63,18 @@ export function Landing() {
   );
 }
 
+/** Sold out (issue #11): what the server says, under the page's own heading; no start button meanwhile. */
+function SoldOut(props: { c: Campaign }) {
+  const s = lang.value === 'en' ? supplyEn : supplyKo;
+  const notice = props.c.supplyNotice?.[lang.value];
+  return (
+    <div class="notice" role="status" data-testid="sold-out">
+      <strong>{s.soldOutTitle}</strong>
+      <p>{notice || s.landing}</p>
+    </div>
+  );
+}
+
 function CampaignCard(props: { c: Campaign; first: boolean; single: boolean }) {
   const { c } = props;
   const t = useT();
@@ -74,10 +91,10 @@ function CampaignCard(props: { c: Campaign; first: boolean; single: boolean }) {
       {c.notice && <p class="notice">{c.notice[lang.value]}</p>}
       <Today c={c} />
       <h2>{t.landing.eligibleTitle}</h2>
-      <p>{c.birthFrom && c.birthTo ? t.landing.eligibleBirth(birthDay(c.birthFrom), birthDay(c.birthTo)) : t.landing.eligibleAny}</p>
+      {c.cohort ? <BoosterCohort c={c} /> : <p>{c.birthFrom && c.birthTo ? t.landing.eligibleBirth(birthDay(c.birthFrom), birthDay(c.birthTo)) : t.landing.eligibleAny}</p>}
       {c.doses === 2 && c.dose2IntervalDays !== null && <p>{t.landing.dose2(c.dose2IntervalDays)}</p>}
-      {c.supplyExhausted ? <p class="notice">{t.landing.exhausted}</p> : <p aria-live="polite">{t.landing.remaining(count(c.remainingFirstDoses))}</p>}
-      {!ended && (
+      {c.supplyState === 'sold_out' ? <SoldOut c={c} /> : c.supplyExhausted ? <p class="notice">{t.landing.exhausted}</p> : <p aria-live="polite">{t.landing.remaining(count(c.remainingFirstDoses))}</p>}
+      {!ended && c.supplyState !== 'sold_out' && (
         <>
           <h2>{t.landing.readyTitle}</h2>
           <ul class="checklist">
@@ -90,6 +107,7 @@ function CampaignCard(props: { c: Campaign; first: boolean; single: boolean }) {
         </>
       )}
       <p><a href="#/my">{t.landing.my}</a></p>
+      <p><a href="#/leftovers">{pick({ ko: leftoversKo, en: leftoversEn }).link}</a></p>
       <Schedule c={c} />
     </section>
   );

@@ -24,6 +24,9 @@ export interface Standing {
   passExpiresAt?: string;
   used?: boolean;
   passPending?: boolean;
+  /** Present while the campaign is sold out: no admission, no pass; the place is kept (issue #11). */
+  supplyState?: 'sold_out';
+  supplyNotice?: { ko: string; en: string };
 }
 export interface Joined extends Standing {
   ticket: string;

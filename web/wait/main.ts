@@ -26,6 +26,7 @@ const POW_CODES = ['YEYAK_E_POW_REQUIRED', 'YEYAK_E_POW_INVALID', 'YEYAK_E_POW_R
 const TICKET_CODES = ['YEYAK_E_TICKET_INVALID', 'YEYAK_E_TICKET_LAPSED'];
 const POW_ROUNDS_MAX = 3; // challenges solved for one join before backing off
 const REJOINS_MAX = 3; // joins in a row without a place that waits, before backing off
+const SOLD_OUT_RETRY_MS = 30_000; // a join refused as sold out is tried again about this often (jittered ±25 %)
 const POW_SOLVE_MAX_MS = 90_000; // a challenge lives 2 min (POW_CHALLENGE_TTL_MS): solve and send within 1.5
 
 const campaign = new URLSearchParams(location.search).get('c') ?? '';
@@ -121,8 +122,16 @@ async function joinLine(pow?: { challenge: string; nonce: string }, powRound = 0
     if (redirected(e)) return;
     if (e instanceof ApiError && POW_CODES.includes(e.code) && powRound < POW_ROUNDS_MAX) return void doWork(powRound + 1);
     if (e instanceof ApiError && e.code === 'YEYAK_E_CAMPAIGN_CLOSED') return void closed(e.details as { opensAt?: unknown; joinFrom?: unknown } | null);
+    if (e instanceof ApiError && e.code === 'YEYAK_E_SOLD_OUT') return soldOut(e.details as { notice?: { ko: string; en: string } } | null);
     retryLater(e, () => void joinLine());
   }
+}
+
+/** Sold out, no place given (issue #11): say so, and try joining again now and then. */
+function soldOut(details: { notice?: { ko: string; en: string } } | null): void {
+  view.soldOutNotice = details?.notice ?? null;
+  show('soldOut');
+  schedule(() => void joinLine(), SOLD_OUT_RETRY_MS * (0.75 + Math.random() / 2));
 }
 
 /** Not open for joining yet (or ever again): say when, and join by itself then. */

@@ -8,11 +8,13 @@ import { common as commonKo } from '../i18n/ko/common.ts';
 import { common as commonEn } from '../i18n/en/common.ts';
 import { wait as waitKo } from '../i18n/ko/wait.ts';
 import { wait as waitEn } from '../i18n/en/wait.ts';
+import { supply as supplyKo } from '../i18n/ko/supply.ts';
+import { supply as supplyEn } from '../i18n/en/supply.ts';
 import { nowMs } from '../shared/clock.ts';
 import type { Standing } from './api.ts';
 import { progressPercent, shouldAnnounce, splitDuration, type Announced, type Place } from './logic.ts';
 
-export type Phase = 'joining' | 'pow' | 'waiting' | 'retrying' | 'closed' | 'ended' | 'admitted' | 'problem';
+export type Phase = 'joining' | 'pow' | 'waiting' | 'retrying' | 'closed' | 'ended' | 'admitted' | 'problem' | 'soldOut';
 type Words = typeof waitKo;
 
 /** A problem to show: one of the page's own, or the server's words for a catalogue code. */
@@ -27,6 +29,8 @@ export const view = {
   closed: null as { opensAt: string; joinFrom: string } | null,
   problem: null as Problem | null,
   sandbox: false,
+  /** A join refused as sold out: the server's notice (phase 'soldOut'). */
+  soldOutNotice: null as { ko: string; en: string } | null,
 };
 
 let lang: Lang = currentLang();
@@ -35,6 +39,7 @@ let announced: Announced | null = null;
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
 const words = (): Words => (lang === 'en' ? waitEn : waitKo);
+const supplyWords = () => (lang === 'en' ? supplyEn : supplyKo);
 const locale = () => (lang === 'en' ? 'en-GB' : 'ko-KR');
 const count = (n: number) => words().people(new Intl.NumberFormat(locale()).format(n));
 
@@ -72,7 +77,10 @@ function stateText(): string {
       return t.admitted;
     case 'problem':
       return '';
+    case 'soldOut':
+      return supplyWords().joinRefused;
     default:
+      if (s?.supplyState === 'sold_out') return supplyWords().waiting;
       if (s?.paused) return t.paused;
       if (s?.passPending) return t.pending;
       return preQueue(s) ? t.preQueue(when(s.opening, false)) : t.waiting;
@@ -120,6 +128,12 @@ function renderProblem(): void {
   }
 }
 
+/** The notice line: sold out's (the server's words) before the operators' own. */
+function noticeOf(): { ko: string; en: string } | null {
+  if (view.phase === 'soldOut') return view.soldOutNotice;
+  return view.standing?.supplyNotice ?? view.standing?.notice ?? null;
+}
+
 /** The whole page from `view`, in the current language. */
 export function render(): void {
   const t = words();
@@ -144,7 +158,7 @@ export function render(): void {
   work.hidden = view.phase !== 'pow';
   work.value = view.powPercent;
   work.setAttribute('aria-valuetext', t.progressValue(view.powPercent));
-  const notice = view.standing?.notice;
+  const notice = noticeOf();
   const noticeText = notice ? notice[lang] || notice.en || notice.ko : '';
   $('notice').hidden = !noticeText || view.phase === 'problem';
   $('notice').textContent = `${t.notice}${noticeText}`;
@@ -158,8 +172,9 @@ export function render(): void {
  */
 export function announce(): void {
   const s = view.standing;
-  const notice = s?.notice ? s.notice[lang] : '';
-  const key = [view.phase, s?.paused, s?.passPending, s?.position === null, notice].join('|');
+  const shown = noticeOf();
+  const notice = shown ? shown[lang] : '';
+  const key = [view.phase, s?.paused, s?.passPending, s?.supplyState, s?.position === null, notice].join('|');
   const ahead = s?.ahead ?? -1;
   if (!shouldAnnounce(announced, key, ahead, nowMs())) return;
   const counted = s && view.phase === 'waiting' && !s.paused && s.position !== null ? words().announce(count(s.ahead), etaText(s)) : '';
