@@ -3,9 +3,7 @@
  * ready and the start button; with no window open, when the next one opens (Korea time).
  */
 import { useEffect } from 'preact/hooks';
-import { lang, pick } from '../shared/ui.tsx';
-import { leftovers as leftoversKo } from '../i18n/ko/leftovers.ts';
-import { leftovers as leftoversEn } from '../i18n/en/leftovers.ts';
+import { lang } from '../shared/ui.tsx';
 import { nowMs } from '../shared/clock.ts';
 import type { Campaign, WindowView } from './api.ts';
 import { birthDay, count, instant } from './format.ts';
@@ -13,7 +11,6 @@ import { go } from './router.ts';
 import { campaigns, campaignsError, chooseCampaign, hasSession, loadCampaigns } from './state.ts';
 import { Loading, Problem, Title, useCommon, useT } from './parts.tsx';
 import { daysOf, fullWindow, isShort, kindOf, whoOf } from './windows.ts';
-import { BoosterCohort } from './booster.tsx';
 import { supply as supplyKo } from '../i18n/ko/supply.ts';
 import { supply as supplyEn } from '../i18n/en/supply.ts';
 
@@ -91,7 +88,7 @@ function CampaignCard(props: { c: Campaign; first: boolean; single: boolean }) {
       {c.notice && <p class="notice">{c.notice[lang.value]}</p>}
       <Today c={c} />
       <h2>{t.landing.eligibleTitle}</h2>
-      {c.cohort ? <BoosterCohort c={c} /> : <p>{c.birthFrom && c.birthTo ? t.landing.eligibleBirth(birthDay(c.birthFrom), birthDay(c.birthTo)) : t.landing.eligibleAny}</p>}
+      <p>{c.birthFrom && c.birthTo ? t.landing.eligibleBirth(birthDay(c.birthFrom), birthDay(c.birthTo)) : t.landing.eligibleAny}</p>
       {c.doses === 2 && c.dose2IntervalDays !== null && <p>{t.landing.dose2(c.dose2IntervalDays)}</p>}
       {c.supplyState === 'sold_out' ? <SoldOut c={c} /> : c.supplyExhausted ? <p class="notice">{t.landing.exhausted}</p> : <p aria-live="polite">{t.landing.remaining(count(c.remainingFirstDoses))}</p>}
       {!ended && c.supplyState !== 'sold_out' && (
@@ -107,7 +104,6 @@ function CampaignCard(props: { c: Campaign; first: boolean; single: boolean }) {
         </>
       )}
       <p><a href="#/my">{t.landing.my}</a></p>
-      <p><a href="#/leftovers">{pick({ ko: leftoversKo, en: leftoversEn }).link}</a></p>
       <Schedule c={c} />
     </section>
   );
