@@ -5,7 +5,7 @@
 import { render } from 'preact';
 import '../shared/base.css';
 import './citizen.css';
-import { lang, TopBar } from '../shared/ui.tsx';
+import { lang, pick, TopBar } from '../shared/ui.tsx';
 import { route } from './router.ts';
 import { useCommon, useT } from './parts.tsx';
 import { Landing } from './landing.tsx';
@@ -14,6 +14,9 @@ import { Eligibility } from './eligibility.tsx';
 import { Book } from './book.tsx';
 import { Receipt } from './receipt.tsx';
 import { My } from './my.tsx';
+import { Leftovers } from './leftovers.tsx';
+import { leftovers as leftoversKo } from '../i18n/ko/leftovers.ts';
+import { leftovers as leftoversEn } from '../i18n/en/leftovers.ts';
 
 function Page() {
   const r = route.value;
@@ -30,12 +33,16 @@ function Page() {
       return <Receipt key={r.bookingNumber} bookingNumber={r.bookingNumber} />;
     case 'my':
       return <My />;
+    case 'leftovers':
+      return <Leftovers />;
   }
 }
 
 function App() {
   const t = useT();
-  document.title = `${t.titles[route.value.page]} · ${useCommon().appName}`;
+  const l = pick({ ko: leftoversKo, en: leftoversEn });
+  const page = route.value.page;
+  document.title = `${page === 'leftovers' ? l.title : t.titles[page]} · ${useCommon().appName}`;
   document.documentElement.lang = lang.value;
   return (
     <>
@@ -47,6 +54,7 @@ function App() {
         <nav aria-label={t.nav.label}>
           <a href="#/" aria-current={route.value.page === 'landing' ? 'page' : undefined}>{t.nav.home}</a>
           <a href="#/my" aria-current={route.value.page === 'my' ? 'page' : undefined}>{t.nav.my}</a>
+          <a href="#/leftovers" aria-current={page === 'leftovers' ? 'page' : undefined}>{l.title}</a>
         </nav>
       </footer>
     </>

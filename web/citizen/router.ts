@@ -1,6 +1,6 @@
 /**
  * Hash routes (docs: notes web9): `#/` landing, `#/verify`, `#/eligibility/<c>`, `#/book/<c>`,
- * `#/receipt/<bookingNumber>`, `#/my`. A route change moves focus to the new page's heading, so
+ * `#/receipt/<bookingNumber>`, `#/my`, `#/leftovers`. A route change moves focus to the new page's heading, so
  * a screen reader hears where it landed and the keyboard starts at the top.
  */
 import { signal } from '@preact/signals';
@@ -11,7 +11,8 @@ export type Route =
   | { page: 'eligibility'; campaignId: string }
   | { page: 'book'; campaignId: string }
   | { page: 'receipt'; bookingNumber: string }
-  | { page: 'my' };
+  | { page: 'my' }
+  | { page: 'leftovers' };
 
 const ID = /^[A-Za-z0-9-]{1,64}$/;
 
@@ -29,6 +30,8 @@ export function parse(hash: string): Route {
       return ok ? { page: 'receipt', bookingNumber: arg } : { page: 'my' };
     case 'my':
       return { page: 'my' };
+    case 'leftovers':
+      return { page: 'leftovers' };
     default:
       return { page: 'landing' };
   }
