@@ -20,14 +20,15 @@ import { LiveFeed } from './live.ts';
 import { guarded, staff } from './session.ts';
 import { NotOperator } from './signin.tsx';
 import { OutboxPanel, outboxTab } from './outbox.tsx';
+import { SupplyPanel, supplyTab } from './supply.tsx';
 import { errorText, t } from './words.ts';
 
-type View = 'live' | 'data' | 'outbox';
+type View = 'live' | 'data' | 'outbox' | 'supply';
 
 function readHash(): { campaignId: string | null; view: View } {
   const p = new URLSearchParams(location.hash.slice(1));
   const c = p.get('c');
-  return { campaignId: c && /^[A-Za-z0-9-]{1,64}$/.test(c) ? c : null, view: p.get('v') === 'data' ? 'data' : p.get('v') === 'outbox' ? 'outbox' : 'live' };
+  return { campaignId: c && /^[A-Za-z0-9-]{1,64}$/.test(c) ? c : null, view: p.get('v') === 'data' ? 'data' : p.get('v') === 'outbox' ? 'outbox' : p.get('v') === 'supply' ? 'supply' : 'live' };
 }
 
 const hashOf = (campaignId: string, view: View) => `#c=${encodeURIComponent(campaignId)}&v=${view}`;
@@ -100,8 +101,9 @@ function Console() {
         <a href={hashOf(campaign.id, 'live')} aria-current={view === 'live' ? 'page' : undefined} data-testid="view-live">{w.viewLive}</a>
         <a href={hashOf(campaign.id, 'data')} aria-current={view === 'data' ? 'page' : undefined} data-testid="view-data">{w.viewData}</a>
         <a href={hashOf(campaign.id, 'outbox')} aria-current={view === 'outbox' ? 'page' : undefined} data-testid="view-outbox">{outboxTab()}</a>
+        <a href={hashOf(campaign.id, 'supply')} aria-current={view === 'supply' ? 'page' : undefined} data-testid="view-supply">{supplyTab()}</a>
       </nav>
-      {view === 'outbox' ? <OutboxPanel /> : view === 'live' ? <Live key={campaign.id} campaign={campaign} /> : <Data key={campaign.id} campaign={campaign} />}
+      {view === 'supply' ? <SupplyPanel key={campaign.id} campaignId={campaign.id} /> : view === 'outbox' ? <OutboxPanel /> : view === 'live' ? <Live key={campaign.id} campaign={campaign} /> : <Data key={campaign.id} campaign={campaign} />}
     </>
   );
 }
