@@ -32,6 +32,8 @@ export interface Campaign {
   now: string;
   remainingFirstDoses: number;
   supplyExhausted: boolean;
+  /** Who may book by their earlier doses (a booster, issue #11); null: nobody is asked. */
+  cohort?: { kind: 'after-doses'; minDaysSinceLastDose: number; sourceCampaigns: string[] | null } | null;
   /** sold_out: no first dose left (issue #11); supplyNotice says so in both languages. */
   supplyState?: 'available' | 'sold_out';
   supplyNotice?: Localized | null;
@@ -48,7 +50,7 @@ export interface Method {
   retryAfterS?: number;
 }
 
-export type Reason = 'BIRTH_OUT_OF_RANGE' | 'NOT_IN_ROSTER' | 'ALREADY_BOOKED' | 'WINDOW_NOT_YET_OPEN' | 'NOT_YOUR_WINDOW' | 'CAMPAIGN_CLOSED';
+export type Reason = 'BIRTH_OUT_OF_RANGE' | 'NOT_IN_ROSTER' | 'NO_EARLIER_DOSE' | 'TOO_SOON' | 'ALREADY_BOOKED' | 'WINDOW_NOT_YET_OPEN' | 'NOT_YOUR_WINDOW' | 'CAMPAIGN_CLOSED';
 export interface Eligibility {
   eligible: boolean;
   reasons: Reason[];
@@ -56,6 +58,8 @@ export interface Eligibility {
   nextWindow?: WindowView;
   message?: Localized;
   bookingNumber?: string;
+  /** A booster's cohort (issue #11): the last earlier dose's day (null: none known) and the first day to book. */
+  cohort?: { minDaysSinceLastDose: number; lastDoseDay: string | null; eligibleFrom?: string };
 }
 
 export interface Region { code: string; parentCode: string | null; level: 1 | 2; nameKo: string; nameEn: string; remaining: number }

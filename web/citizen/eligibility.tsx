@@ -11,6 +11,7 @@ import { go, setNext } from './router.ts';
 import { campaignOf, goToWaitingRoom, loadCampaigns } from './state.ts';
 import { codeOf, Loading, Problem, Title, useT } from './parts.tsx';
 import { daysOf, fullWindow, whoOf } from './windows.ts';
+import { boosterRefusal, LastDose, useBooster } from './booster.tsx';
 
 const SESSION_CODES = new Set(['YEYAK_E_UNAUTHENTICATED', 'YEYAK_E_SESSION_EXPIRED', 'YEYAK_E_SESSION_REVOKED']);
 
@@ -60,6 +61,14 @@ function Verdict(props: { c: Campaign; a: Answer }) {
     return <Eligible c={c} a={a} />;
   }
   const r = a.reasons;
+  const cohort = boosterRefusal(a, useBooster());
+  if (cohort && !r.includes('BIRTH_OUT_OF_RANGE') && !r.includes('NOT_IN_ROSTER')) {
+    return (
+      <Refusal title={cohort.title}>
+        {cohort.lines.map((line) => <p key={line}>{line}</p>)}
+      </Refusal>
+    );
+  }
   if (r.includes('BIRTH_OUT_OF_RANGE') || r.includes('NOT_IN_ROSTER')) {
     return (
       <Refusal title={t.elig.outTitle}>
@@ -111,6 +120,7 @@ function Eligible(props: { c: Campaign; a: Answer }) {
     <section class="verdict ok" aria-labelledby="verdict">
       <h2 id="verdict">✓ {t.elig.yesTitle}</h2>
       {a.window && <p>{t.elig.yesUntil(instant(a.window.closesAt, c.timeZone))}</p>}
+      <LastDose a={a} />
       {c.waitingRoom.enabled && <p>{t.elig.waitHint}</p>}
       <button type="button" class="big" data-testid="continue" onClick={onward}>
         {c.waitingRoom.enabled ? t.elig.goWait : t.elig.goBook}

@@ -11,6 +11,7 @@ import { go } from './router.ts';
 import { campaigns, campaignsError, chooseCampaign, hasSession, loadCampaigns } from './state.ts';
 import { Loading, Problem, Title, useCommon, useT } from './parts.tsx';
 import { daysOf, fullWindow, isShort, kindOf, whoOf } from './windows.ts';
+import { BoosterCohort } from './booster.tsx';
 import { supply as supplyKo } from '../i18n/ko/supply.ts';
 import { supply as supplyEn } from '../i18n/en/supply.ts';
 
@@ -88,7 +89,7 @@ function CampaignCard(props: { c: Campaign; first: boolean; single: boolean }) {
       {c.notice && <p class="notice">{c.notice[lang.value]}</p>}
       <Today c={c} />
       <h2>{t.landing.eligibleTitle}</h2>
-      <p>{c.birthFrom && c.birthTo ? t.landing.eligibleBirth(birthDay(c.birthFrom), birthDay(c.birthTo)) : t.landing.eligibleAny}</p>
+      {c.cohort ? <BoosterCohort c={c} /> : <p>{c.birthFrom && c.birthTo ? t.landing.eligibleBirth(birthDay(c.birthFrom), birthDay(c.birthTo)) : t.landing.eligibleAny}</p>}
       {c.doses === 2 && c.dose2IntervalDays !== null && <p>{t.landing.dose2(c.dose2IntervalDays)}</p>}
       {c.supplyState === 'sold_out' ? <SoldOut c={c} /> : c.supplyExhausted ? <p class="notice">{t.landing.exhausted}</p> : <p aria-live="polite">{t.landing.remaining(count(c.remainingFirstDoses))}</p>}
       {!ended && c.supplyState !== 'sold_out' && (

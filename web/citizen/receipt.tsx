@@ -9,6 +9,7 @@ import { addDays, day, daysBetween, today } from './format.ts';
 import { campaignOf, loadCampaigns } from './state.ts';
 import { Facts, Loading, Problem, Title, useT, vaccineName, type Fact } from './parts.tsx';
 import { needsSession, toVerify } from './eligibility.tsx';
+import { BoosterNote } from './booster.tsx';
 
 /** What the booking answered, kept for this page's life (never stored: a reload reads it again). */
 const fresh = new Map<string, { r: Reservation; clinic: Clinic }>();
@@ -49,6 +50,7 @@ export function Receipt(props: { bookingNumber: string }) {
       <Title>{cancelled ? t.receipt.cancelledTitle : `✓ ${t.receipt.title}`}</Title>
       <BookingNumber n={data.r.bookingNumber} />
       <ReservationFacts {...data} />
+      {!cancelled && data.c?.cohort && data.c.doses === 1 && <BoosterNote />}
       {!cancelled && (
         <>
           <h2>{t.receipt.bringTitle}</h2>

@@ -11,6 +11,7 @@ import { ApiError } from '../shared/http.ts';
 import { lang } from '../shared/ui.tsx';
 import { api, type Definition, type FieldProblem, type Region } from './api.ts';
 import { Blackouts, VaccineRules, Windows } from './definition-lists.tsx';
+import { CohortFieldset } from './definition-cohort.tsx';
 import { CheckField, DateField, fieldId, IntField, newEditor, TextField, type Editor } from './fields.tsx';
 import { guarded } from './session.ts';
 import { errorText, koreaTime, serverWords, t } from './words.ts';
@@ -140,6 +141,7 @@ function Form({ campaignId, loaded, regions }: { campaignId: string; loaded: Def
           <CheckField ed={ed} path="/proxyAllowed" label={w.proxyAllowed} />
         </div>
       </fieldset>
+      <CohortFieldset ed={ed} />
       <Windows ed={ed} />
       <VaccineRules ed={ed} sidoOptions={sidoOptions} />
       <Blackouts ed={ed} />
