@@ -96,7 +96,7 @@ export async function outboxRoutes(app: FastifyInstance, deps: { db: Db }): Prom
       config: { staff: { roles: ['operator'] } },
       schema: {
         tags: ['admin'],
-        summary: 'Every dead letter back to pending',
+        summary: 'Dead letters back to pending, oldest first, at most 10,000 a call (`retried` says how many)',
         security: [{ admin: [] }],
         response: { 200: { type: 'object', required: ['retried'], properties: { retried: { type: 'integer' } } }, '4xx': { $ref: 'Error#' } },
       },

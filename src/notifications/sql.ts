@@ -201,11 +201,19 @@ export async function retryDead(q: Queryable, id: number): Promise<{ retried: tr
   return { retried: false, state: row?.state ?? null };
 }
 
-/** Every dead letter back to pending; returns how many. */
-export async function retryAllDead(q: Queryable): Promise<number> {
-  const res = await q.query(`UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = NULL, dead_at = NULL WHERE state = 'dead' RETURNING id`);
+/** Dead letters back to pending, oldest first, at most `limit` (a short statement); returns how many. */
+export async function retryAllDead(q: Queryable, limit = RETRY_ALL_MAX): Promise<number> {
+  const res = await q.query(
+    `UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = NULL, dead_at = NULL
+      WHERE id IN (SELECT id FROM outbox WHERE state = 'dead' ORDER BY id LIMIT $1) AND state = 'dead'
+     RETURNING id`,
+    [limit],
+  );
   return res.rows.length;
 }
+
+/** Dead letters one retry-dead call puts back; the console calls again for more. */
+export const RETRY_ALL_MAX = 10_000;
 
 /** Claimed rows not sent (the worker stopped): claimable again at once. */
 export async function releaseLeases(q: Queryable, ids: readonly number[], lease: string): Promise<void> {
