@@ -22,6 +22,7 @@ import { staffRoutes } from './staff/routes.ts';
 import { staffSessionRoutes } from './staff/session-routes.ts';
 import { liveRoutes } from './operations/live-routes.ts';
 import { auditRoutes } from './operations/audit-routes.ts';
+import { rescheduleRoutes } from './reschedule/routes.ts';
 import { outboxRoutes } from './notifications/routes.ts';
 import { pagesRoutes } from './pages/routes.ts';
 import { WEB_ROOT } from './pages/build.ts';
@@ -130,6 +131,7 @@ async function registerCapabilities(app: FastifyInstance, s: Services): Promise<
       await api.register(staffSessionRoutes, { sessions: s.staffSessions, secureCookies });
       await api.register(liveRoutes, { feed: s.live, campaigns });
       await api.register(auditRoutes, { audit: s.audit });
+      await api.register(rescheduleRoutes, s.reschedule);
       await api.register(outboxRoutes, { db: s.db });
     },
     { prefix: API_PREFIX },

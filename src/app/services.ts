@@ -35,6 +35,8 @@ import { LiveFeed } from '../operations/live.ts';
 import { AuditJob, type AuditLog } from '../operations/audit-job.ts';
 import type { PassStore } from '../operations/audit.ts';
 import type { RedisQueueStore } from '../waiting-room/redis-store.ts';
+import { RescheduleService, defaultOwner } from '../reschedule/service.ts';
+import { RescheduleRunner } from '../reschedule/runner.ts';
 import { createNotifications, type Notifications } from '../notifications/index.ts';
 import { soldOutTest } from './sold-out.ts';
 
@@ -82,6 +84,8 @@ export interface Services {
   readonly live: LiveFeed;
   /** The invariant auditor's rounds (operations/audit-job.ts); server.ts starts its timer. */
   readonly audit: AuditJob;
+  /** Bulk dose-2 moves (reschedule/): the jobs, and this node's background runner (started with the timers). */
+  readonly reschedule: { readonly service: RescheduleService; readonly runner: RescheduleRunner };
   /** The outbox worker and its provider (notifications/): start() starts it, stop() waits for its sends. */
   readonly notifications: Notifications;
   /** Starts the timers (availability refresh, revocations, admission). */
@@ -146,24 +150,34 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   built.booking = booking;
   const staff = new StaffDirectory(db, config.adminToken);
   const audit = createAudit(config, { db, clock, metrics, log, queueHandle });
+  const rescheduleService = new RescheduleService(db, clock);
+  const reschedule = {
+    service: rescheduleService,
+    runner: new RescheduleRunner(rescheduleService, {
+      owner: defaultOwner(),
+      log: { warn: (fields, msg) => log('warn', msg, fields), info: (fields, msg) => log('info', msg, fields) },
+    }),
+  };
   // The rate is shared through the waiting room's Redis when the node has one.
   const notifications = createNotifications(config, { db, clock, registry: metrics.registry, redis: queueHandle?.redis ?? null, log });
 
   return {
     config, db, clock, metrics, campaigns, regionCodes, availability, booking, health, identityProviders, waitingRoom,
     queueHandle, signer, sessionAuth: new SessionAuth(signer, config.nodeEnv === 'production'), revocations, devices, identity,
-    staff, audit, notifications,
+    staff, audit, notifications, reschedule,
     staffSessions: new StaffSessions(db, staff, clock, config.sessionSecret),
     live: createLiveFeed({ clock, campaigns, availability, booking, waitingRoom, identityProviders, metrics, log }),
     start() {
       availability.start();
       revocations.start();
       if (deps.startController !== false) waitingRoom.controller.start();
+      reschedule.runner.start();
       notifications.start(); // YEYAK_NOTIFY_INTERVAL_MS=0: off
     },
     async stop() {
       try {
         await waitingRoom.controller.stop();
+        await reschedule.runner.stop(); // after the batch in flight; the job goes back to the queue
         await waitingRoom.admissions.stop(); // the fairness record's last admitted places
         await revocations.stop();
         await notifications.stop(); // its sends in flight are marked first

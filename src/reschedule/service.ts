@@ -42,8 +42,10 @@ export interface RunOptions {
   /** Who holds the lease (default host:pid). */
   owner?: string;
   leaseMs?: number;
-  /** Asked before each batch: true stops the run between batches (the job is left paused). */
+  /** Asked before each batch: true stops the run between batches. */
   shouldStop?: () => boolean;
+  /** The job's state after such a stop: paused (default; a resume continues it) or queued (any runner may). */
+  stopAs?: 'paused' | 'queued';
   onBatch?: (p: BatchProgress) => void;
   /** Tests: runs inside each batch's transaction after the batch, before its commit (a throw rolls it back). */
   inBatch?: (tx: Queryable, batchNumber: number) => Promise<void>;
@@ -132,7 +134,7 @@ export class RescheduleService {
     const started = this.clock.monotonicMs();
     for (let n = 1; ; n++) {
       if (opts.shouldStop?.() || (opts.batchesMax !== undefined && n > opts.batchesMax)) {
-        await sql.releaseLease(this.db, jobId, owner, this.clock.now(), 'paused', null);
+        await sql.releaseLease(this.db, jobId, owner, this.clock.now(), opts.stopAs ?? 'paused', null);
         return 'paused';
       }
       let r: sql.BatchResult;

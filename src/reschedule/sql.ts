@@ -147,8 +147,8 @@ export async function nextRunnableJob(q: Queryable, now: Date): Promise<number |
   return r.rows[0]?.id ?? null;
 }
 
-/** Gives the lease back (a runner stopping between batches): the job waits, paused, for a resume. */
-export async function releaseLease(q: Queryable, jobId: number, owner: string, now: Date, state: 'paused' | 'failed', error: string | null): Promise<void> {
+/** Gives the lease back (a runner stopping between batches): paused waits for a resume, queued for any runner. */
+export async function releaseLease(q: Queryable, jobId: number, owner: string, now: Date, state: 'paused' | 'queued' | 'failed', error: string | null): Promise<void> {
   await q.query(
     `UPDATE reschedule_job SET state = $4, lease_owner = NULL, lease_until = NULL, updated_at = $3, last_error = $5
       WHERE id = $1 AND state = 'running' AND lease_owner = $2`,
