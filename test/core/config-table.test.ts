@@ -135,7 +135,7 @@ describe('precedence: flag > env > default', () => {
 describe('validated at load, with the env variable named', () => {
   it('a typo in the scenario', () => {
     expect(() => loadConfig({}, { YEYAK_SCENARIO: 'korea-2021' })).toThrow(ConfigError);
-    expect(() => loadConfig({}, { YEYAK_SCENARIO: 'korea-2021' })).toThrow(/YEYAK_SCENARIO must be one of demo, korea-2021-08, got "korea-2021"/);
+    expect(() => loadConfig({}, { YEYAK_SCENARIO: 'korea-2021' })).toThrow(/YEYAK_SCENARIO must be one of demo, korea-2021-08, booster-2021-12, got "korea-2021"/);
   });
 
   it('the log level is one of pino’s', () => {
