@@ -49,6 +49,8 @@ const EXPECTED: Record<string, { stdout: RegExp[]; check?: (s: RunningServer) =>
   'rehearse-large': { stdout: [] },
   'demo-booking': { stdout: [/"id":"demo"|"id": "demo"/, /"eligible":true/, /"bookingNumber": "[^"]+"/, /"dose": 2/] },
   'many-nodes': { stdout: [] },
+  'supply-server': { stdout: [] },
+  supply: { stdout: [/"requested":10,"allocated":10,"booked":0,"cut":[1-9]/, /"imported":1,"uncoveredTotal":0/, /"supplyState":"available"/] },
   'waiting-room': { stdout: [/"state":"admitted"/, /"bookingNumber": "[^"]+"/, /"clinicId": "C000001"/, /"dose": 2/] },
 };
 
