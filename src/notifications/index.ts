@@ -17,7 +17,7 @@ import { FileProvider } from './providers/file.ts';
 import { WebhookProvider } from './providers/webhook.ts';
 import { SolapiProvider } from './providers/solapi.ts';
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from './rate.ts';
-import { OutboxWorker } from './worker.ts';
+import { batchSizeFor, OutboxWorker } from './worker.ts';
 
 export type NotifyConfig = Pick<
   Config,
@@ -72,7 +72,12 @@ export function createNotifications(config: NotifyConfig, deps: NotificationsDep
   const limiter: RateLimiter = deps.redis ? new RedisRateLimiter(deps.redis, config.notifyRatePerS, deps.clock) : new MemoryRateLimiter(config.notifyRatePerS, deps.clock);
   const worker = new OutboxWorker(
     { db: deps.db, clock: deps.clock, provider, limiter, metrics: createNotifyMetrics(deps.registry, deps.db), log: deps.log },
-    { intervalMs: config.notifyIntervalMs, leaseMs: config.notifyLeaseMs, attemptsMax: config.notifyMaxAttempts },
+    {
+      intervalMs: config.notifyIntervalMs,
+      leaseMs: config.notifyLeaseMs,
+      attemptsMax: config.notifyMaxAttempts,
+      batchMax: batchSizeFor(config.notifyRatePerS, config.notifyLeaseMs),
+    },
   );
   return {
     worker,

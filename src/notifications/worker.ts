@@ -34,6 +34,13 @@ export interface OutboxWorkerSettings {
 }
 
 export const OUTBOX_BATCH_MAX = 50; // rows per claim: at 50/s, one second of sending per lease
+/** A provider call that takes longer is counted a retryable failure (the SDK's fetch has no timeout of its own). */
+export const SEND_TIMEOUT_MS = 30_000;
+
+/** Rows per claim: no more than half a lease's worth at the rate, so a batch is sent before its lease lapses. */
+export function batchSizeFor(ratePerS: number, leaseMs: number): number {
+  return Math.max(1, Math.min(OUTBOX_BATCH_MAX, Math.floor((ratePerS * leaseMs) / 2_000)));
+}
 
 export interface OutboxWorkerDeps {
   db: Db;
@@ -119,14 +126,16 @@ export class OutboxWorker {
     const { db, clock } = this.deps;
     const lease = `${this.workerId}#${++this.claims}`;
     const now = clock.now();
-    const rows = await claimNotices(db, { now, leaseUntil: new Date(now.getTime() + this.settings.leaseMs), lease, limit: this.batchMax });
+    const leaseUntilMs = now.getTime() + this.settings.leaseMs;
+    const rows = await claimNotices(db, { now, leaseUntil: new Date(leaseUntilMs), lease, limit: this.batchMax });
     const result: PassResult = { claimed: rows.length, sent: 0, failed: 0, dead: 0, lost: 0 };
     const left = rows.map((r) => r.id);
     for (const row of rows) {
-      if (this.stopping || !(await this.deliver(row, lease, result))) break;
+      // A row past its lease may be another worker's by now: not sent from here.
+      if (this.stopping || clock.nowMs() >= leaseUntilMs || !(await this.deliver(row, lease, result))) break;
       left.shift();
     }
-    // Stopped mid-batch: the rest go back at once instead of waiting for the lease to lapse.
+    // Stopped mid-batch (or out of lease): the rest go back at once instead of waiting for the lease to lapse.
     if (left.length > 0) await releaseLeases(db, left, lease);
     return result;
   }
@@ -140,9 +149,10 @@ export class OutboxWorker {
     else if (!row.phone) outcome = { ok: false, retryable: false, error: 'NOTICE_NO_RECIPIENT: no phone for this notice' };
     else {
       if (!(await this.permit())) return false; // stopping while waiting for the rate: not sent, released
-      outcome = await provider
-        .send({ id: row.id, topic: row.topic, to: row.phone, text: rendering.text, kind: rendering.kind, bytes: rendering.bytes, lang: rendering.lang }, idempotencyKeyOf(row.id))
-        .catch((e: unknown): SendResult => ({ ok: false, retryable: true, error: `PROVIDER_THREW: ${e instanceof Error ? e.name : 'unknown'}` }));
+      const message = { id: row.id, topic: row.topic, to: row.phone, text: rendering.text, kind: rendering.kind, bytes: rendering.bytes, lang: rendering.lang };
+      outcome = await withTimeout(provider.send(message, idempotencyKeyOf(row.id)), SEND_TIMEOUT_MS).catch(
+        (e: unknown): SendResult => ({ ok: false, retryable: true, error: `PROVIDER_THREW: ${e instanceof Error ? e.name : 'unknown'}` }),
+      );
     }
     await this.mark(row, lease, outcome, result);
     return true;
@@ -189,6 +199,16 @@ export class OutboxWorker {
       this.wakeSleepers.add(done);
     });
   }
+}
+
+/** The send's answer, or a retryable timeout (the call itself is not cancelled: the key covers a late success). */
+function withTimeout(send: Promise<SendResult>, ms: number): Promise<SendResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<SendResult>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, retryable: true, error: 'PROVIDER_TIMEOUT' }), ms);
+    timer.unref();
+  });
+  return Promise.race([send, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** The facts in the notice's language. */

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deferred } from '../helpers/app.ts';
 import { idempotencyKeyOf, type SendResult } from '../../src/notifications/provider.ts';
 import { retryDead } from '../../src/notifications/sql.ts';
+import { batchSizeFor } from '../../src/notifications/worker.ts';
 import { addNotices, addPerson, FakeClock, FakeProvider, FakeRemote, openStore, rows, START, worker, type Store } from './fixture.ts';
 
 const kinds = process.env.DATABASE_URL ? (['pglite', 'postgres'] as const) : (['pglite'] as const);
@@ -132,6 +133,20 @@ for (const kind of kinds) {
       expect(remote.callsOf(idempotencyKeyOf(emojiNotice ?? 0))).toBe(0);
       // last_error names no person and no phone.
       for (const r of after) expect(r.last_error).not.toMatch(/민준|010/);
+    });
+
+    it('a batch that outlives its lease stops sending: the rows left go back unsent (another worker may hold them by now)', async () => {
+      const { db } = store;
+      await addNotices(db, clock, await addPerson(db), 3);
+      const remote = new FakeRemote();
+      // Each send takes 6 s of the 10 s lease.
+      const w = worker(db, clock, new FakeProvider(remote, async () => void clock.advance(6_000)), { leaseMs: 10_000 });
+      expect(await w.runOnce()).toMatchObject({ claimed: 3, sent: 2 });
+      expect((await rows(db)).map((r) => [r.state, r.leased_by])).toEqual([['sent', null], ['sent', null], ['pending', null]]);
+      expect(remote.calls).toHaveLength(2);
+      expect(batchSizeFor(50, 60_000)).toBe(50);
+      expect(batchSizeFor(1, 10_000)).toBe(5);
+      expect(batchSizeFor(1, 1_000)).toBe(1);
     });
 
     it('stop() waits for the send in flight and marks it; rows claimed but not started go back at once', async () => {
