@@ -51,6 +51,8 @@ ALTER TABLE reservation_dose
   ADD COLUMN leftover_release_id bigint REFERENCES leftover_release (id),
   ADD CONSTRAINT reservation_dose_slot_or_leftover CHECK ((slot_id IS NULL) = (leftover_release_id IS NOT NULL)),
   ADD CONSTRAINT reservation_dose_leftover_is_dose1 CHECK (leftover_release_id IS NULL OR dose = 1);
+-- Who took a release (a clinic's list of the day, the audit); also serves the FK's checks.
+CREATE INDEX reservation_dose_leftover ON reservation_dose (leftover_release_id) WHERE leftover_release_id IS NOT NULL;
 
 -- One leftover per person per day (the primary key), whichever release or campaign.
 CREATE TABLE leftover_take (

@@ -17,19 +17,19 @@ export interface ClinicDose {
   outcome: 'administered' | 'no_show' | null;
 }
 
-/** The confirmed doses at `clinicId` on `day` (every campaign), dose 1 first, then by booking number. */
+/** The confirmed doses at `clinicId` on `day` (every campaign, leftover doses too), dose 1 first, then by booking number. */
 export async function clinicDoses(q: Queryable, clinicId: string, day: string): Promise<ClinicDose[]> {
   const r = await q.query<{
     booking_number: string; campaign_id: string; dose: number; vaccine_id: string; name: string; birth_date: string; booked_by: string;
     outcome: 'administered' | 'no_show' | null;
   }>(
     `SELECT r.booking_number, r.campaign_id, d.dose, d.vaccine_id, p.name, p.birth_date, r.booked_by, o.outcome
-       FROM slot s
-       JOIN reservation_dose d ON d.slot_id = s.id
+       FROM (SELECT d.* FROM slot s JOIN reservation_dose d ON d.slot_id = s.id WHERE s.clinic_id = $1 AND s.day = $2
+             UNION ALL -- leftover doses taken today (migration 018: no slot, the release instead)
+             SELECT d.* FROM leftover_release l JOIN reservation_dose d ON d.leftover_release_id = l.id WHERE l.clinic_id = $1 AND l.day = $2) d
        JOIN reservation r ON r.id = d.reservation_id AND r.status = 'confirmed'
        JOIN person p ON p.id = r.person_id
        LEFT JOIN dose_outcome o ON o.reservation_id = d.reservation_id AND o.dose = d.dose
-      WHERE s.clinic_id = $1 AND s.day = $2
       ORDER BY d.dose, r.booking_number`,
     [clinicId, day],
   );

@@ -56,6 +56,18 @@ onBothStores('leftover take', (fixture) => {
     expect(look.statusCode, look.body).toBe(200);
   });
 
+  it("the clinic sees the leftover dose on today's list and records it as for any dose", async () => {
+    const c = await f.citizen();
+    const res = await f.take(c, await f.release(clinic, 1));
+    expect(res.statusCode, res.body).toBe(201);
+    const { bookingNumber } = res.json() as Booking;
+    const day = await f.t.app.inject({ method: 'GET', url: `${API}/admin/clinics/${clinic}/reservations?date=${TODAY}`, headers: bearer(TEST_ADMIN_TOKEN) });
+    expect(day.statusCode, day.body).toBe(200);
+    expect((day.json() as { reservations: { bookingNumber: string; dose: number }[] }).reservations).toContainEqual(expect.objectContaining({ bookingNumber, dose: 1 }));
+    const done = await f.t.app.inject({ method: 'PUT', url: `${API}/admin/clinics/${clinic}/doses/${bookingNumber}/1`, headers: bearer(TEST_ADMIN_TOKEN), payload: { outcome: 'administered' } });
+    expect(done.statusCode, done.body).toBe(200);
+  });
+
   it('without a regular booking → 201 with replacedBookingNumber null', async () => {
     const c = await f.citizen();
     const res = await f.take(c, await f.release(clinic, 1));
