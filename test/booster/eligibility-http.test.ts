@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BOOSTER_DEMO_PEOPLE } from '../../src/scenarios/booster.ts';
 import { runAudit } from '../../src/operations/audit.ts';
 import { syntheticRrn, TEST_ADMIN_TOKEN, type TestApp } from '../helpers/app.ts';
+import { ENGINES } from '../campaigns/helpers.ts';
 import { BOOSTER, boosterApp } from './helpers.ts';
 
 const API = '/api/v1';
@@ -33,10 +34,10 @@ async function bookFirstDate(t: TestApp, token: string, key: string) {
   });
 }
 
-describe('booster eligibility in December 2021', () => {
+describe.each(ENGINES)('booster eligibility in December 2021 on $name', ({ postgres }) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await boosterApp('2021-12-10T10:00:00+09:00');
+    t = await boosterApp('2021-12-10T10:00:00+09:00', postgres);
   }, 120_000);
   afterAll(async () => t?.close());
 
