@@ -122,12 +122,16 @@ BEGIN
   IF p_apply THEN DELETE FROM reschedule_room; END IF; -- the dry run keeps its room across batches
 
   -- 1. The next reservations in scope after the cursor (no lock yet; re-read under it in 2).
+  --    Walks the primary key from the cursor and probes each one's dose 1 (a correlated
+  --    subquery, never a join: at 1M reservations a hash or merge join read all of
+  --    reservation_dose for every batch).
   SELECT array_agg(id ORDER BY id), max(id) INTO v_ids, v_last FROM (
     SELECT r.id FROM reservation r
-      JOIN reservation_dose d1 ON d1.reservation_id = r.id AND d1.dose = 1
      WHERE r.id > v_job.cursor_id AND r.campaign_id = v_job.campaign_id AND r.status = 'confirmed'
-       AND d1.day BETWEEN v_job.day1_from AND v_job.day1_to AND d1.vaccine_id = v_job.vaccine_id
-       AND (v_job.clinic_ids IS NULL OR d1.clinic_id = ANY (v_job.clinic_ids))
+       AND (SELECT true FROM reservation_dose d1
+             WHERE d1.reservation_id = r.id AND d1.dose = 1
+               AND d1.day BETWEEN v_job.day1_from AND v_job.day1_to AND d1.vaccine_id = v_job.vaccine_id
+               AND (v_job.clinic_ids IS NULL OR d1.clinic_id = ANY (v_job.clinic_ids))) IS TRUE
      ORDER BY r.id LIMIT v_job.batch_size) x;
   IF v_ids IS NULL THEN
     UPDATE reschedule_job SET state = 'done', finished_at = p_now, updated_at = p_now, lease_owner = NULL, lease_until = NULL
@@ -139,7 +143,10 @@ BEGIN
 
   -- 2. Lock them, then read each one's doses as they are now; one that left the scope meanwhile
   --    (cancelled, dose 1 changed) is not loaded and counts as skipped.
-  IF p_apply THEN PERFORM 1 FROM reservation WHERE id = ANY (v_ids) ORDER BY id FOR UPDATE; END IF;
+  --    The id range bounds every scan of reservation to this batch's stretch of the primary key.
+  IF p_apply THEN
+    PERFORM 1 FROM reservation WHERE id > v_job.cursor_id AND id <= v_last AND id = ANY (v_ids) ORDER BY id FOR UPDATE;
+  END IF;
   INSERT INTO reschedule_row (reservation_id, booking_number, person_id, clinic_id, vaccine_id, day1, old_slot, old_day, moved_before, outcome, reason)
   SELECT r.id, r.booking_number, r.person_id, d1.clinic_id, d1.vaccine_id, d1.day, d2.slot_id, d2.day,
          coalesce(d2.moved_job_id = p_job_id, false),
@@ -149,9 +156,9 @@ BEGIN
               ELSE 'PENDING' END,
          CASE WHEN d2.reservation_id IS NULL THEN 'NO_DOSE2' END
     FROM reservation r
-    JOIN reservation_dose d1 ON d1.reservation_id = r.id AND d1.dose = 1
-    LEFT JOIN reservation_dose d2 ON d2.reservation_id = r.id AND d2.dose = 2
-   WHERE r.id = ANY (v_ids) AND r.status = 'confirmed' AND r.campaign_id = v_job.campaign_id
+    CROSS JOIN LATERAL (SELECT * FROM reservation_dose d WHERE d.reservation_id = r.id AND d.dose = 1 LIMIT 1) d1
+    LEFT JOIN LATERAL (SELECT * FROM reservation_dose d WHERE d.reservation_id = r.id AND d.dose = 2 LIMIT 1) d2 ON true
+   WHERE r.id > v_job.cursor_id AND r.id <= v_last AND r.id = ANY (v_ids) AND r.status = 'confirmed' AND r.campaign_id = v_job.campaign_id
      AND d1.day BETWEEN v_job.day1_from AND v_job.day1_to AND d1.vaccine_id = v_job.vaccine_id
      AND (v_job.clinic_ids IS NULL OR d1.clinic_id = ANY (v_job.clinic_ids));
 
@@ -170,11 +177,11 @@ BEGIN
 
   -- 4. Lock every dose-2 slot involved (old and candidate) in the global order; room under the locks.
   IF p_apply THEN
-    PERFORM 1 FROM slot WHERE id IN (SELECT slot_id FROM reschedule_choice UNION SELECT old_slot FROM reschedule_row WHERE outcome = 'PENDING')
+    PERFORM 1 FROM slot WHERE id = ANY (ARRAY(SELECT slot_id FROM reschedule_choice UNION SELECT old_slot FROM reschedule_row WHERE outcome = 'PENDING'))
      ORDER BY dose, clinic_id, day, campaign_id, vaccine_id FOR NO KEY UPDATE;
   END IF;
   INSERT INTO reschedule_room (slot_id, room)
-  SELECT s.id, s.remaining FROM slot s WHERE s.id IN (SELECT DISTINCT slot_id FROM reschedule_choice)
+  SELECT s.id, s.remaining FROM slot s WHERE s.id = ANY (ARRAY(SELECT DISTINCT slot_id FROM reschedule_choice))
   ON CONFLICT (slot_id) DO NOTHING;
 
   -- 5. Rank-first claim: round k serves every pending reservation's k-th day where room is left.
@@ -218,7 +225,7 @@ BEGIN
     ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING;
   ELSE
     INSERT INTO reschedule_room (slot_id, room)
-    SELECT s.id, s.remaining FROM slot s WHERE s.id IN (SELECT old_slot FROM reschedule_row WHERE outcome = 'MOVED')
+    SELECT s.id, s.remaining FROM slot s WHERE s.id = ANY (ARRAY(SELECT DISTINCT old_slot FROM reschedule_row WHERE outcome = 'MOVED'))
     ON CONFLICT (slot_id) DO NOTHING;
     UPDATE reschedule_room m SET room = m.room + x.n
       FROM (SELECT old_slot, count(*)::int AS n FROM reschedule_row WHERE outcome = 'MOVED' GROUP BY old_slot) x

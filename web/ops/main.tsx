@@ -21,14 +21,15 @@ import { guarded, staff } from './session.ts';
 import { NotOperator } from './signin.tsx';
 import { OutboxPanel, outboxTab } from './outbox.tsx';
 import { SupplyPanel, supplyTab } from './supply.tsx';
+import { ReschedulePanel, rescheduleTab } from './reschedule.tsx';
 import { errorText, t } from './words.ts';
 
-type View = 'live' | 'data' | 'outbox' | 'supply';
+type View = 'live' | 'data' | 'outbox' | 'supply' | 'reschedule';
 
 function readHash(): { campaignId: string | null; view: View } {
   const p = new URLSearchParams(location.hash.slice(1));
   const c = p.get('c');
-  return { campaignId: c && /^[A-Za-z0-9-]{1,64}$/.test(c) ? c : null, view: p.get('v') === 'data' ? 'data' : p.get('v') === 'outbox' ? 'outbox' : p.get('v') === 'supply' ? 'supply' : 'live' };
+  return { campaignId: c && /^[A-Za-z0-9-]{1,64}$/.test(c) ? c : null, view: p.get('v') === 'data' ? 'data' : p.get('v') === 'outbox' ? 'outbox' : p.get('v') === 'supply' ? 'supply' : p.get('v') === 'reschedule' ? 'reschedule' : 'live' };
 }
 
 const hashOf = (campaignId: string, view: View) => `#c=${encodeURIComponent(campaignId)}&v=${view}`;
@@ -102,8 +103,9 @@ function Console() {
         <a href={hashOf(campaign.id, 'data')} aria-current={view === 'data' ? 'page' : undefined} data-testid="view-data">{w.viewData}</a>
         <a href={hashOf(campaign.id, 'outbox')} aria-current={view === 'outbox' ? 'page' : undefined} data-testid="view-outbox">{outboxTab()}</a>
         <a href={hashOf(campaign.id, 'supply')} aria-current={view === 'supply' ? 'page' : undefined} data-testid="view-supply">{supplyTab()}</a>
+        <a href={hashOf(campaign.id, 'reschedule')} aria-current={view === 'reschedule' ? 'page' : undefined} data-testid="view-reschedule">{rescheduleTab()}</a>
       </nav>
-      {view === 'supply' ? <SupplyPanel key={campaign.id} campaignId={campaign.id} /> : view === 'outbox' ? <OutboxPanel /> : view === 'live' ? <Live key={campaign.id} campaign={campaign} /> : <Data key={campaign.id} campaign={campaign} />}
+      {view === 'reschedule' ? <ReschedulePanel key={campaign.id} campaignId={campaign.id} /> : view === 'supply' ? <SupplyPanel key={campaign.id} campaignId={campaign.id} /> : view === 'outbox' ? <OutboxPanel /> : view === 'live' ? <Live key={campaign.id} campaign={campaign} /> : <Data key={campaign.id} campaign={campaign} />}
     </>
   );
 }
