@@ -11,6 +11,7 @@ import { opsOutbox as ko } from '../i18n/ko/ops-outbox.ts';
 import { opsOutbox as en } from '../i18n/en/ops-outbox.ts';
 import { guarded } from './session.ts';
 import { count, errorText, koreaDateTime } from './words.ts';
+import './outbox.css';
 
 const words = () => pick({ ko, en });
 
