@@ -130,13 +130,17 @@ export class OutboxWorker {
     const rows = await claimNotices(db, { now, leaseUntil: new Date(leaseUntilMs), lease, limit: this.batchMax });
     const result: PassResult = { claimed: rows.length, sent: 0, failed: 0, dead: 0, lost: 0 };
     const left = rows.map((r) => r.id);
-    for (const row of rows) {
-      // A row past its lease may be another worker's by now: not sent from here.
-      if (this.stopping || clock.nowMs() >= leaseUntilMs || !(await this.deliver(row, lease, result))) break;
-      left.shift();
+    try {
+      for (const row of rows) {
+        // A row past its lease may be another worker's by now: not sent from here.
+        if (this.stopping || clock.nowMs() >= leaseUntilMs || !(await this.deliver(row, lease, result))) break;
+        left.shift();
+      }
+    } finally {
+      // Stopped mid-batch, out of lease, or failed (Redis or the store away): the rest go back at
+      // once instead of waiting for the lease to lapse (a row sent but not marked is sent again, same key).
+      if (left.length > 0) await releaseLeases(db, left, lease).catch(() => undefined);
     }
-    // Stopped mid-batch (or out of lease): the rest go back at once instead of waiting for the lease to lapse.
-    if (left.length > 0) await releaseLeases(db, left, lease);
     return result;
   }
 

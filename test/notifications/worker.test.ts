@@ -149,6 +149,15 @@ for (const kind of kinds) {
       expect(batchSizeFor(1, 1_000)).toBe(1);
     });
 
+    it('a pass that fails (the rate store away) releases its claimed rows at once', async () => {
+      const { db } = store;
+      await addNotices(db, clock, await addPerson(db), 2);
+      const broken = { take: async () => Promise.reject(new Error('redis down')) };
+      const w = worker(db, clock, new FakeProvider(new FakeRemote()), { limiter: broken });
+      await expect(w.runOnce()).rejects.toThrow('redis down');
+      expect((await rows(db)).map((r) => [r.state, r.leased_by, r.attempts])).toEqual([['pending', null, 0], ['pending', null, 0]]);
+    });
+
     it('stop() waits for the send in flight and marks it; rows claimed but not started go back at once', async () => {
       const { db } = store;
       const person = await addPerson(db);
