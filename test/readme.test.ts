@@ -50,6 +50,7 @@ const EXPECTED: Record<string, { stdout: RegExp[]; check?: (s: RunningServer) =>
   'demo-booking': { stdout: [/"id":"demo"|"id": "demo"/, /"eligible":true/, /"bookingNumber": "[^"]+"/, /"dose": 2/] },
   'many-nodes': { stdout: [] },
   'supply-server': { stdout: [] },
+  reschedule: { stdout: [/"dryRun":true,"total":\d+,"moved":\d+,"unfit":\d+/, /"id":\d+,"state":"queued"/] },
   supply: { stdout: [/"requested":10,"allocated":10,"booked":0,"cut":[1-9]/, /"imported":1,"uncoveredTotal":0/, /"supplyState":"available"/] },
   'waiting-room': { stdout: [/"state":"admitted"/, /"bookingNumber": "[^"]+"/, /"clinicId": "C000001"/, /"dose": 2/] },
 };
