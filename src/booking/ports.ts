@@ -38,4 +38,9 @@ export interface PassGate {
   beginUse(pass: unknown, personId: number): Promise<GateUse>;
   endUse(use: GateUse): Promise<void>;
   revoke(pass: unknown): Promise<void>;
+  /**
+   * True while a cancel needs no pass (the campaign is sold out: nobody is admitted, and a cancel
+   * only gives a dose back); a pass sent anyway is used and spent as always.
+   */
+  cancelsWithoutPass?(campaignId: string): boolean;
 }

@@ -304,8 +304,10 @@ export class BookingService {
   async cancel(session: Citizen, bookingNumber: string, access: Access): Promise<{ bookingNumber: string; status: 'cancelled' }> {
     const current = await this.get(session, bookingNumber);
     const c = this.campaign(current.campaignId);
-    // A cancel commits a write too: it spends its pass (booking again goes through the line).
-    const use = await admit(this.gate, c, access, session.personId);
+    // A cancel commits a write too: it spends its pass (booking again goes through the line) —
+    // unless none is issued (sold out), where a cancel without one is how a dose comes back.
+    const passless = access.pass === undefined && this.gate?.cancelsWithoutPass?.(c.id) === true;
+    const use = passless ? null : await admit(this.gate, c, access, session.personId);
     return underPass(this.gate, use, () => this.cancelAdmitted(c, session, bookingNumber));
   }
 

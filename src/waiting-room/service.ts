@@ -296,6 +296,11 @@ export class WaitingRoom {
     return this.passes.endUse(use);
   }
 
+  /** While sold out no pass is issued, so a cancel needs none (booking's PassGate). */
+  cancelsWithoutPass(campaignId: string): boolean {
+    return this.opts.soldOut?.(campaignId) ?? false;
+  }
+
   /** After a completed booking: the position is spent, and its pass with it (passes.ts). */
   revoke(pass: Pass): Promise<void> {
     return this.passes.revoke(pass);

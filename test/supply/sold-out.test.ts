@@ -2,14 +2,14 @@
  * Sold out (issue #11): when the last first dose is booked, GET /campaigns says so, the waiting
  * room stops admitting — status polls carry the notice instead of a pass, a new join is refused
  * 409 YEYAK_E_SOLD_OUT, those admitted who had not booked get exactly one 'campaign.sold_out'
- * outbox row each — and when a dose comes back (a cancellation, a raised delivery) admission
- * resumes. korea-2021-08 (verify-first) with one dose-1 place left in the whole campaign.
+ * outbox row each, a booked person cancels without a pass (none is issued) — and when that dose
+ * comes back admission resumes. korea-2021-08 (verify-first) with one dose-1 place left in the whole campaign.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, syntheticRrn, type TestApp } from '../helpers/app.ts';
 import type { Db } from '../../src/core/db.ts';
 import { SOLD_OUT_NOTICE } from '../../src/rules/supply-state.ts';
-import { API, OPERATOR } from './helpers.ts';
+import { API } from './helpers.ts';
 
 const CAMPAIGN = 'korea-2021-08';
 const OPENED = '2021-08-09T20:00:05+09:00';
@@ -94,22 +94,21 @@ describe('sold out', () => {
     await tick();
     expect((await t.app.yeyak.waitingRoom.store.read(CAMPAIGN)).admittedUpTo).toBe(before.admittedUpTo);
 
-    // The operator adds a dose on the last day (the week's delivery has room): available again,
-    // Bob's poll gets his pass, joins are taken.
-    const vaccine = (await t.db.query<{ vaccine_id: string }>('SELECT vaccine_id FROM slot WHERE campaign_id = $1 AND dose = 1 AND capacity = 1', [CAMPAIGN])).rows[0]?.vaccine_id;
-    const raise = await t.app.inject({
-      method: 'POST', url: `${API}/admin/campaigns/${CAMPAIGN}/capacity`,
-      headers: { ...OPERATOR, 'content-type': 'text/csv' },
-      payload: `clinic_id,date,vaccine,capacity\n${slot?.clinic_id},${slot?.day},${vaccine},2\n`,
+    // Alice cancels — without a pass: none is issued while sold out, and a cancel only gives a
+    // dose back. Available again: Bob's poll gets his pass, joins are taken.
+    const cancel = await t.app.inject({
+      method: 'DELETE', url: `${API}/reservations/${booked.json().bookingNumber}`,
+      headers: { authorization: `Bearer ${alice}`, 'yeyak-device': device },
     });
-    expect(raise.statusCode, raise.body).toBe(200);
+    expect(cancel.statusCode, cancel.body).toBe(200);
     await tick();
     expect(await campaignView()).toMatchObject({ supplyState: 'available', supplyNotice: null });
     const bobBack = (await status(tickets[1] as string)).json();
     expect(bobBack.supplyState).toBeUndefined();
     expect(bobBack.pass).toEqual(expect.any(String));
     expect((await join(await person())).statusCode).toBe(201);
-    // The flip back wrote nothing more.
+    // The flip back wrote nothing more; and with doses available a cancel needs its pass again.
     expect((await soldOutRows()).length).toBe(2);
+    expect(t.app.yeyak.waitingRoom.room.cancelsWithoutPass(CAMPAIGN)).toBe(false);
   });
 });
