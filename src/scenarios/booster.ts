@@ -22,6 +22,7 @@ import { dose2Day } from '../rules/dose-dates.ts';
 import { hashRrn, parseRrn } from '../rules/rrn.ts';
 import { addDays } from '../rules/time.ts';
 import { insertRules, insertSlots, insertSupply, stageDose1, type VaccineRule } from './sql.ts';
+import { NUMBERED_DOSE_PAIRS } from './dose-pairs-sql.ts';
 
 export interface BoosterSeedOptions {
   seed: number;
@@ -133,25 +134,15 @@ function givenDayPairs(): { day1: string[]; day2: string[] } {
 
 /**
  * The given bookings in one statement (as test/operations/audit-bulk.ts books): person i takes
- * the i-th (dose-1 slot, dose-2 slot) pair with room, in order of (round, day, clinic), so the
- * first person gets the earliest day at the first clinic; the slots' remaining drop by what was
+ * the i-th (dose-1 slot, dose-2 slot) pair with room (dose-pairs-sql.ts), so the first person gets
+ * the first clinic's earliest day; the slots' remaining drop by what was
  * taken, and each dose is recorded administered on its day (18:00 in Seoul).
  */
 async function insertGiven(tx: Queryable, p: ReturnType<typeof people>): Promise<number> {
   const pairs = givenDayPairs();
   const col = <K extends keyof SeedPerson>(k: K) => p.given.map((x) => x[k]);
   const r = await tx.query<{ n: number }>(
-    `WITH e AS (SELECT * FROM unnest($2::date[], $3::date[]) AS e(day1, day2)),
-     pairs AS (
-       SELECT s1.id AS slot1, s2.id AS slot2, s1.clinic_id, s1.day AS day1, s2.day AS day2, s1.vaccine_id,
-              least(s1.remaining, s2.remaining / count(*) OVER (PARTITION BY s2.id)) AS room, count(*) OVER () AS pairs
-         FROM slot s1 JOIN e ON e.day1 = s1.day
-         JOIN slot s2 ON s2.campaign_id = s1.campaign_id AND s2.clinic_id = s1.clinic_id AND s2.dose = 2
-                     AND s2.vaccine_id = s1.vaccine_id AND s2.day = e.day2
-        WHERE s1.campaign_id = $1 AND s1.dose = 1),
-     numbered AS (
-       SELECT p.*, row_number() OVER (ORDER BY k, day1, clinic_id, slot1) AS i
-         FROM pairs p, generate_series(1, least(p.room, ceil($4::numeric / p.pairs) + 1)::int) k WHERE p.room > 0),
+    `WITH ${NUMBERED_DOSE_PAIRS},
      input AS (SELECT * FROM unnest($5::text[], $6::date[], $7::text[], $8::text[], $9::text[], $10::text[]) WITH ORDINALITY
                  AS t(rrn_hash, birth_date, sex, name, phone, booking_number, i)),
      chosen AS (SELECT n.*, x.rrn_hash, x.birth_date, x.sex, x.name, x.phone, x.booking_number FROM numbered n JOIN input x ON x.i = n.i),

@@ -8,6 +8,7 @@
 import type { Queryable } from '../../src/core/db.ts';
 import { dose2Day } from '../../src/rules/dose-dates.ts';
 import { addDays } from '../../src/rules/time.ts';
+import { NUMBERED_DOSE_PAIRS } from '../../src/scenarios/dose-pairs-sql.ts';
 
 interface CampaignRow {
   dose2_interval_days: number;
@@ -36,17 +37,7 @@ export async function dose2Map(q: Queryable, campaignId: string): Promise<{ day1
 export async function bookBulk(q: Queryable, campaignId: string, n: number, tag: string, at = '2026-11-26T03:00:00Z'): Promise<number> {
   const map = await dose2Map(q, campaignId);
   const r = await q.query<{ n: number }>(
-    `WITH e AS (SELECT * FROM unnest($2::date[], $3::date[]) AS e(day1, day2)),
-     pairs AS (
-       SELECT s1.id AS slot1, s2.id AS slot2, s1.clinic_id, s1.day AS day1, s2.day AS day2, s1.vaccine_id,
-              least(s1.remaining, s2.remaining / count(*) OVER (PARTITION BY s2.id)) AS room, count(*) OVER () AS pairs
-         FROM slot s1 JOIN e ON e.day1 = s1.day
-         JOIN slot s2 ON s2.campaign_id = s1.campaign_id AND s2.clinic_id = s1.clinic_id AND s2.dose = 2
-                     AND s2.vaccine_id = s1.vaccine_id AND s2.day = e.day2
-        WHERE s1.campaign_id = $1 AND s1.dose = 1),
-     numbered AS (
-       SELECT p.*, row_number() OVER (ORDER BY k, slot1) AS i
-         FROM pairs p, generate_series(1, least(p.room, ceil($4::numeric / p.pairs) + 1)::int) k WHERE p.room > 0),
+    `WITH ${NUMBERED_DOSE_PAIRS},
      chosen AS (SELECT * FROM numbered WHERE i <= $4),
      people AS (
        INSERT INTO person (rrn_hash, birth_date, sex, foreign_resident, name, phone)
