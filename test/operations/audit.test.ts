@@ -197,6 +197,10 @@ describe.each(engines)('the invariant auditor on $name', ({ postgres }) => {
       await tx.query('UPDATE slot SET remaining = remaining + 1 WHERE id = $1', [b.slot2]);
     });
     expect(broken(missing)).toEqual([['dose2_matches_dose1', 1, [b.number]]]);
+    // Moved by a bulk dose-2 move (migrations/019 marks it): right while dose 1 keeps the day it was moved for.
+    const mark = (day1: string) => (tx: Queryable) => tx.query('UPDATE reservation_dose SET moved_job_id = 1, moved_day1 = $2 WHERE reservation_id = $1 AND dose = 2', [b.id, day1]);
+    expect(broken(await auditCorrupted(async (tx) => (await moveDose(tx, b, 2, later), await mark(b.day1)(tx))))).toEqual([]);
+    expect(broken(await auditCorrupted(async (tx) => (await moveDose(tx, b, 2, later), await mark(addDays(b.day1, -1))(tx))))).toEqual([['dose2_matches_dose1', 1, [b.number]]]);
   });
 
   it("dose2_matches_dose1 follows rules/dose-dates.ts: a blackout day moves the expected dose 2 by the campaign's shift", async () => {
