@@ -83,7 +83,7 @@ export interface ExpectedDose2 {
  * doses; dose 2 is at dose 1's clinic with dose 1's vaccine on the day the rule gives dose 1's
  * day (the map `expected`, computed from rules/dose-dates.ts, not re-derived in SQL) — or on the
  * day a bulk dose-2 move gave it, while dose 1 is still on the day it was moved for; each dose's
- * copied clinic, day and vaccine are its slot's, and the slot is of the reservation's campaign
+ * copied clinic, day and vaccine are its slot's (a leftover dose 1's: its release's), and the slot is of the reservation's campaign
  * and of that dose. One pass over the confirmed reservations with their doses and slots (hash
  * joins: the slot table and the map are small).
  */
@@ -100,7 +100,12 @@ export function dose2MatchesDose1(q: Queryable, campaignId: string | null, expec
        SELECT l.booking_number AS example
          FROM live l
          LEFT JOIN reservation_dose d1 ON d1.reservation_id = l.id AND d1.dose = 1
-         LEFT JOIN slot s1 ON s1.id = d1.slot_id
+         LEFT JOIN slot s1s ON s1s.id = d1.slot_id
+         -- A leftover dose 1 (migration 018) has no slot: its release stands for it (dose 1).
+         LEFT JOIN leftover_release lr ON lr.id = d1.leftover_release_id
+         CROSS JOIN LATERAL (SELECT coalesce(s1s.campaign_id, lr.campaign_id) AS campaign_id, coalesce(s1s.dose, CASE WHEN lr.id IS NOT NULL THEN 1 END) AS dose,
+                                    coalesce(s1s.clinic_id, lr.clinic_id) AS clinic_id, coalesce(s1s.day, lr.day) AS day,
+                                    coalesce(s1s.vaccine_id, lr.vaccine_id) AS vaccine_id) s1
          LEFT JOIN reservation_dose d2 ON d2.reservation_id = l.id AND d2.dose = 2
          LEFT JOIN slot s2 ON s2.id = d2.slot_id
          LEFT JOIN expected e ON e.campaign_id = l.campaign_id AND e.day1 = s1.day

@@ -7,6 +7,7 @@
  */
 import { beforeAll, expect, it } from 'vitest';
 import { deferred } from '../helpers/app.ts';
+import { runAudit } from '../../src/operations/audit.ts';
 import { brokenSlots, onBothStores, reservationState, type Citizen, type LeftoverFixture } from './fixture.ts';
 
 const TAKERS = 300;
@@ -87,6 +88,9 @@ onBothStores('leftover race', (fixture) => {
         .sort()
         .flatMap((person) => [{ topic: 'leftover.booked', person }, { topic: 'reservation.cancelled', person }]),
     );
+    // The invariant auditor (operations/audit.ts) agrees: leftover doses included.
+    const audit = await runAudit(f.t.db, { campaignId: 'demo' });
+    expect(audit.checks.filter((c) => !c.ok).map((c) => [c.check, c.examples])).toEqual([]);
     // Every loser may still take another release: nothing of theirs (not the day's take) was kept.
     const loser = people.find((p) => !winnerRegulars.has(p.regular)) as (typeof people)[number];
     const next = await f.take(loser.citizen, await f.release(f.clinics[1]?.id as string, 1));
