@@ -44,6 +44,8 @@ export function render(topic: string, payload: Record<string, unknown>, facts: N
     // A producer wrote a payload its topic's type does not allow (a field missing).
     return { ok: false, code: 'NOTICE_PAYLOAD_INVALID', detail: `payload does not fit topic ${topic}` };
   }
+  // A missing field that did not throw would be sent as words like "undefined": never.
+  if (/\b(undefined|null|NaN)\b|\[object /.test(text)) return { ok: false, code: 'NOTICE_PAYLOAD_INVALID', detail: `payload does not fit topic ${topic}` };
   const length = smsLength(text);
   if (!length.ok) {
     return length.code === 'UNENCODABLE'

@@ -55,6 +55,12 @@ describe('notices through the file provider, and the operator outbox API', () =>
 
   it('GET /admin/outbox: counts per state and the dead letters, the phone masked and no payload', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/admin/outbox' })).statusCode).toBe(401);
+    // Staff of another role: 403 (operator only).
+    const agent = await t.app.inject({ method: 'POST', url: '/api/v1/admin/staff', headers: admin, payload: { role: 'agent', name: '상담원' } });
+    expect(agent.statusCode, agent.body).toBe(201);
+    const asAgent = { authorization: `Bearer ${agent.json().token as string}` };
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/admin/outbox', headers: asAgent })).json().error.code).toBe('YEYAK_E_FORBIDDEN');
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/admin/outbox/retry-dead', headers: asAgent })).statusCode).toBe(403);
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/admin/outbox', headers: admin });
     expect(res.statusCode, res.body).toBe(200);
     const body = res.json() as { counts: Record<string, number>; rows: Record<string, unknown>[] };

@@ -88,5 +88,7 @@ describe('notice templates', () => {
   it('a topic with no template, or a payload its topic does not allow, is refused', () => {
     expect(render('no.such.topic', {}, unknown)).toMatchObject({ ok: false, code: 'NOTICE_TOPIC_UNKNOWN' });
     expect(render('reservation.confirmed', { personId: 1 }, unknown)).toMatchObject({ ok: false, code: 'NOTICE_PAYLOAD_INVALID' });
+    // A field missing that does not throw: refused too, never sent as "undefined".
+    expect(render('reservation.cancelled', { personId: 1 }, unknown)).toMatchObject({ ok: false, code: 'NOTICE_PAYLOAD_INVALID' });
   });
 });
