@@ -14,6 +14,7 @@ import { codeOf, Facts, Loading, Problem, Refused, Title, useT, vaccineName } fr
 import { ClinicButton, Dates, RegionAndClinic } from './picker.tsx';
 import { needsSession, toVerify } from './eligibility.tsx';
 import { rememberReceipt } from './receipt.tsx';
+import { useDose1Label } from './booster.tsx';
 
 const FULL = new Set(['YEYAK_E_SLOT_FULL', 'YEYAK_E_DOSE2_FULL', 'YEYAK_E_DATE_NOT_OFFERED']);
 /** Answers after which the same attempt may be sent again (same key: never a second booking). */
@@ -142,12 +143,13 @@ function Summary(props: { c: Campaign; clinic: Clinic; date: DateLeft }) {
   const t = useT();
   const { c, clinic, date } = props;
   const dose2 = c.doses === 2 ? (date.dose2Date ? day(date.dose2Date, true) : t.book.dose2Rule(c.dose2IntervalDays ?? 0)) : null;
+  const dose1 = useDose1Label(c, t.book.dose1);
   return (
     <Facts
       rows={[
         [t.book.clinic, clinic.name],
         [t.book.address, clinic.address],
-        [t.book.dose1, day(date.date, true), true],
+        [dose1, day(date.date, true), true],
         [t.book.dose2, dose2, true],
         [t.book.vaccine, date.vaccine && vaccineName(date.vaccine)],
       ]}

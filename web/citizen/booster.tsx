@@ -44,6 +44,12 @@ export function LastDose(props: { a: Eligibility }) {
   return last ? <p data-testid="last-dose">{b.lastDose(day(last, true))}</p> : null;
 }
 
+/** The name of dose 1 on the summary and the receipt: "booster" for a campaign with a cohort by earlier doses. */
+export function useDose1Label(c: Campaign | undefined, dose1: string): string {
+  const b = useBooster();
+  return c?.cohort ? b.dose : dose1;
+}
+
 /** Receipt of a one-dose booster: no second dose to look for. */
 export function BoosterNote() {
   return <p class="notice" data-testid="booster-one-dose">{useBooster().receiptNote}</p>;

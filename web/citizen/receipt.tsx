@@ -9,7 +9,7 @@ import { addDays, day, daysBetween, today } from './format.ts';
 import { campaignOf, loadCampaigns } from './state.ts';
 import { Facts, Loading, Problem, Title, useT, vaccineName, type Fact } from './parts.tsx';
 import { needsSession, toVerify } from './eligibility.tsx';
-import { BoosterNote } from './booster.tsx';
+import { BoosterNote, useDose1Label } from './booster.tsx';
 
 /** What the booking answered, kept for this page's life (never stored: a reload reads it again). */
 const fresh = new Map<string, { r: Reservation; clinic: Clinic }>();
@@ -85,6 +85,7 @@ export function ReservationFacts(props: Loaded) {
   const t = useT();
   const { r, clinic } = props;
   const doses = [...r.doses].sort((a, b) => a.dose - b.dose);
+  const dose1 = useDose1Label(props.c, t.book.dose1);
   // The masked RRN stays on one line: a non-breaking hyphen (U+2011) instead of '-'.
   const rrn = r.person?.rrnMasked ? ` (${r.person.rrnMasked.replace('-', '\u2011')})` : '';
   const person = r.person?.name ? `${r.person.name}${rrn}` : null;
@@ -93,7 +94,7 @@ export function ReservationFacts(props: Loaded) {
       rows={[
         [t.receipt.statusLabel, r.status && t.receipt.status[r.status], true],
         [t.my.person, person],
-        ...doses.map((d): Fact => [d.dose === 1 ? t.book.dose1 : t.book.dose2, day(d.date, true), true]),
+        ...doses.map((d): Fact => [d.dose === 1 ? dose1 : t.book.dose2, day(d.date, true), true]),
         [t.book.clinic, clinic?.name ?? doses[0]?.clinicId],
         [t.book.address, clinic?.address],
         [t.book.vaccine, r.vaccine && vaccineName(r.vaccine)],

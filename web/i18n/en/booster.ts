@@ -12,5 +12,6 @@ export const booster: Shape<typeof ko> = {
   noDoseTitle: 'No earlier dose on record',
   noDose: 'This booking is a booster for people who completed their earlier doses. If you were vaccinated elsewhere, ask your public health centre to register your vaccination record.',
   lastDose: (day: string) => `Last dose: ${day}`,
+  dose: 'Booster',
   receiptNote: 'The booster is one dose: there is no second dose to book.',
 };

@@ -11,6 +11,7 @@ export const booster = {
   noDoseTitle: '이전 접종 기록이 없습니다',
   noDose: '이 예약은 이전에 접종을 마치신 분을 위한 추가접종입니다. 다른 곳에서 접종하셨다면 관할 보건소에 접종 기록 등록을 요청해 주세요.',
   lastDose: (day: string) => `마지막 접종일: ${day}`,
-  // Receipt.
+  // Booking summary and receipt: the one dose's name.
+  dose: '추가접종',
   receiptNote: '추가접종은 1회입니다. 2차 접종 예약은 없습니다.',
 };
