@@ -22,7 +22,7 @@ import { batchSizeFor, OutboxWorker } from './worker.ts';
 export type NotifyConfig = Pick<
   Config,
   | 'notifyProvider' | 'notifyFile' | 'notifyWebhookUrl' | 'solapiApiKey' | 'solapiApiSecret' | 'solapiSender' | 'solapiBaseUrl'
-  | 'solapiPfid' | 'notifyRatePerS' | 'notifyMaxAttempts' | 'notifyLeaseMs' | 'notifyIntervalMs' | 'dataDir'
+  | 'solapiPfid' | 'notifyRatePerS' | 'notifyMaxAttempts' | 'notifyLeaseMs' | 'notifyIntervalMs' | 'dataDir' | 'nodeEnv'
 >;
 
 export interface NotificationsDeps {
@@ -69,6 +69,9 @@ export function createProvider(config: NotifyConfig, deps: Pick<NotificationsDep
 
 export function createNotifications(config: NotifyConfig, deps: NotificationsDeps): Notifications {
   const provider = createProvider(config, deps);
+  if (config.nodeEnv === 'production' && (provider.name === 'console' || provider.name === 'file')) {
+    deps.log('warn', `YEYAK_NOTIFY_PROVIDER=${provider.name} in production: notices are written down, not sent (choose webhook or solapi)`, {});
+  }
   const limiter: RateLimiter = deps.redis ? new RedisRateLimiter(deps.redis, config.notifyRatePerS, deps.clock) : new MemoryRateLimiter(config.notifyRatePerS, deps.clock);
   const worker = new OutboxWorker(
     { db: deps.db, clock: deps.clock, provider, limiter, metrics: createNotifyMetrics(deps.registry, deps.db), log: deps.log },
