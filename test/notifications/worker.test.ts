@@ -76,6 +76,32 @@ for (const kind of kinds) {
       expect(row).toMatchObject({ state: 'sent', attempts: 1, last_error: null, leased_by: null });
     });
 
+    it('a crash mid-batch with another worker busy: every id delivered once, only the row in flight sent twice (same key)', async () => {
+      const { db } = store;
+      const ids = await addNotices(db, clock, await addPerson(db), 60);
+      const remote = new FakeRemote();
+      const hung = deferred<SendResult>();
+      const handedOver = deferred();
+      let aSends = 0;
+      // A sends 10 of its batch of 20, then hangs inside the 11th send (handed over, never marked).
+      const a = worker(db, clock, new FakeProvider(remote, async () => (++aSends === 11 ? (handedOver.resolve(), hung.promise) : undefined)), { workerId: 'a', batchMax: 20 });
+      const b = worker(db, clock, new FakeProvider(remote), { workerId: 'b', batchMax: 20 });
+      const aPass = a.runOnce();
+      await handedOver.promise;
+      // B drains what A did not claim; A's rows stay A's until the lease lapses.
+      while ((await b.runOnce()).claimed > 0);
+      expect((await rows(db)).filter((r) => r.state === 'pending')).toHaveLength(10);
+      clock.advance(60_001);
+      expect(await b.runOnce()).toMatchObject({ claimed: 10, sent: 10 });
+      hung.resolve({ ok: true, channel: 'fake' });
+      expect(await aPass).toMatchObject({ claimed: 20, sent: 10, lost: 1 });
+      expect((await rows(db)).every((r) => r.state === 'sent' && r.attempts === 1)).toBe(true);
+      expect(remote.delivered.size).toBe(60);
+      const resent = ids.filter((id) => remote.callsOf(idempotencyKeyOf(id)) > 1);
+      expect(resent).toEqual([ids[10]]);
+      expect(remote.callsOf(idempotencyKeyOf(ids[10] ?? 0))).toBe(2);
+    });
+
     it('retryable failures back off with jitter within bounds, then the N-th try is dead; an operator retry sends it', async () => {
       const { db } = store;
       const person = await addPerson(db);
