@@ -14,7 +14,7 @@ import { supplyRoutes } from './campaigns/supply-routes.ts';
 import { hashRrn } from './rules/rrn.ts';
 import { availabilityRoutes } from './availability/routes.ts';
 import { bookingRoutes } from './booking/routes.ts';
-import { identityRoutes } from './identity/routes.ts';
+import { identityRoutes, type IdentityRouteDeps } from './identity/routes.ts';
 import { adminRoutes, operationsRoutes } from './operations/routes.ts';
 import { queueAdminRoutes, queueRoutes } from './waiting-room/routes.ts';
 import { fairnessRoutes } from './waiting-room/fairness-routes.ts';
@@ -25,6 +25,9 @@ import { auditRoutes } from './operations/audit-routes.ts';
 import { rescheduleRoutes } from './reschedule/routes.ts';
 import { outboxRoutes } from './notifications/routes.ts';
 import { pagesRoutes } from './pages/routes.ts';
+import { leftoverRoutes } from './leftovers/routes.ts';
+import { cohortOnly, LeftoverService } from './leftovers/service.ts';
+import { newBookingNumber } from './booking/booking-number.ts';
 import { WEB_ROOT } from './pages/build.ts';
 
 export type { Services } from './app/services.ts';
@@ -94,23 +97,9 @@ async function registerCapabilities(app: FastifyInstance, s: Services): Promise<
         auth: sessionAuth,
       });
       await api.register(availabilityRoutes, { availability, campaigns, firstBookableDay, regionCodes: s.regionCodes });
-      await api.register(identityRoutes, {
-        identity: s.identity,
-        providers: s.identityProviders,
-        signer: s.signer,
-        sessionTtlMs: config.sessionTtlMs,
-        secureCookies,
-        devices: s.devices,
-        revocations: s.revocations,
-        limits: {
-          perIpPerMin: config.challengesPerIpPerMin,
-          perPhonePerHour: config.challengesPerPhonePerHour,
-          perPersonPerHour: config.challengesPerPersonPerHour,
-        },
-        room: s.waitingRoom.room,
-        campaigns,
-      });
+      await api.register(identityRoutes, identityDeps(s, secureCookies));
       await api.register(bookingRoutes, { booking, auth: sessionAuth, metrics });
+      await api.register(leftoverRoutes, { leftovers: leftoverService(s), auth: sessionAuth });
       await api.register(adminRoutes, ops);
       await api.register(queueRoutes, {
         room: s.waitingRoom.room,
@@ -136,6 +125,37 @@ async function registerCapabilities(app: FastifyInstance, s: Services): Promise<
     },
     { prefix: API_PREFIX },
   );
+}
+
+/** Identity's routes: challenges, providers, sessions and devices, with the per-IP, phone and person limits. */
+function identityDeps(s: Services, secureCookies: boolean): IdentityRouteDeps {
+  const { config } = s;
+  return {
+    identity: s.identity,
+    providers: s.identityProviders,
+    signer: s.signer,
+    sessionTtlMs: config.sessionTtlMs,
+    secureCookies,
+    devices: s.devices,
+    revocations: s.revocations,
+    limits: {
+      perIpPerMin: config.challengesPerIpPerMin,
+      perPhonePerHour: config.challengesPerPhonePerHour,
+      perPersonPerHour: config.challengesPerPersonPerHour,
+    },
+    room: s.waitingRoom.room,
+    campaigns: s.campaigns,
+  };
+}
+
+/** Leftovers: the cohort by the regular booking's rules without the rotation window; booking's numbers. */
+function leftoverService(s: Services): LeftoverService {
+  const { db, clock, campaigns, booking, config } = s;
+  return new LeftoverService(db, clock, campaigns, {
+    idempotencyTtlMs: config.idempotencyTtlMs,
+    newBookingNumber,
+    cohortEligible: async (citizen, c) => cohortOnly(await booking.eligibility(citizen, c.id)),
+  });
 }
 
 /** Operators' campaign routes: a change reloads this node's registry and availability view; the roster takes identity's RRN hash. */
