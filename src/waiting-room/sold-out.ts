@@ -36,24 +36,42 @@ export function admittedPreNumbers(state: Pick<QueueState, 'admittedUpTo' | 'fro
 
 const topic = 'campaign.sold_out' satisfies keyof NoticePayloads;
 
+/**
+ * Persons per statement: a national line holds millions of places, and one statement over all of
+ * them could outlive the statement timeout (then the leader would retry it every tick). Each
+ * batch walks the place table's primary key (campaign, person) from where the last one ended.
+ */
+export const SOLD_OUT_BATCH_PERSONS = 10_000;
+
 /** One outbox row per admitted, unbooked person of a verify-first campaign; returns how many were new. */
-export async function tellAdmittedSoldOut(db: Queryable, c: Campaign, state: QueueState, now: Date): Promise<number> {
+export async function tellAdmittedSoldOut(db: Queryable, c: Campaign, state: QueueState, now: Date, batchPersons = SOLD_OUT_BATCH_PERSONS): Promise<number> {
   if (c.queueOrder !== 'verify-first') return 0;
   const pre = admittedPreNumbers(state);
   const mainUpTo = state.admittedUpTo - (state.frozenPreCount ?? state.preCount);
-  const r = await db.query(
-    `INSERT INTO outbox (created_at, topic, payload, dedupe_key)
-     SELECT $2, $3, jsonb_build_object('personId', q.person_id, 'campaignId', q.campaign_id),
-            'sold_out:' || q.campaign_id || ':' || q.person_id
-       FROM queue_person_ticket q
-      WHERE q.campaign_id = $1
-        AND ((NOT q.pre AND q.seq <= $4) OR (q.pre AND ($5 OR q.seq = ANY($6::bigint[]))))
-        AND NOT EXISTS (SELECT 1 FROM reservation r WHERE r.campaign_id = q.campaign_id AND r.person_id = q.person_id AND r.status = 'confirmed')
-      ORDER BY q.person_id
-     ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
-     RETURNING 1 AS n`,
-    [c.id, now, topic, mainUpTo, pre === 'all', pre === 'all' ? [] : pre],
-  );
-  return r.rows.length;
+  let written = 0;
+  for (let after = 0; ; ) {
+    const r = await db.query<{ last: string | number | null; written: number }>(
+      `WITH batch AS (
+         SELECT q.campaign_id, q.person_id FROM queue_person_ticket q
+          WHERE q.campaign_id = $1 AND q.person_id > $7
+            AND ((NOT q.pre AND q.seq <= $4) OR (q.pre AND ($5 OR q.seq = ANY($6::bigint[]))))
+          ORDER BY q.person_id
+          LIMIT $8),
+       told AS (
+         INSERT INTO outbox (created_at, topic, payload, dedupe_key)
+         SELECT $2, $3, jsonb_build_object('personId', b.person_id, 'campaignId', b.campaign_id),
+                'sold_out:' || b.campaign_id || ':' || b.person_id
+           FROM batch b
+          WHERE NOT EXISTS (SELECT 1 FROM reservation r WHERE r.campaign_id = b.campaign_id AND r.person_id = b.person_id AND r.status = 'confirmed')
+          ORDER BY b.person_id
+         ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+         RETURNING 1)
+       SELECT (SELECT max(person_id) FROM batch) AS last, (SELECT count(*) FROM told)::int AS written`,
+      [c.id, now, topic, mainUpTo, pre === 'all', pre === 'all' ? [] : pre, after, batchPersons],
+    );
+    const row = r.rows[0];
+    written += row?.written ?? 0;
+    if (row?.last === null || row?.last === undefined) return written;
+    after = Number(row.last);
+  }
 }
-
