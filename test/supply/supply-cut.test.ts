@@ -96,6 +96,20 @@ describe.each(ENGINES)('supply cuts on $name', ({ postgres }) => {
     await expectSupplyInvariants(t.db, dose2Of);
   });
 
+  it('a booked dose 2 in a week cut to nothing is listed as uncovered, and its dose-1 day keeps only what is booked', async () => {
+    const other = (await t.db.query<{ id: string }>('SELECT id FROM clinic ORDER BY id OFFSET 1 LIMIT 1')).rows[0]?.id as string;
+    const b = await book(t, 200, other, '2026-11-27'); // dose 2 on 12-18, in the week of 12-14
+    expect(b.status, JSON.stringify(b.body)).toBe(201);
+    const res = await putSupply(t, 'demo', [{ clinicId: other, vaccineId: 'pfizer', weekStart: '2026-12-14', doses: 0 }]);
+    expect(res.statusCode, res.body).toBe(200);
+    const report = res.json();
+    expect(report.rows[0]).toMatchObject({ requested: 0, doses: 1, allocated: 1, booked: 1, uncovered: 1 });
+    expect(report.uncovered).toEqual([{ bookingNumber: b.body.bookingNumber, dose: 2, day: dose2Of('2026-11-27'), clinicId: other, vaccineId: 'pfizer', weekStart: '2026-12-14' }]);
+    const feeder = await t.db.query<Slot>("SELECT capacity, remaining FROM slot WHERE clinic_id = $1 AND dose = 1 AND day = '2026-11-27'", [other]);
+    expect(feeder.rows[0]).toMatchObject({ capacity: 1, remaining: 0 });
+    await expectSupplyInvariants(t.db, dose2Of);
+  });
+
   it('refuses bad rows with their row numbers and stable codes, and changes nothing', async () => {
     const before = await supplyOf(t.db, 'demo', clinic);
     const res = await putSupply(t, 'demo', [
