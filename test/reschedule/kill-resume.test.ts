@@ -81,6 +81,37 @@ describe.skipIf(!process.env.DATABASE_URL)('bulk dose-2 moves on PostgreSQL', ()
     await expectInvariants(t.db, t.clock, done.id, done);
   }, 120_000);
 
+  it('Ctrl-C (SIGINT) stops after the batch in flight: the job is paused and the resume command printed', async () => {
+    const planFile = join(dir, 'plan-sigint.json');
+    writeFileSync(planFile, JSON.stringify(demoPlan({ dose1From: '2026-12-08', dose1To: '2026-12-10', interval: { days: 29 }, batchSize: 3 })));
+    const child = spawn(process.execPath, ['bin/yeyak.js', 'reschedule', '--plan', planFile], {
+      env: { ...process.env, DATABASE_URL: database.url, YEYAK_NOW: '2026-11-26T12:00:00+09:00' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    for (;;) {
+      const job = await jobRow(t.db);
+      if (job && job.state === 'running' && job.batches >= 2) break;
+      if (child.exitCode !== null) throw new Error('the CLI ended before Ctrl-C');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    const job = await jobRow(t.db);
+    if (!job) throw new Error('no job');
+    expect(job.state).toBe('paused');
+    expect(job.examined).toBeLessThan(job.total);
+    expect(stdout).toContain(`resume with: npx yeyak reschedule --resume ${job.id}`);
+    await expectInvariants(t.db, t.clock, job.id, job);
+    const service = new RescheduleService(t.db, t.clock);
+    await service.resume(job.id);
+    expect(await service.run(job.id)).toBe('done');
+    const done = await jobRow(t.db);
+    await expectInvariants(t.db, t.clock, job.id, done ?? job);
+  }, 120_000);
+
   it('a live booking needing a slot the batch holds waits for its commit, then books; the job moves it too', async () => {
     const service = new RescheduleService(t.db, t.clock);
     const job = await service.create(demoPlan({ dose1From: '2026-12-05', dose1To: '2026-12-06', interval: { days: 30 }, batchSize: 20 }), 'test');
