@@ -98,7 +98,7 @@ function JobView({ id, onChanged }: { id: number; onChanged: () => void }) {
   return (
     <article class="reschedule-job" data-testid={`reschedule-job-${id}`}>
       <h4>{w.jobLabel(id)} · {w.state[job.state] ?? job.state}</h4>
-      <progress max={1} value={job.progress} aria-label={w.progressLabel(id)} data-testid="reschedule-progress">{Math.round(job.progress * 100)}%</progress>
+      <progress max={1} value={job.progress} style={{ width: '100%', height: '1.25rem' }} aria-label={w.progressLabel(id)} data-testid="reschedule-progress">{Math.round(job.progress * 100)}%</progress>
       <p>{w.counts(job.examined, job.total, job.moved, job.unfit, job.skipped)}</p>
       {job.lastError && <p class="error">{w.lastError(job.lastError)}</p>}
       {(job.state === 'running' || job.state === 'queued') && <button type="button" onClick={() => void act('pause')}>{w.pause}</button>}
@@ -111,7 +111,7 @@ function JobView({ id, onChanged }: { id: number; onChanged: () => void }) {
 
 function PlanForm({ campaignId, onStarted }: { campaignId: string; onStarted: () => void }) {
   const w = words();
-  const text = useSignal(JSON.stringify({ campaignId, vaccineId: '', dose1From: '', dose1To: '', interval: { minDays: 35, maxDays: 42 }, avoidDays: [], shiftDays: -5 }, null, 1));
+  const text = useSignal(JSON.stringify({ campaignId, vaccineId: '', dose1From: '', dose1To: '', interval: { minDays: 35, maxDays: 42 }, avoidDays: [], shiftDays: -5 }, null, 2));
   const dry = useSignal<DryRun | null>(null);
   const error = useSignal<string | null>(null);
   const parsed = (): unknown => {
@@ -136,7 +136,7 @@ function PlanForm({ campaignId, onStarted }: { campaignId: string; onStarted: ()
   return (
     <div class="reschedule-plan">
       <label for="reschedule-plan">{w.planLabel}</label>
-      <textarea id="reschedule-plan" rows={8} spellcheck={false} value={text.value} onInput={(e) => (text.value = (e.target as HTMLTextAreaElement).value)} aria-describedby="reschedule-plan-hint" />
+      <textarea id="reschedule-plan" rows={8} spellcheck={false} style={{ width: '100%', fontFamily: 'monospace' }} value={text.value} onInput={(e) => (text.value = (e.target as HTMLTextAreaElement).value)} aria-describedby="reschedule-plan-hint" />
       <p class="hint" id="reschedule-plan-hint"><code>{w.planHint}</code></p>
       {error.value && <p class="error" role="alert">{error.value}</p>}
       <button type="button" class="secondary" onClick={() => run(false)} data-testid="reschedule-dry-run">{w.dryRun}</button>
