@@ -41,8 +41,9 @@ export async function leftoverRoutes(app: FastifyInstance, deps: LeftoverRouteDe
   );
 
   app.get<{ Querystring: { region: string; campaign?: string } }>('/leftovers', { schema: leftoverListSchema }, async (request, reply) => {
-    // Public and the same for everyone: a CDN or browser may keep it as long as a node's own cache does.
-    void reply.header('cache-control', 'public, max-age=2');
+    // Public and the same for everyone: a shared cache (CDN) may keep it as long as a node's own cache
+    // does; a browser asks again each time (a refresh after "gone" must not show the taken dose).
+    void reply.header('cache-control', 'public, max-age=0, s-maxage=2');
     return leftovers.open(request.query.region, request.query.campaign ?? null);
   });
 

@@ -119,7 +119,7 @@ onBothStores('leftover favourites, alerts and list', (fixture) => {
 
       const res = await list(`region=${home.sigungu}`);
       expect(res.statusCode, res.body).toBe(200);
-      expect(res.headers['cache-control']).toBe('public, max-age=2');
+      expect(res.headers['cache-control']).toBe('public, max-age=0, s-maxage=2');
       const rows = res.json() as { releaseId: number; clinicId: string; dosesLeft: number; nearby: boolean; clinicName: string; vaccineKo: string; until: string }[];
       expect(rows.map((r) => [r.releaseId, r.nearby, r.dosesLeft])).toEqual([[homeLate, true, 3], [awayEarly, false, 2]]);
       expect(rows[0]).toMatchObject({ clinicId: home.id, clinicName: expect.any(String), vaccineKo: expect.any(String), until: '2026-11-27T08:00:00.000Z' });

@@ -126,7 +126,7 @@ export function Leftovers() {
         <section aria-labelledby="leftover-list">
           <h2 id="leftover-list">{l.listTitle}</h2>
           <button type="button" onClick={() => void reload()}>{l.refresh}</button>
-          {rows === null ? <Loading /> : rows.length === 0 ? <p role="status">{l.none}</p> : (
+          {rows === null ? <Loading /> : rows.length === 0 ? <p role="status" data-testid="leftover-none">{l.none}</p> : (
             <ul class="leftovers" aria-live="polite">
               {rows.map((r) => (
                 <li key={r.releaseId}>
@@ -134,10 +134,10 @@ export function Leftovers() {
                     <strong>{r.clinicName}</strong> {r.nearby && <span class="badge">{l.nearby}</span>}
                   </p>
                   <p>{vaccineName(r.vaccineId)} · {l.left(r.dosesLeft)} · {l.until(instant(r.until))}</p>
-                  <button type="button" class="big" disabled={busy !== null} onClick={() => void take(r)}>
+                  <button type="button" class="big" data-testid={`take-${r.releaseId}`} disabled={busy !== null} onClick={() => void take(r)}>
                     {busy === r.releaseId ? l.taking : hasSession() ? l.take : l.verifyToTake}
                   </button>
-                  <button type="button" aria-pressed={starred.has(r.clinicId)} aria-label={starred.has(r.clinicId) ? l.unstar : l.star} onClick={() => void star(r.clinicId, !starred.has(r.clinicId))}>
+                  <button type="button" data-testid={`star-${r.clinicId}`} aria-pressed={starred.has(r.clinicId)} aria-label={starred.has(r.clinicId) ? l.unstar : l.star} onClick={() => void star(r.clinicId, !starred.has(r.clinicId))}>
                     {starred.has(r.clinicId) ? '★' : '☆'}
                   </button>
                 </li>
@@ -162,7 +162,7 @@ function RegionPicker(props: { regions: Region[]; value: string; onPick: (code: 
       <h2 id="leftover-region">{l.regionTitle}</h2>
       <label>
         {l.sido}{' '}
-        <select value={sido} onChange={(e) => props.onPick((e.target as HTMLSelectElement).value)}>
+        <select data-testid="leftover-sido" value={sido} onChange={(e) => props.onPick((e.target as HTMLSelectElement).value)}>
           <option value="">{l.choose}</option>
           {sidos.map((r) => <option key={r.code} value={r.code}>{name(r)}</option>)}
         </select>
@@ -170,7 +170,7 @@ function RegionPicker(props: { regions: Region[]; value: string; onPick: (code: 
       {sido && (
         <label>
           {l.sigungu}{' '}
-          <select value={props.value.length === 5 ? props.value : sido} onChange={(e) => props.onPick((e.target as HTMLSelectElement).value)}>
+          <select data-testid="leftover-sigungu" value={props.value.length === 5 ? props.value : sido} onChange={(e) => props.onPick((e.target as HTMLSelectElement).value)}>
             <option value={sido}>{l.sigunguAll}</option>
             {districts.map((r) => <option key={r.code} value={r.code}>{name(r)}</option>)}
           </select>
@@ -217,14 +217,16 @@ function Done(props: { booking: Taken; row: Leftover }) {
   return (
     <>
       <Title>{l.doneTitle}</Title>
-      <Facts
-        rows={[
-          [l.bookingNumber, booking.bookingNumber, true],
-          [l.clinic, row.clinicName],
-          [l.dose1, `${vaccineName(booking.vaccine)} · ${l.until(instant(row.until))}`, true],
-          [l.dose2, dose2 ? day(dose2.date, true) : null],
-        ]}
-      />
+      <div data-testid="leftover-done">
+        <Facts
+          rows={[
+            [l.bookingNumber, booking.bookingNumber, true],
+            [l.clinic, row.clinicName],
+            [l.dose1, `${vaccineName(booking.vaccine)} · ${l.until(instant(row.until))}`, true],
+            [l.dose2, dose2 ? day(dose2.date, true) : null],
+          ]}
+        />
+      </div>
       <p class="notice">{l.goNow}</p>
       {booking.replacedBookingNumber && <p>{l.replaced(booking.replacedBookingNumber)}</p>}
       <p><a href="#/my">{l.mine}</a></p>
