@@ -3,7 +3,9 @@
  * ready and the start button; with no window open, when the next one opens (Korea time).
  */
 import { useEffect } from 'preact/hooks';
-import { lang } from '../shared/ui.tsx';
+import { lang, pick } from '../shared/ui.tsx';
+import { leftovers as leftoversKo } from '../i18n/ko/leftovers.ts';
+import { leftovers as leftoversEn } from '../i18n/en/leftovers.ts';
 import { nowMs } from '../shared/clock.ts';
 import type { Campaign, WindowView } from './api.ts';
 import { birthDay, count, instant } from './format.ts';
@@ -105,6 +107,7 @@ function CampaignCard(props: { c: Campaign; first: boolean; single: boolean }) {
         </>
       )}
       <p><a href="#/my">{t.landing.my}</a></p>
+      <p><a href="#/leftovers">{pick({ ko: leftoversKo, en: leftoversEn }).link}</a></p>
       <Schedule c={c} />
     </section>
   );
