@@ -215,7 +215,12 @@ export async function queueAdminRoutes(app: FastifyInstance, deps: { room: Waiti
   const view = async (id: string) => {
     const state = await deps.room.store.read(id);
     const issued = (state.frozenPreCount ?? state.preCount) + state.lastSeq;
-    return { ...state, waiting: Math.max(0, issued - state.admittedUpTo), activePasses: await deps.room.store.activeCount(id, deps.clock.nowMs()) };
+    return {
+      ...state,
+      waiting: Math.max(0, issued - state.admittedUpTo),
+      activePasses: await deps.room.store.activeCount(id, deps.clock.nowMs()),
+      soldOut: deps.room.soldOut(id), // admission stopped by supply, not by the operator (sold-out.ts)
+    };
   };
 
   app.get<{ Params: { campaignId: string } }>(

@@ -296,9 +296,14 @@ export class WaitingRoom {
     return this.passes.endUse(use);
   }
 
+  /** The campaign is sold out now: nobody is admitted (sold-out.ts). */
+  soldOut(campaignId: string): boolean {
+    return this.opts.soldOut?.(campaignId) ?? false;
+  }
+
   /** While sold out no pass is issued, so a cancel needs none (booking's PassGate). */
   cancelsWithoutPass(campaignId: string): boolean {
-    return this.opts.soldOut?.(campaignId) ?? false;
+    return this.soldOut(campaignId);
   }
 
   /** After a completed booking: the position is spent, and its pass with it (passes.ts). */

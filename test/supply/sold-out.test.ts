@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, syntheticRrn, type TestApp } from '../helpers/app.ts';
 import type { Db } from '../../src/core/db.ts';
 import { SOLD_OUT_NOTICE } from '../../src/rules/supply-state.ts';
-import { API } from './helpers.ts';
+import { API, OPERATOR } from './helpers.ts';
 
 const CAMPAIGN = 'korea-2021-08';
 const OPENED = '2021-08-09T20:00:05+09:00';
@@ -87,6 +87,9 @@ describe('sold out', () => {
     expect(rows.map((r) => r.person_id).sort()).toEqual([bobId, carolId].sort());
     expect(rows.map((r) => r.dedupe_key).sort()).toEqual([`sold_out:${CAMPAIGN}:${bobId}`, `sold_out:${CAMPAIGN}:${carolId}`].sort());
     expect(rows.map((r) => r.person_id)).not.toContain(aliceId);
+    // The operator sees why the line stopped.
+    const queue = await t.app.inject({ url: `${API}/admin/queue/${CAMPAIGN}`, headers: OPERATOR });
+    expect(queue.json()).toMatchObject({ soldOut: true, paused: false });
     // Nobody new is admitted while sold out.
     const before = await t.app.yeyak.waitingRoom.store.read(CAMPAIGN);
     const erin = await person();

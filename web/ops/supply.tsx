@@ -20,6 +20,7 @@ const staff = { csrfCookie: 'yeyak_staff_csrf' } as const;
 const id = (s: string) => encodeURIComponent(s);
 
 const supplyApi = {
+  state: async (c: string) => (await call<{ id: string; supplyState?: 'available' | 'sold_out'; remainingFirstDoses: number }[]>('campaigns')).find((x) => x.id === c) ?? null,
   list: (c: string, clinicId: string) => call<{ rows: SupplyState[]; truncated: boolean }>(`admin/campaigns/${id(c)}/supply${clinicId ? `?clinicId=${id(clinicId)}` : ''}`),
   upload: (c: string, text: string) => call<SupplyReport & { imported: number }>(`admin/campaigns/${id(c)}/supply.csv`, { method: 'POST', raw: { type: 'text/csv; charset=utf-8', text }, ...staff }),
 };
@@ -103,11 +104,15 @@ export function SupplyPanel({ campaignId }: { campaignId: string }) {
   const w = words();
   const clinic = useSignal('');
   const list = useSignal<{ rows: SupplyState[]; truncated: boolean } | null>(null);
+  const state = useSignal<{ supplyState?: 'available' | 'sold_out'; remainingFirstDoses: number } | null>(null);
   const error = useSignal<string | null>(null);
   const busy = useSignal(false);
   const outcome = useSignal<Outcome | null>(null);
   const input = useRef<HTMLInputElement>(null);
-  const load = () => guarded(() => supplyApi.list(campaignId, clinic.value.trim())).then((v) => ((list.value = v), (error.value = null)), (e) => (error.value = errorText(e)));
+  const load = async () => {
+    await guarded(() => supplyApi.list(campaignId, clinic.value.trim())).then((v) => ((list.value = v), (error.value = null)), (e) => (error.value = errorText(e)));
+    state.value = await supplyApi.state(campaignId).catch(() => null);
+  };
   useEffect(() => void load(), [campaignId]);
   const upload = async (e: Event) => {
     e.preventDefault();
@@ -131,6 +136,11 @@ export function SupplyPanel({ campaignId }: { campaignId: string }) {
     <section class="supply" aria-labelledby="supply-heading" data-testid="supply">
       <h2 id="supply-heading">{w.heading}</h2>
       <p class="hint">{w.intro}</p>
+      {state.value && (
+        <p data-testid="supply-state" class={state.value.supplyState === 'sold_out' ? 'error' : undefined}>
+          {state.value.supplyState === 'sold_out' ? w.soldOut : w.available(count(state.value.remainingFirstDoses))}
+        </p>
+      )}
       <form onSubmit={(e) => (e.preventDefault(), void load())}>
         <label for="supply-clinic">{w.clinicFilter}</label>
         <input id="supply-clinic" value={clinic.value} onInput={(e) => (clinic.value = (e.target as HTMLInputElement).value)} />

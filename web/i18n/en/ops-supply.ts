@@ -5,6 +5,8 @@ export const opsSupply: Shape<typeof ko> = {
   tab: 'Supply',
   heading: 'Confirmed supply',
   intro: 'Confirmed deliveries per clinic, vaccine and week (from Monday). A cut takes unbooked capacity first; bookings it cannot cover are listed below.',
+  soldOut: 'Sold out: no first dose left, so the waiting room admits nobody and the pages show the notice.',
+  available: (n: string) => `First doses left: ${n}`,
   clinicFilter: 'Clinic ID (empty: all)',
   show: 'Show',
   loading: 'Loading…',
