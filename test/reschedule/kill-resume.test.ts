@@ -3,7 +3,8 @@
  * middle of its job and resumed with --resume: every invariant holds after the kill and after the
  * resume (booked + remaining = capacity, one dose 2 per reservation, one notice per moved person,
  * nobody moved twice, the unfit listed). And a live booking that needs a slot a batch has locked
- * waits for the batch's commit, then books; the job moves it too.
+ * waits for the batch's commit, then books; the job moves it too. Ctrl-C pauses after the batch.
+ * Two nodes never run one job at once (its lease), and a dead node's job passes on after the lease.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,8 @@ import { createTestApp, deferred, syntheticRrn, type TestApp } from '../helpers/
 import { createTestDatabase, type TestDatabase } from '../helpers/pg.ts';
 import { runCli } from '../helpers/cli.ts';
 import { RescheduleService } from '../../src/reschedule/service.ts';
+import { claimLease, runBatch } from '../../src/reschedule/sql.ts';
+import { FakeClock } from '../../src/core/clock.ts';
 import type { Queryable } from '../../src/core/db.ts';
 import { bookBulk } from '../operations/audit-bulk.ts';
 import { demoPlan, expectInvariants } from './fixture.ts';
@@ -144,6 +147,34 @@ describe.skipIf(!process.env.DATABASE_URL)('bulk dose-2 moves on PostgreSQL', ()
     );
     expect(moved.rows[0]?.moved_job_id).toBe(job.id); // booked after the cursor: a later batch moved it
     const done = await service.job(job.id);
+    await expectInvariants(t.db, t.clock, job.id, { moved: done?.moved ?? -1, unfit: done?.unfit ?? -1 });
+  }, 120_000);
+
+  it('one node runs a job at a time (its lease); a dead node loses the job after the lease, and its late batch is refused', async () => {
+    const clock = new FakeClock('2026-11-26T12:00:00+09:00');
+    const a = new RescheduleService(t.db, clock);
+    const b = new RescheduleService(t.db, clock);
+    const job = await a.create(demoPlan({ dose1From: '2026-12-11', dose1To: '2026-12-12', interval: { days: 31 }, batchSize: 5 }), 'test');
+    const inside = deferred();
+    const release = deferred();
+    const runA = a.run(job.id, { owner: 'node-a', batchesMax: 2, inBatch: async (_tx, n) => {
+      if (n !== 1) return;
+      inside.resolve();
+      await release.promise;
+    } });
+    await inside.promise;
+    const runB = b.run(job.id, { owner: 'node-b' }); // waits on the job row, then finds node-a's live lease
+    release.resolve();
+    expect(await runB).toBe('not_runnable');
+    expect(await runA).toBe('paused'); // batchesMax
+    // Resumed; node-a claims it again and dies without a word: its lease holds node-b off until it lapses.
+    await a.resume(job.id);
+    expect(await claimLease(t.db, job.id, 'node-a', clock.now(), 1_000)).not.toBeNull();
+    expect(await b.run(job.id, { owner: 'node-b' })).toBe('not_runnable');
+    clock.advance(1_001);
+    expect(await b.run(job.id, { owner: 'node-b' })).toBe('done');
+    expect((await runBatch(t.db, job.id, 'node-a', clock.now(), 1_000, true)).code).toBe('NOT_RUNNING');
+    const done = await b.job(job.id);
     await expectInvariants(t.db, t.clock, job.id, { moved: done?.moved ?? -1, unfit: done?.unfit ?? -1 });
   }, 120_000);
 });
