@@ -1,5 +1,6 @@
 import { errorSchema } from '../core/http.ts';
 import { dateField, idParam, idParams, textField } from '../core/schemas.ts';
+import { MIN_DAYS_SINCE_LAST_DOSE_MAX } from '../rules/cohort.ts';
 
 /**
  * The operator's campaign routes' schemas (OpenAPI document, serializer). The definition's schema
@@ -79,7 +80,7 @@ const cohortDefinition = {
   description: "who may book by their earlier doses (a booster): the last dose, in a source campaign or an uploaded vaccination record, at least minDaysSinceLastDose days ago; null: nobody is asked. Absent from a PUT: kept as it is",
   properties: {
     kind: { type: 'string', enum: ['after-doses'] },
-    minDaysSinceLastDose: { type: 'integer', minimum: 0, maximum: 3650 },
+    minDaysSinceLastDose: { type: 'integer', minimum: 0, maximum: MIN_DAYS_SINCE_LAST_DOSE_MAX },
     sourceCampaigns: { type: 'array', nullable: true, minItems: 1, maxItems: COHORT_SOURCES_MAX, items: idParam, description: 'campaigns whose bookings count as earlier doses; null: every other campaign' },
   },
 } as const;

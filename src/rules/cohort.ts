@@ -8,7 +8,7 @@
 import type { AfterDosesCohort, Campaign } from './campaign.ts';
 import { addDays, localDay } from './time.ts';
 
-/** At most ten years between the last dose and the booster: a longer one is a typo. */
+/** At most ten years between the last dose and the booster: a longer one is a typo (the definition's schema; migration 020's CHECK says the same). */
 export const MIN_DAYS_SINCE_LAST_DOSE_MAX = 3650;
 
 export type CohortStatus =
@@ -17,7 +17,7 @@ export type CohortStatus =
   | { readonly kind: 'TOO_SOON'; readonly lastDoseDay: string; readonly eligibleFrom: string };
 
 /** The first day a person whose last dose was on `lastDoseDay` may book. */
-export function eligibleFromDay(cohort: AfterDosesCohort, lastDoseDay: string): string {
+function eligibleFromDay(cohort: AfterDosesCohort, lastDoseDay: string): string {
   return addDays(lastDoseDay, cohort.minDaysSinceLastDose);
 }
 
