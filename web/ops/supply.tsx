@@ -13,7 +13,7 @@ import { opsSupply as en } from '../i18n/en/ops-supply.ts';
 import type { SupplyReport, SupplyState } from '../../src/campaigns/supply-sql.ts';
 import type { RowProblem } from './api.ts';
 import { guarded } from './session.ts';
-import { count, errorText, serverWords } from './words.ts';
+import { count, errorText, serverWords, t } from './words.ts';
 
 const words = () => pick({ ko, en });
 const staff = { csrfCookie: 'yeyak_staff_csrf' } as const;
@@ -82,7 +82,7 @@ function CutReport({ report }: { report: SupplyReport & { imported: number } }) 
 }
 
 function Problems({ problems, total }: { problems: RowProblem[]; total: number }) {
-  const w = words();
+  const w = { ...t().csv, ...words() };
   return (
     <div data-testid="supply-problems">
       <p class="error"><strong>{w.refused(count(total))}</strong></p>
@@ -101,7 +101,7 @@ function Problems({ problems, total }: { problems: RowProblem[]; total: number }
 type Outcome = { report: SupplyReport & { imported: number } } | { problems: RowProblem[]; total: number } | { message: string };
 
 export function SupplyPanel({ campaignId }: { campaignId: string }) {
-  const w = words();
+  const w = { ...t().csv, loading: t().loading, ...words() };
   const clinic = useSignal('');
   const list = useSignal<{ rows: SupplyState[]; truncated: boolean } | null>(null);
   const state = useSignal<{ supplyState?: 'available' | 'sold_out'; remainingFirstDoses: number } | null>(null);
@@ -151,7 +151,7 @@ export function SupplyPanel({ campaignId }: { campaignId: string }) {
       {v?.truncated && <p>{w.truncated(count(v.rows.length))}</p>}
       <h3>{w.uploadHeading}</h3>
       <form onSubmit={upload}>
-        <p class="hint">{w.uploadHint}: <code>clinic_id,week_start,vaccine,doses</code></p>
+        <p class="hint">{w.header}: <code>clinic_id,week_start,vaccine,doses</code></p>
         <label for="supply-file">{w.file}</label>
         <input id="supply-file" type="file" accept=".csv,text/csv" ref={input} data-testid="supply-file" />
         <button type="submit" disabled={busy.value} data-testid="supply-upload">{busy.value ? w.uploading : w.upload}</button>
