@@ -150,14 +150,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   built.booking = booking;
   const staff = new StaffDirectory(db, config.adminToken);
   const audit = createAudit(config, { db, clock, metrics, log, queueHandle });
-  const rescheduleService = new RescheduleService(db, clock);
-  const reschedule = {
-    service: rescheduleService,
-    runner: new RescheduleRunner(rescheduleService, {
-      owner: defaultOwner(),
-      log: { warn: (fields, msg) => log('warn', msg, fields), info: (fields, msg) => log('info', msg, fields) },
-    }),
-  };
+  const reschedule = createReschedule(db, clock, log);
   // The rate is shared through the waiting room's Redis when the node has one.
   const notifications = createNotifications(config, { db, clock, registry: metrics.registry, redis: queueHandle?.redis ?? null, log });
 
@@ -196,6 +189,13 @@ function createAudit(config: Config, d: { db: Db; clock: Clock; metrics: Metrics
   const store = d.queueHandle?.store.kind === 'redis' ? (d.queueHandle.store as RedisQueueStore) : null;
   const passStore: PassStore | null = store ? { redis: store.redis, key: (campaignId, part) => store.key(campaignId, part) } : null;
   return new AuditJob({ db: d.db, clock: d.clock, metrics: d.metrics, log, passStore }, config);
+}
+
+/** Bulk dose-2 moves: the jobs, and this node's runner (one node per job, by the job's lease). */
+function createReschedule(db: Db, clock: Clock, log: ServiceLog): Services['reschedule'] {
+  const service = new RescheduleService(db, clock);
+  const runnerLog = { warn: (fields: Record<string, unknown>, msg: string) => log('warn', msg, fields), info: (fields: Record<string, unknown>, msg: string) => log('info', msg, fields) };
+  return { service, runner: new RescheduleRunner(service, { owner: defaultOwner(), log: runnerLog }) };
 }
 
 /** Booking, its batches measured and fed to the health monitor (a failed batch slows admission). */
