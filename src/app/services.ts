@@ -134,19 +134,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     soldOut: soldOutTest({ clock, campaigns, leadDays: config.bookingLeadDays, version: (id) => availability.version(id), remainingFirstDoses: (id, fromDay) => availability.campaignRemaining(id, fromDay) }),
   });
   const booking = createBooking(config, { db, clock, campaigns, availability, gate: waitingRoom.room, metrics, health });
-  // Logout: revoked session ids, held in memory on every node and refreshed from the database.
-  const revocations = new SessionRevocations(db, clock);
-  await revocations.refresh();
-  const signer = new SessionSigner(config.sessionSecret, clock, config.sessionTtlMs, revocations);
-  const devices = new DeviceLock(db, clock, config.deviceLockMs);
-  // Who a person is: the CI a provider vouches for; the registry binds RRNs to CIs (identity/registry.ts).
-  const residents = new SyntheticResidentRegistry();
-  // A challenge is a sealed token; its attempts count where the line counts (one store for all nodes).
-  const attempts = deps.challengeAttempts ?? (queueHandle?.redis ? new RedisChallengeAttempts(queueHandle.redis) : new MemoryChallengeAttempts(clock));
-  const identity = new IdentityService({
-    db, clock, rrnSecret: config.rrnHashSecret, challengeTtlMs: config.challengeTtlMs, providers: identityProviders, residents,
-    tokens: new ChallengeTokens(config.sessionSecret), attempts, devices,
-  });
+  const { revocations, signer, devices, identity } = await createIdentity(config, { db, clock, identityProviders, queueHandle, attempts: deps.challengeAttempts });
   built.booking = booking;
   const staff = new StaffDirectory(db, config.adminToken);
   const audit = createAudit(config, { db, clock, metrics, log, queueHandle });
@@ -181,6 +169,28 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       }
     },
   };
+}
+
+/** Sessions, their revocations, devices and verification. */
+async function createIdentity(
+  config: Config,
+  d: { db: Db; clock: Clock; identityProviders: ProviderRegistry; queueHandle: QueueStoreHandle | null; attempts: ChallengeAttempts | undefined },
+): Promise<{ revocations: SessionRevocations; signer: SessionSigner; devices: DeviceLock; identity: IdentityService }> {
+  const { db, clock } = d;
+  // Logout: revoked session ids, held in memory on every node and refreshed from the database.
+  const revocations = new SessionRevocations(db, clock);
+  await revocations.refresh();
+  const signer = new SessionSigner(config.sessionSecret, clock, config.sessionTtlMs, revocations);
+  const devices = new DeviceLock(db, clock, config.deviceLockMs);
+  // Who a person is: the CI a provider vouches for; the registry binds RRNs to CIs (identity/registry.ts).
+  const residents = new SyntheticResidentRegistry();
+  // A challenge is a sealed token; its attempts count where the line counts (one store for all nodes).
+  const attempts = d.attempts ?? (d.queueHandle?.redis ? new RedisChallengeAttempts(d.queueHandle.redis) : new MemoryChallengeAttempts(clock));
+  const identity = new IdentityService({
+    db, clock, rrnSecret: config.rrnHashSecret, challengeTtlMs: config.challengeTtlMs, providers: d.identityProviders, residents,
+    tokens: new ChallengeTokens(config.sessionSecret), attempts, devices,
+  });
+  return { revocations, signer, devices, identity };
 }
 
 /** The invariant auditor (its timer is started and stopped by server.ts); Redis: read through the store's own key layout. */
