@@ -12,6 +12,7 @@ import { addDays, KOREA_TIME_ZONE, localDay } from '../../src/rules/time.ts';
 import { bookBulk } from '../operations/audit-bulk.ts';
 import { opsReschedule as ko } from '../../web/i18n/ko/ops-reschedule.ts';
 import { opsReschedule as en } from '../../web/i18n/en/ops-reschedule.ts';
+import { ops as enOps } from '../../web/i18n/en/ops.ts';
 
 const DESKTOP = { viewport: { width: 1280, height: 900 }, locale: 'ko-KR', timezoneId: 'Asia/Seoul' } as const;
 
@@ -75,7 +76,7 @@ describe.runIf(browserAvailable())('console: bulk dose-2 moves', () => {
     const ctx = await browser.newContext({ ...DESKTOP, locale: 'en-GB' });
     const page = await ctx.newPage();
     await open(page, 'en');
-    expect(await page.getByTestId('view-reschedule').textContent()).toBe(en.tab);
+    expect(await page.getByTestId('view-reschedule').textContent()).toBe(enOps.viewReschedule);
     expect(await page.locator('#reschedule-heading').textContent()).toBe(en.heading);
     await page.locator('[data-testid^="reschedule-job-"]').first().waitFor();
     await shot(page, 'ops-reschedule-en');

@@ -19,12 +19,16 @@ import { DefinitionEditor } from './definition.tsx';
 import { LiveFeed } from './live.ts';
 import { guarded, staff } from './session.ts';
 import { NotOperator } from './signin.tsx';
-import { OutboxPanel, outboxTab } from './outbox.tsx';
-import { SupplyPanel, supplyTab } from './supply.tsx';
-import { ReschedulePanel, rescheduleTab } from './reschedule.tsx';
+import { lazyView } from './lazy.tsx';
 import { errorText, t } from './words.ts';
 
 type View = 'live' | 'data' | 'outbox' | 'supply' | 'reschedule';
+
+// The views an operator opens now and then load when first opened: what opening night needs
+// (the live feed and its controls) loads first and stays within its budget.
+const OutboxPanel = lazyView(() => import('./outbox.tsx').then((m) => m.OutboxPanel));
+const SupplyPanel = lazyView(() => import('./supply.tsx').then((m) => m.SupplyPanel));
+const ReschedulePanel = lazyView(() => import('./reschedule.tsx').then((m) => m.ReschedulePanel));
 
 function readHash(): { campaignId: string | null; view: View } {
   const p = new URLSearchParams(location.hash.slice(1));
@@ -101,9 +105,9 @@ function Console() {
       <nav aria-label={w.views} class="views">
         <a href={hashOf(campaign.id, 'live')} aria-current={view === 'live' ? 'page' : undefined} data-testid="view-live">{w.viewLive}</a>
         <a href={hashOf(campaign.id, 'data')} aria-current={view === 'data' ? 'page' : undefined} data-testid="view-data">{w.viewData}</a>
-        <a href={hashOf(campaign.id, 'outbox')} aria-current={view === 'outbox' ? 'page' : undefined} data-testid="view-outbox">{outboxTab()}</a>
-        <a href={hashOf(campaign.id, 'supply')} aria-current={view === 'supply' ? 'page' : undefined} data-testid="view-supply">{supplyTab()}</a>
-        <a href={hashOf(campaign.id, 'reschedule')} aria-current={view === 'reschedule' ? 'page' : undefined} data-testid="view-reschedule">{rescheduleTab()}</a>
+        <a href={hashOf(campaign.id, 'outbox')} aria-current={view === 'outbox' ? 'page' : undefined} data-testid="view-outbox">{w.viewOutbox}</a>
+        <a href={hashOf(campaign.id, 'supply')} aria-current={view === 'supply' ? 'page' : undefined} data-testid="view-supply">{w.viewSupply}</a>
+        <a href={hashOf(campaign.id, 'reschedule')} aria-current={view === 'reschedule' ? 'page' : undefined} data-testid="view-reschedule">{w.viewReschedule}</a>
       </nav>
       {view === 'reschedule' ? <ReschedulePanel key={campaign.id} campaignId={campaign.id} /> : view === 'supply' ? <SupplyPanel key={campaign.id} campaignId={campaign.id} /> : view === 'outbox' ? <OutboxPanel /> : view === 'live' ? <Live key={campaign.id} campaign={campaign} /> : <Data key={campaign.id} campaign={campaign} />}
     </>

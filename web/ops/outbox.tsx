@@ -43,8 +43,6 @@ const outboxApi = {
 };
 
 /** The tab's label (main.tsx). */
-export const outboxTab = () => words().tab;
-
 export function OutboxPanel() {
   const w = words();
   const view = useSignal<OutboxView | null>(null);

@@ -42,8 +42,6 @@ const rescheduleApi = {
 };
 
 /** The tab's label (main.tsx). */
-export const rescheduleTab = () => words().tab;
-
 function PerDay({ rows }: { rows: { day: string; moved: number }[] }) {
   const w = words();
   return (

@@ -26,8 +26,6 @@ const supplyApi = {
 };
 
 /** The tab's label (main.tsx). */
-export const supplyTab = () => words().tab;
-
 function SupplyTable({ rows }: { rows: SupplyState[] }) {
   const w = words();
   return (

@@ -3,7 +3,6 @@ import type { Shape } from '../shape.ts';
 import type { opsOutbox as ko } from '../ko/ops-outbox.ts';
 
 export const opsOutbox: Shape<typeof ko> = {
-  tab: 'Outbox',
   heading: 'Outbox',
   intro: 'Where the notices (SMS, 알림톡) for bookings, changes and cancellations stand. A notice that failed too often is held (dead letter): fix the cause, then send it again. A notice is always resent with its own idempotency key, so nobody gets it twice.',
   counts: 'Notices per state',

@@ -3,7 +3,6 @@ import type { Shape } from '../shape.ts';
 import type { opsReschedule as ko } from '../ko/ops-reschedule.ts';
 
 export const opsReschedule: Shape<typeof ko> = {
-  tab: 'Dose-2 moves',
   heading: 'Move second doses in bulk',
   intro: 'Choose the dose-1 days and the vaccine, and move everyone’s dose 2 to the new interval at once. Days to avoid (holidays) move by the rule you set. People whose new day has no room stay listed; everyone moved is told once. A job can stop and go on later, and nobody is moved twice.',
   planLabel: 'Move plan (JSON)',

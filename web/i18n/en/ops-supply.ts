@@ -2,7 +2,6 @@ import type { Shape } from '../shape.ts';
 import type { opsSupply as ko } from '../ko/ops-supply.ts';
 
 export const opsSupply: Shape<typeof ko> = {
-  tab: 'Supply',
   heading: 'Confirmed supply',
   intro: 'Confirmed deliveries per clinic, vaccine and week (from Monday). A cut takes unbooked capacity first; bookings it cannot cover are listed below.',
   soldOut: 'Sold out: no first dose left, so the waiting room admits nobody and the pages show the notice.',

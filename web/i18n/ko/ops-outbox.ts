@@ -1,6 +1,5 @@
 /** The console's Outbox view (web/ops/outbox.tsx), Korean: the source shape (en/ops-outbox.ts is typed by it). */
 export const opsOutbox = {
-  tab: '알림 발송함',
   heading: '알림 발송함',
   intro: '예약·변경·취소 등 알림(문자·알림톡)의 발송 상태입니다. 여러 번 실패해 멈춘 알림(보류)은 원인을 고친 뒤 다시 보낼 수 있습니다. 같은 알림은 같은 중복 방지 키로 보내므로 두 번 받지 않습니다.',
   counts: '상태별 건수',

@@ -1,6 +1,5 @@
 /** The console's dose-2 move view (web/ops/reschedule.tsx), Korean: the source shape (en/ops-reschedule.ts is typed by it). */
 export const opsReschedule = {
-  tab: '2차 일괄 변경',
   heading: '2차 접종일 일괄 변경',
   intro: '1차 접종일 범위와 백신을 정해 2차 접종일을 새 간격으로 한꺼번에 옮깁니다. 피해야 할 날(명절 등)은 정한 규칙대로 앞당기거나 미룹니다. 새 날짜에 자리가 없는 분은 목록에 남고, 옮겨진 분께는 한 번씩 알림이 갑니다. 멈춰도 이어서 할 수 있고, 같은 분을 두 번 옮기지 않습니다.',
   planLabel: '변경 계획(JSON)',

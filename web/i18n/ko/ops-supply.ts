@@ -1,6 +1,5 @@
 /** The console's Supply view (web/ops/supply.tsx), Korean: the source shape (en/ops-supply.ts is typed by it). */
 export const opsSupply = {
-  tab: '공급 물량',
   heading: '확정 공급 물량',
   intro: '의료기관·백신·주(월요일 시작)마다 확정된 공급 물량입니다. 물량을 줄이면 예약되지 않은 접종 가능 인원부터 줄이고, 줄일 수 없는 예약은 아래에 표시합니다.',
   soldOut: '물량 소진: 남은 1차 접종 가능 인원이 없어 대기열 입장이 멈췄고, 예약 화면에 안내가 표시됩니다.',
