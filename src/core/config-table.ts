@@ -213,6 +213,13 @@ export const configTable = {
     doc: 'delivered outbox rows are deleted this long after delivery; undelivered ones stay',
     readme: '604800000 (7 days)',
   }),
+  vaccinationRecordRetentionMs: row({
+    env: 'YEYAK_VACCINATION_RECORD_RETENTION_MS',
+    default: 400 * DAY, // a booster season after the upload, with its catch-up months
+    parse: int(DAY, 5 * 365 * DAY),
+    doc: 'uploaded vaccination records (RRN hash, doses) are deleted this long after their upload',
+    readme: '34560000000 (400 days)',
+  }),
   retentionIntervalMs: row({ env: null, default: 60_000, parse: int(1_000, HOUR), doc: 'the retention job runs this often (src/operations/retention.ts)' }),
   retentionBatchRows: row({ env: null, default: 1_000, parse: int(1, 100_000), doc: 'rows per DELETE of the retention job: short row locks, bounded WAL per statement' }),
   auditIntervalMs: row({

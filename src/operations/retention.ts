@@ -7,7 +7,9 @@ import type { Db } from '../core/db.ts';
  *   after they expire — verified or not, they are useless after expiry;
  * - outbox rows are deleted `outboxRetentionMs` after delivery (sent_at); an undelivered row stays;
  * - idempotency keys (a booking's stored answer, keyed by the caller) once they expire (expires_at,
- *   config idempotencyTtlMs): an expired key no longer answers anything.
+ *   config idempotencyTtlMs): an expired key no longer answers anything;
+ * - uploaded vaccination records (a person's RRN hash, doses, days; issue #11)
+ *   `vaccinationRecordRetentionMs` after their upload: the booster's cohort has used them by then.
  * In batches of `retentionBatchRows` per DELETE (short row locks, bounded WAL), at most
  * BATCHES_PER_RUN_MAX per table per run; the rest waits for the next run. Every node runs the
  * timer; an advisory lock lets one of them delete at a time. Time is the injected Clock, so a test
@@ -16,6 +18,7 @@ import type { Db } from '../core/db.ts';
 export interface RetentionSettings {
   readonly challengeRetentionGraceMs: number;
   readonly outboxRetentionMs: number;
+  readonly vaccinationRecordRetentionMs: number;
   readonly retentionIntervalMs: number;
   readonly retentionBatchRows: number;
 }
@@ -24,6 +27,7 @@ export interface RetentionRun {
   challengesDeleted: number;
   outboxDeleted: number;
   idempotencyKeysDeleted: number;
+  vaccinationRecordsDeleted: number;
   /** Another node held the retention lock: this run deleted nothing. */
   skipped: boolean;
   /** False when the batch cap stopped a table with rows still due (the next run goes on). */
@@ -51,6 +55,8 @@ const DELETE_CHALLENGES = deleteDue('identity_challenge', 'id', 'expires_at');
 const DELETE_OUTBOX = deleteDue('outbox', 'id', 'sent_at');
 // idempotency_key has a composite key (caller, key): rows are found again by ctid.
 const DELETE_IDEMPOTENCY_KEYS = deleteDue('idempotency_key', 'ctid', 'expires_at', true);
+// vaccination_record's key is (rrn_hash, dose): by ctid too.
+const DELETE_VACCINATION_RECORDS = deleteDue('vaccination_record', 'ctid', 'uploaded_at');
 
 type Batch = { n: number } | 'locked';
 
@@ -67,11 +73,12 @@ export class RetentionJob {
   /** One run: every table until nothing is due or the batch cap is reached. */
   async runOnce(): Promise<RetentionRun> {
     const nowMs = this.clock.now().getTime();
-    const run: RetentionRun = { challengesDeleted: 0, outboxDeleted: 0, idempotencyKeysDeleted: 0, skipped: false, complete: true };
+    const run: RetentionRun = { challengesDeleted: 0, outboxDeleted: 0, idempotencyKeysDeleted: 0, vaccinationRecordsDeleted: 0, skipped: false, complete: true };
     const steps = [
       [DELETE_CHALLENGES, new Date(nowMs - this.settings.challengeRetentionGraceMs), 'challengesDeleted'],
       [DELETE_OUTBOX, new Date(nowMs - this.settings.outboxRetentionMs), 'outboxDeleted'],
       [DELETE_IDEMPOTENCY_KEYS, new Date(nowMs), 'idempotencyKeysDeleted'],
+      [DELETE_VACCINATION_RECORDS, new Date(nowMs - this.settings.vaccinationRecordRetentionMs), 'vaccinationRecordsDeleted'],
     ] as const;
     for (const [sql, cutoff, field] of steps) {
       const drained = await this.drain(sql, cutoff);

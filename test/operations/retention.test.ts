@@ -12,7 +12,7 @@ import { openPostgres, type Db } from '../../src/core/db.ts';
 
 const HOUR_MS = 3600_000;
 const DAY_MS = 24 * HOUR_MS;
-const settings: RetentionSettings = { challengeRetentionGraceMs: HOUR_MS, outboxRetentionMs: 7 * DAY_MS, retentionIntervalMs: 60_000, retentionBatchRows: 50 };
+const settings: RetentionSettings = { challengeRetentionGraceMs: HOUR_MS, outboxRetentionMs: 7 * DAY_MS, vaccinationRecordRetentionMs: 400 * DAY_MS, retentionIntervalMs: 60_000, retentionBatchRows: 50 };
 
 /** `n` challenge rows expiring at `expiresAt`, ids prefixed by `tag`. */
 async function insertChallenges(db: Db, tag: string, n: number, expiresAt: Date): Promise<void> {
@@ -98,6 +98,25 @@ describe('retention on PGlite, on the fake clock', () => {
     expect((await t.db.query<{ topic: string }>('SELECT topic FROM outbox')).rows.map((r) => r.topic)).toEqual(['never-delivered']);
   });
 
+  it('uploaded vaccination records go once their retention after upload has passed, not before', async () => {
+    await t.db.query('DELETE FROM vaccination_record');
+    const now = t.clock.now().getTime();
+    const upload = (hash: string, uploadedAt: number) =>
+      t.db.query(
+        `INSERT INTO vaccination_record (rrn_hash, dose, day, vaccine_id, source, uploaded_at, uploaded_by)
+         VALUES ($1, 1, '2021-06-10', (SELECT min(id) FROM vaccine), 'KDCA', $2, 'staff:admin-token')`,
+        [hash, new Date(uploadedAt).toISOString()],
+      );
+    await upload('hash-old', now - 401 * DAY_MS);
+    await upload('hash-recent', now - 399 * DAY_MS);
+    expect(await job.runOnce()).toMatchObject({ vaccinationRecordsDeleted: 1 });
+    const left = async () => (await t.db.query<{ rrn_hash: string }>('SELECT rrn_hash FROM vaccination_record')).rows.map((r) => r.rrn_hash);
+    expect(await left()).toEqual(['hash-recent']);
+    t.clock.advance(2 * DAY_MS);
+    expect(await job.runOnce()).toMatchObject({ vaccinationRecordsDeleted: 1 });
+    expect(await left()).toEqual([]);
+  });
+
   it('expired idempotency keys are deleted; live ones stay', async () => {
     await t.db.query('DELETE FROM idempotency_key');
     const now = t.clock.now().getTime();
@@ -154,7 +173,7 @@ describe.skipIf(!process.env.DATABASE_URL)('retention on PostgreSQL: one node at
       await held;
     });
     await lockTaken;
-    expect(await job.runOnce()).toEqual({ challengesDeleted: 0, outboxDeleted: 0, idempotencyKeysDeleted: 0, skipped: true, complete: false });
+    expect(await job.runOnce()).toEqual({ challengesDeleted: 0, outboxDeleted: 0, idempotencyKeysDeleted: 0, vaccinationRecordsDeleted: 0, skipped: true, complete: false });
     expect(await challengesLike(t.db, 'pg-old-')).toBe(120);
     release();
     await holder;
