@@ -73,14 +73,16 @@ export class RescheduleService {
   async validate(input: unknown): Promise<{ plan: ReschedulePlan; candidates: CandidateDay[] }> {
     const parsed = parsePlan(input);
     if (!parsed.ok) throw planError(parsed.issues);
-    const issues = await sql.planIssuesInStore(this.db, parsed.plan);
-    if (issues.length > 0) throw planError(issues);
+    let candidates: CandidateDay[] | null = null;
     try {
-      return { plan: parsed.plan, candidates: candidateDays(parsed.plan) };
+      candidates = candidateDays(parsed.plan);
     } catch (e) {
-      if (e instanceof RangeError) throw planError([{ field: 'avoidDays', code: 'RANGE' }]);
-      throw e;
+      if (!(e instanceof RangeError)) throw e;
     }
+    const issues = await sql.planIssuesInStore(this.db, parsed.plan, candidates ?? []);
+    if (issues.length > 0) throw planError(issues);
+    if (candidates === null) throw planError([{ field: 'avoidDays', code: 'RANGE' }]);
+    return { plan: parsed.plan, candidates };
   }
 
   /** Stores a queued job (a runner claims it); `createdBy` is the audit actor. */

@@ -6,6 +6,7 @@
 import type { Queryable } from '../core/db.ts';
 import type { CandidateDay } from './candidates.ts';
 import type { PlanIssue, ReschedulePlan } from './plan.ts';
+import { daysBetween } from '../rules/time.ts';
 
 export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'failed';
 
@@ -67,11 +68,13 @@ function toJob(r: Record<string, unknown>): JobRow {
 }
 
 /** What the plan names that the store does not hold (campaign, its two doses, vaccine, clinics). */
-export async function planIssuesInStore(q: Queryable, plan: ReschedulePlan): Promise<PlanIssue[]> {
-  const r = await q.query<{ campaign: boolean; two_doses: boolean; vaccine: boolean; missing: string[] | null }>(
+export async function planIssuesInStore(q: Queryable, plan: ReschedulePlan, candidates: readonly CandidateDay[]): Promise<PlanIssue[]> {
+  const r = await q.query<{ campaign: boolean; two_doses: boolean; vaccine: boolean; missing: string[] | null; min_days: number | null; max_days: number | null }>(
     `SELECT EXISTS (SELECT 1 FROM campaign WHERE id = $1) AS campaign,
             EXISTS (SELECT 1 FROM campaign WHERE id = $1 AND doses = 2) AS two_doses,
             EXISTS (SELECT 1 FROM vaccine WHERE id = $2) AS vaccine,
+            (SELECT interval_min_days FROM vaccine WHERE id = $2) AS min_days,
+            (SELECT interval_max_days FROM vaccine WHERE id = $2) AS max_days,
             ARRAY(SELECT c FROM unnest($3::text[]) c WHERE NOT EXISTS (SELECT 1 FROM clinic k WHERE k.id = c)) AS missing`,
     [plan.campaignId, plan.vaccineId, plan.clinicIds ?? []],
   );
@@ -82,6 +85,14 @@ export async function planIssuesInStore(q: Queryable, plan: ReschedulePlan): Pro
   if (!row?.vaccine) issues.push({ field: 'vaccineId', code: 'UNKNOWN' });
   const missing = new Set(row?.missing ?? []);
   (plan.clinicIds ?? []).forEach((c, i) => missing.has(c) && issues.push({ field: `clinicIds[${i}]`, code: 'UNKNOWN' }));
+  // The vaccine's allowed dose-2 interval is a safety limit (a move is a change in bulk): the plan's
+  // interval within it, and no day to avoid shifted outside it (security review, issue #11).
+  if (row?.vaccine) {
+    const min = row.min_days ?? 1;
+    const max = row.max_days ?? Number.POSITIVE_INFINITY;
+    if (plan.interval.minDays < min || plan.interval.maxDays > max) issues.push({ field: 'interval', code: 'RANGE' });
+    else if (candidates.some((c) => daysBetween(c.day1, c.day2) < min || daysBetween(c.day1, c.day2) > max)) issues.push({ field: 'shiftDays', code: 'RANGE' });
+  }
   return issues;
 }
 
