@@ -1,3 +1,4 @@
+import type {} from '@fastify/rate-limit'; // augments route config with rateLimit
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { YeyakError } from '../core/errors.ts';
 import { IDEMPOTENCY_KEY_PATTERN } from '../core/schemas.ts';
@@ -13,6 +14,14 @@ export interface LeftoverAuth {
   /** The device a write under `citizen` comes from; another device's → 403 DEVICE_MISMATCH. */
   deviceOfWrite(request: FastifyRequest, citizen: Citizen): string | undefined;
 }
+
+/**
+ * Takes per person per minute. The take is not behind the waiting room: without a limit one
+ * verified person's script could call take_leftover (a lock on the hot release's row) as fast as
+ * it can send. Keyed by the person (all their sessions and addresses together); no session → by
+ * address (those end in 401 before any query). A person tapping "take" again after GONE stays far below.
+ */
+export const LEFTOVER_TAKES_PER_PERSON_PER_MIN = 20;
 
 export interface LeftoverRouteDeps {
   leftovers: LeftoverService;
@@ -47,7 +56,18 @@ export async function leftoverRoutes(app: FastifyInstance, deps: LeftoverRouteDe
     return leftovers.open(request.query.region, request.query.campaign ?? null);
   });
 
-  app.post<{ Params: { releaseId: string } }>('/leftovers/:releaseId/reservations', { schema: takeSchema }, async (request, reply) => {
+  const takeLimit = {
+    max: LEFTOVER_TAKES_PER_PERSON_PER_MIN,
+    timeWindow: 60_000,
+    keyGenerator: (request: FastifyRequest) => {
+      try {
+        return `leftover-take:person:${auth.require(request).personId}`;
+      } catch {
+        return `leftover-take:ip:${request.ip}`;
+      }
+    },
+  };
+  app.post<{ Params: { releaseId: string } }>('/leftovers/:releaseId/reservations', { schema: takeSchema, config: { rateLimit: takeLimit } }, async (request, reply) => {
     const citizen = writer(request, auth);
     // No body: the dose is for the session's person. Anything sent (a proxy's beneficiary) is refused.
     if (request.body !== undefined && request.body !== null) throw new YeyakError('YEYAK_E_VALIDATION', 'Send no body: a leftover dose is booked for yourself only (no proxy).');

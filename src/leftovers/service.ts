@@ -80,6 +80,9 @@ export class LeftoverService {
 
   /** Today's open leftovers near a region (its 시/군/구 first); unknown region → 404. */
   async open(regionCode: string, campaignId: string | null): Promise<sql.OpenLeftover[]> {
+    // No campaign of that id has leftovers: answered before the cache, since made-up ids would each
+    // miss it with a query and fill it until it is cleared for everyone (security review, issue #11).
+    if (campaignId !== null && !this.campaigns.get(campaignId)) return [];
     const now = this.clock.now();
     const today = localDay(now, KOREA_TIME_ZONE);
     const key = `${regionCode}\u0000${campaignId ?? ''}`;
