@@ -33,8 +33,25 @@ export function renderText<T extends NoticeTopic>(topic: T, payload: NoticePaylo
   return `${dictionary.sender} ${template(payload, facts)}`;
 }
 
+/** Longest name a notice greets (the identity form takes 40; a proxy's form 100). */
+export const NOTICE_NAME_LENGTH_MAX = 40;
+/** Letters, marks, symbols (an emoji: refused later as unencodable), spaces, hyphens, apostrophes, middle dots. */
+const NAME_CHARACTERS = /^[\p{L}\p{M}\p{S}\p{Zs}'’·-]+$/u;
+
+/**
+ * The name a notice may greet, else null (the notice goes without it). A proxy or an agent types
+ * a beneficiary's name and phone, unvouched: a "name" holding a link, a mail address or a number
+ * ("http://evil.kr 재인증") would be a lure in an SMS from our own sender to any phone. No name
+ * has digits or URL punctuation (security review, issue #11).
+ */
+export function greetableName(name: string | null): string | null {
+  if (name === null || [...name].length > NOTICE_NAME_LENGTH_MAX || !NAME_CHARACTERS.test(name)) return null;
+  return name;
+}
+
 /** Renders an outbox row: its topic's template, then the CP949 length rules (SMS, LMS or refused). */
-export function render(topic: string, payload: Record<string, unknown>, facts: NoticeFacts): Rendering {
+export function render(topic: string, payload: Record<string, unknown>, given: NoticeFacts): Rendering {
+  const facts = { ...given, personName: greetableName(given.personName) };
   if (!isNoticeTopic(topic)) return { ok: false, code: 'NOTICE_TOPIC_UNKNOWN', detail: `no template for topic ${topic}` };
   const lang = noticeLang(payload);
   let text: string;
