@@ -79,7 +79,7 @@ export class RescheduleService {
     } catch (e) {
       if (!(e instanceof RangeError)) throw e;
     }
-    const issues = await sql.planIssuesInStore(this.db, parsed.plan, candidates ?? []);
+    const issues = await sql.planIssuesInStore(this.db, parsed.plan, candidates ?? [], this.clock.now());
     if (issues.length > 0) throw planError(issues);
     if (candidates === null) throw planError([{ field: 'avoidDays', code: 'RANGE' }]);
     return { plan: parsed.plan, candidates };

@@ -68,15 +68,29 @@ function toJob(r: Record<string, unknown>): JobRow {
 }
 
 /** What the plan names that the store does not hold (campaign, its two doses, vaccine, clinics). */
-export async function planIssuesInStore(q: Queryable, plan: ReschedulePlan, candidates: readonly CandidateDay[]): Promise<PlanIssue[]> {
-  const r = await q.query<{ campaign: boolean; two_doses: boolean; vaccine: boolean; missing: string[] | null; min_days: number | null; max_days: number | null }>(
-    `SELECT EXISTS (SELECT 1 FROM campaign WHERE id = $1) AS campaign,
+export async function planIssuesInStore(q: Queryable, plan: ReschedulePlan, candidates: readonly CandidateDay[], now: Date): Promise<PlanIssue[]> {
+  const r = await q.query<{
+    campaign: boolean; two_doses: boolean; vaccine: boolean; missing: string[] | null; min_days: number | null; max_days: number | null;
+    today: string | null; dose2_past: boolean;
+  }>(
+    // dose2_past: someone in scope whose dose 2 day has come (given, missed or due today) or has an
+    // outcome — a move would rewrite a dose that happened. One scan of the scope, as the job's count.
+    `WITH z AS (SELECT (($4::timestamptz AT TIME ZONE time_zone)::date) AS today FROM campaign WHERE id = $1)
+     SELECT EXISTS (SELECT 1 FROM campaign WHERE id = $1) AS campaign,
+            (SELECT today::text FROM z) AS today,
+            EXISTS (SELECT 1 FROM reservation r
+                      JOIN reservation_dose d1 ON d1.reservation_id = r.id AND d1.dose = 1
+                      JOIN reservation_dose d2 ON d2.reservation_id = r.id AND d2.dose = 2
+                     WHERE r.campaign_id = $1 AND r.status = 'confirmed' AND d1.vaccine_id = $2 AND d1.day BETWEEN $5::date AND $6::date
+                       AND (cardinality($3::text[]) = 0 OR d1.clinic_id = ANY ($3::text[]))
+                       AND (d2.day <= (SELECT today FROM z)
+                            OR EXISTS (SELECT 1 FROM dose_outcome o WHERE o.reservation_id = r.id AND o.dose = 2))) AS dose2_past,
             EXISTS (SELECT 1 FROM campaign WHERE id = $1 AND doses = 2) AS two_doses,
             EXISTS (SELECT 1 FROM vaccine WHERE id = $2) AS vaccine,
             (SELECT interval_min_days FROM vaccine WHERE id = $2) AS min_days,
             (SELECT interval_max_days FROM vaccine WHERE id = $2) AS max_days,
             ARRAY(SELECT c FROM unnest($3::text[]) c WHERE NOT EXISTS (SELECT 1 FROM clinic k WHERE k.id = c)) AS missing`,
-    [plan.campaignId, plan.vaccineId, plan.clinicIds ?? []],
+    [plan.campaignId, plan.vaccineId, plan.clinicIds ?? [], now.toISOString(), plan.dose1From, plan.dose1To],
   );
   const row = r.rows[0];
   const issues: PlanIssue[] = [];
@@ -93,6 +107,9 @@ export async function planIssuesInStore(q: Queryable, plan: ReschedulePlan, cand
     if (plan.interval.minDays < min || plan.interval.maxDays > max) issues.push({ field: 'interval', code: 'RANGE' });
     else if (candidates.some((c) => daysBetween(c.day1, c.day2) < min || daysBetween(c.day1, c.day2) > max)) issues.push({ field: 'shiftDays', code: 'RANGE' });
   }
+  // A given dose stays given, and nobody is moved to a day already begun: the range starts later.
+  const today = row?.today ?? null;
+  if (row?.dose2_past || (today !== null && candidates.some((c) => c.day2 <= today))) issues.push({ field: 'dose1From', code: 'RANGE' });
   return issues;
 }
 

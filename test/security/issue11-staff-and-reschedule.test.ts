@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addStaff } from '../../src/staff/staff.ts';
 import { addDays } from '../../src/rules/time.ts';
 import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../helpers/app.ts';
+import { bookBulk } from '../operations/audit-bulk.ts';
 import { demoPlan, TODAY } from '../reschedule/fixture.ts';
 
 const API = '/api/v1';
@@ -127,5 +128,36 @@ describe('issue #11 dose-2 move plan: the vaccine interval is a safety limit', (
   it('within the vaccine interval the dry run still answers 200', async () => {
     const res = await dryRun(demoPlan({ interval: { minDays: 28, maxDays: 35 } }));
     expect(res.statusCode, res.body).toBe(200);
+  });
+});
+
+describe('issue #11 dose-2 move plan: given and past doses stay as they are', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ clinics: 3 });
+    expect(await bookBulk(t.db, 'demo', 60, 'PS')).toBe(60);
+  }, 120_000);
+  afterAll(async () => t?.close());
+
+  const dryRun = (plan: Record<string, unknown>) =>
+    t.app.inject({ method: 'POST', url: `${API}/admin/reschedules`, headers: operator, payload: { plan, dryRun: true } });
+  const fields = (res: { json(): unknown }) => ((res.json() as { error: { details?: { errors?: { field: string; code: string }[] } } }).error.details?.errors ?? []);
+
+  it('a plan whose people include a dose 2 already past (given or missed) → 400 dose1From RANGE: a given dose is never moved', async () => {
+    const day2s = await t.db.query<{ day: string }>(
+      `SELECT min(d2.day)::text AS day FROM reservation_dose d2 JOIN reservation_dose d1 ON d1.reservation_id = d2.reservation_id AND d1.dose = 1
+        WHERE d2.dose = 2 AND d1.day BETWEEN $1 AND $2`, [addDays(TODAY, 1), addDays(TODAY, 7)]);
+    const first = day2s.rows[0]?.day as string;
+    t.clock.set(`${addDays(first, 1)}T10:00:00+09:00`); // the earliest dose 2 in scope was yesterday
+    const res = await dryRun(demoPlan({ interval: { minDays: 35, maxDays: 42 } }));
+    expect(res.statusCode, res.body).toBe(400);
+    expect(fields(res)).toContainEqual({ field: 'dose1From', code: 'RANGE' });
+  });
+
+  it('a plan whose new dose-2 days would be in the past → 400 dose1From RANGE', async () => {
+    t.clock.set(`${addDays(TODAY, 60)}T10:00:00+09:00`);
+    const res = await dryRun(demoPlan({ dose1From: addDays(TODAY, 1), dose1To: addDays(TODAY, 1), interval: { days: 28 } }));
+    expect(res.statusCode, res.body).toBe(400);
+    expect(fields(res)).toContainEqual({ field: 'dose1From', code: 'RANGE' });
   });
 });
