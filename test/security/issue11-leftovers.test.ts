@@ -10,7 +10,9 @@
  */
 import { beforeAll, expect, it } from 'vitest';
 import { LEFTOVER_TAKES_PER_PERSON_PER_MIN } from '../../src/leftovers/routes.ts';
-import { API, expectError, onBothStores, type LeftoverFixture } from '../leftovers/fixture.ts';
+import { addStaff } from '../../src/staff/staff.ts';
+import { TEST_ADMIN_TOKEN } from '../helpers/app.ts';
+import { API, bearer, expectError, NOW, onBothStores, type LeftoverFixture } from '../leftovers/fixture.ts';
 
 onBothStores('leftovers under attack', (fixture) => {
   let f: LeftoverFixture;
@@ -78,5 +80,32 @@ onBothStores('leftovers under attack', (fixture) => {
     expect(res.statusCode).toBe(200);
     const keys = new Set((res.json() as Record<string, unknown>[]).flatMap((r) => Object.keys(r)));
     expect([...keys].sort()).toEqual(['campaignId', 'clinicId', 'clinicName', 'dosesLeft', 'nearby', 'releaseId', 'sidoCode', 'sigunguCode', 'until', 'vaccineEn', 'vaccineId', 'vaccineKo']);
+  });
+
+  it('a staff credential (an agent, the operator) is no citizen session: take → 401, nothing taken', async () => {
+    const releaseId = await f.release(f.clinics[7]?.id as string, 2);
+    const agent = await addStaff(f.t.db, { role: 'agent', clinicId: null, name: '콜센터 상담원' }, f.t.clock.now());
+    for (const token of [agent.token, TEST_ADMIN_TOKEN]) {
+      const res = await f.t.app.inject({ method: 'POST', url: `${API}/leftovers/${releaseId}/reservations`, headers: { ...bearer(token), 'idempotency-key': `staff-${token.slice(0, 8)}` } });
+      expect(res.statusCode, res.body).toBe(401);
+    }
+    expect((await f.t.db.query<{ taken: number }>('SELECT taken FROM leftover_release WHERE id = $1', [releaseId])).rows[0]?.taken).toBe(0);
+  });
+
+  it('the no-show ban survives cancelling the missed booking first', async () => {
+    const clinic = f.clinics[8]?.id as string;
+    const c = await f.citizen();
+    const missed = await f.book(c, clinic, '2026-11-28');
+    await f.at('2026-11-28T17:00:00+09:00', c);
+    try {
+      const ns = await f.t.app.inject({ method: 'PUT', url: `${API}/admin/clinics/${clinic}/doses/${missed}/1`, headers: bearer(TEST_ADMIN_TOKEN), payload: { outcome: 'no_show' } });
+      expect(ns.statusCode, ns.body).toBe(200);
+      // Whether the cancel is allowed or not (past its window), the ban stays.
+      await f.t.app.inject({ method: 'DELETE', url: `${API}/reservations/${missed}`, headers: { ...bearer(c.token), 'idempotency-key': `cancel-${missed}` } });
+      const releaseId = await f.release(clinic, 2, '18:00');
+      expectError(await f.take(c, releaseId), 403, 'YEYAK_E_LEFTOVER_BARRED');
+    } finally {
+      await f.at(NOW);
+    }
   });
 });
