@@ -25,6 +25,7 @@ import { join as joinPath } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
+import { deleteKeys } from '../test/helpers/redis.ts';
 import { solve } from '../src/waiting-room/pow.ts';
 import { TICKET_CACHE_SIZE } from '../src/waiting-room/tokens.ts';
 import {
@@ -213,12 +214,7 @@ async function dropLineKeys(urls: readonly string[]): Promise<void> {
   for (const url of urls) {
     const redis = new Redis(url, { maxRetriesPerRequest: 1 });
     try {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', 'yeyak:*', 'COUNT', 500);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
+      await deleteKeys(redis, 'yeyak:');
     } finally {
       redis.disconnect();
     }

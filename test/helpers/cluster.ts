@@ -20,6 +20,7 @@ import { freePort } from '../../src/core/net.ts';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
+import { deleteKeys } from './redis.ts';
 import { machineMonotonicMs } from '../../src/core/clock.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -226,14 +227,7 @@ export async function claimRedisDb(baseUrl: string, label = 'cluster'): Promise<
     }
     // The claim proves no live test uses this database, so `yeyak:*` keys here are stale: a
     // bench or a killed run left them (a campaign's settings with proof of work on, once). Clear.
-    const clear = async () => {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', 'yeyak:*', 'COUNT', 500);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
-    };
+    const clear = () => deleteKeys(redis, 'yeyak:');
     await clear();
     const url = new URL(baseUrl);
     url.pathname = `/${db}`;
