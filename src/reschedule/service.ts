@@ -165,7 +165,10 @@ export class RescheduleService {
     return sql.pauseJob(this.db, jobId, this.clock.now());
   }
 
-  resume(jobId: number): Promise<sql.JobRow | null> {
+  /** A stopped job again; its plan is checked again first (its days may have come since: 400, left as it is). */
+  async resume(jobId: number): Promise<sql.JobRow | null> {
+    const job = await sql.readJob(this.db, jobId);
+    if (job) await this.validate(job.plan);
     return sql.resumeJob(this.db, jobId, this.clock.now());
   }
 

@@ -11,6 +11,7 @@ import { addStaff } from '../../src/staff/staff.ts';
 import { addDays } from '../../src/rules/time.ts';
 import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../helpers/app.ts';
 import { bookBulk } from '../operations/audit-bulk.ts';
+import { RescheduleService } from '../../src/reschedule/service.ts';
 import { demoPlan, TODAY } from '../reschedule/fixture.ts';
 
 const API = '/api/v1';
@@ -152,6 +153,16 @@ describe('issue #11 dose-2 move plan: given and past doses stay as they are', ()
     const res = await dryRun(demoPlan({ interval: { minDays: 35, maxDays: 42 } }));
     expect(res.statusCode, res.body).toBe(400);
     expect(fields(res)).toContainEqual({ field: 'dose1From', code: 'RANGE' });
+  });
+
+  it('a paused job is not resumed once its plan has gone stale (its days have come since): 400, still paused', async () => {
+    t.clock.set(`${TODAY}T10:00:00+09:00`);
+    const service = new RescheduleService(t.db, t.clock);
+    const job = await service.create(demoPlan({ dose1From: addDays(TODAY, 5), dose1To: addDays(TODAY, 6), interval: { days: 28 } }), 'test');
+    expect((await service.pause(job.id))?.state).toBe('paused');
+    t.clock.set(`${addDays(TODAY, 40)}T10:00:00+09:00`); // dose 1 + 28 has passed for everyone in scope
+    await expect(service.resume(job.id)).rejects.toMatchObject({ code: 'YEYAK_E_RESCHEDULE_PLAN_INVALID' });
+    expect((await service.job(job.id))?.state).toBe('paused');
   });
 
   it('a plan whose new dose-2 days would be in the past → 400 dose1From RANGE', async () => {
